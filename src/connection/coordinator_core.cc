@@ -1,0 +1,737 @@
+#include "connection/coordinator_core.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "connection/wire/mac_frame.h"
+
+namespace vigil {
+
+using wire::AssocStatus;
+using wire::Direction;
+using wire::Message;
+using wire::MsgType;
+using wire::Version;
+
+namespace {
+bool SameBytes(const std::array<uint8_t, 48>& a, size_t n, ByteSpan b) {
+  return n == b.size() && std::memcmp(a.data(), b.data(), n) == 0;
+}
+}  // namespace
+
+CoordinatorCore::CoordinatorCore(const ProtocolConfig& config,
+                                 const CoordinatorIdentity& identity,
+                                 const DeviceDirectory& directory, CryptoProvider& crypto,
+                                 RandomSource& random, const CoordinatorPersisted& persisted)
+    : config_(config), id_(identity), directory_(directory), crypto_(crypto), random_(random),
+      persisted_(persisted) {
+  // Resume above the persisted ceiling: counters used before a crash are never reused.
+  bcast_counter_ = persisted_.bcast_ceiling;
+}
+
+CoordinatorCore::~CoordinatorCore() {
+  for (auto& [uid, s] : sessions_) s.keys.Release(crypto_);
+  bcast_keys_.Release(crypto_);
+  SecureZero(&id_.sign_priv, sizeof(id_.sign_priv));
+  SecureZero(persisted_.kb.data(), persisted_.kb.size());
+}
+
+ByteSpan CoordinatorCore::AssocSecret(const EnrolledDevice& d) const {
+  if (config_.version == Version::kHardened) return d.kd;
+  return d.r1;
+}
+
+Event CoordinatorCore::MakeEvent(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
+                                 const Message* m) const {
+  Event ev;
+  ev.kind = k;
+  ev.error = e;
+  ev.time = now;
+  ev.uid = uid;
+  ev.observer = id_.uid;
+  ev.link = link;
+  if (m != nullptr) {
+    ev.version = static_cast<uint8_t>(m->version);
+    ev.msg_type = static_cast<uint8_t>(m->type);
+    ev.counter = m->counter;
+  }
+  auto it = sessions_.find(uid);
+  if (it != sessions_.end()) ev.short_addr = it->second.info.short_addr;
+  return ev;
+}
+
+void CoordinatorCore::Emit(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
+                           const Message* m) {
+  events_.push_back(MakeEvent(k, e, uid, link, now, m));
+}
+
+bool CoordinatorCore::PollTransmit(OutFrame* out) {
+  if (tx_.empty()) return false;
+  *out = tx_.front();
+  tx_.pop_front();
+  return true;
+}
+
+bool CoordinatorCore::PollEvent(Event* out) {
+  if (events_.empty()) return false;
+  *out = events_.front();
+  events_.pop_front();
+  return true;
+}
+
+TimeUs CoordinatorCore::NextDeadline() const {
+  TimeUs d = kNever;
+  for (const auto& [uid, a] : attempts_) d = std::min(d, a.deadline);
+  return d;
+}
+
+std::vector<SessionInfo> CoordinatorCore::Sessions() const {
+  std::vector<SessionInfo> v;
+  v.reserve(sessions_.size());
+  for (const auto& [uid, s] : sessions_) v.push_back(s.info);
+  std::sort(v.begin(), v.end(), [](const SessionInfo& a, const SessionInfo& b) {
+    return a.uid < b.uid;
+  });
+  return v;
+}
+
+bool CoordinatorCore::IsBlocked(uint64_t link, TimeUs now) const {
+  if (link == 0) return false;
+  auto it = blocked_.find(link);
+  return it != blocked_.end() && now < it->second;
+}
+
+void CoordinatorCore::Block(uint64_t link, TimeUs now) {
+  if (link != 0) blocked_[link] = now + config_.block_duration;
+}
+
+bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
+  const double cap = config_.assoc_per_link_per_second;
+  if (cap <= 0) return true;
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{cap, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(cap, b.tokens + cap * static_cast<double>(now - b.at) / kSeconds);
+    b.at = now;
+  }
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
+void CoordinatorCore::RecordFailure(uint64_t uid, TimeUs now) {
+  Peer& p = peers_[uid];
+  p.failures.push_back(now);
+  while (!p.failures.empty() && now - p.failures.front() > config_.failure_window)
+    p.failures.pop_front();
+  if (p.failures.size() >= config_.max_auth_failures) {
+    p.lockout_until = now + config_.lockout;
+    p.failures.clear();
+  }
+}
+
+Error CoordinatorCore::QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link,
+                                    OutFrame* keep) {
+  OutFrame f;
+  wire::MacFrame mf;
+  mf.ack_request = dst != wire::kBroadcastUid;
+  mf.seq = mac_seq_++;
+  mf.pan_id = config_.pan_id;
+  mf.dst = dst;
+  mf.src = id_.uid;
+  mf.payload = payload;
+  Result<size_t> n = wire::EncodeMacFrame(mf, f.bytes);
+  if (!n.ok()) return n.error();
+  f.size = static_cast<uint8_t>(*n);
+  f.dst = dst;
+  f.ack_request = mf.ack_request;
+  f.link_hint = link;
+  if (keep != nullptr) *keep = f;
+  tx_.push_back(f);
+  return Error::kOk;
+}
+
+void CoordinatorCore::HandleFrame(ByteSpan frame, uint64_t link, TimeUs now) {
+  Result<wire::MacFrame> f = wire::DecodeMacFrame(frame);
+  if (!f.ok()) {
+    if (f.error() != Error::kBadFcs)  // noise is not evidence
+      Emit(EventKind::kMalformedFrame, f.error(), 0, link, now);
+    return;
+  }
+  if (f->pan_id != config_.pan_id) return;        // another PAN on the same channel
+  if (f->dst != id_.uid) return;                  // not for us (overheard)
+  if (f->src == 0 || f->src == wire::kBroadcastUid) {
+    Emit(EventKind::kMalformedFrame, Error::kMalformed, f->src, link, now);
+    return;
+  }
+  if (IsBlocked(link, now)) {
+    Emit(EventKind::kBlockedSource, Error::kBlocked, f->src, link, now);
+    return;
+  }
+  Result<Message> m = wire::Decode(f->payload, config_.wire);
+  if (!m.ok()) {
+    Emit(EventKind::kMalformedFrame, m.error(), f->src, link, now);
+    return;
+  }
+  if (m->version != config_.version) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnknownVersion, f->src, link, now, &*m);
+    return;
+  }
+  switch (m->type) {
+    case MsgType::kAssocReq: OnAssocReq(*f, *m, link, now); break;
+    case MsgType::kAuthResp: OnAuthResp(*f, *m, link, now); break;
+    case MsgType::kConfirmResp: OnConfirmResp(*f, *m, link, now); break;
+    case MsgType::kData: OnData(*f, *m, link, now); break;
+    default:  // messages only a CPAN sends
+      Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, f->src, link, now, &*m);
+      break;
+  }
+}
+
+void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint64_t link,
+                                 TimeUs now) {
+  const uint64_t uid = f.src;
+  if (!TakeToken(link != 0 ? link : uid, now)) {
+    Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+    return;
+  }
+  Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
+  EnrolledDevice dev;
+  if (!directory_.Find(uid, &dev) || dev.revoked) {
+    Emit(EventKind::kUnknownDevice, Error::kUnknownDevice, uid, link, now, &m);
+    Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now);
+    return;
+  }
+  Peer& p = peers_[uid];
+  if (now < p.lockout_until) {
+    Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+    Refuse(uid, AssocStatus::kBusy, link, Error::kRateLimited, now);
+    return;
+  }
+  auto it = attempts_.find(uid);
+  if (it != attempts_.end() && it->second.phase != Phase::kWatch && it->second.t.nd == m.nd &&
+      it->second.have_last) {
+    tx_.push_back(it->second.last_sent);  // the device resent its request: resend ours
+    return;
+  }
+  if (!(m.flags & wire::kAssocFlagAuthenticate)) {
+    if (!config_.allow_unauthenticated) {
+      Refuse(uid, AssocStatus::kRefused, link, Error::kInvalidState, now);
+      return;
+    }
+    EndSession(uid, Error::kOk, now);
+    Session s;
+    s.info = SessionInfo{uid, next_short_++, link, now, false, 0};
+    Message r;
+    r.version = config_.version;
+    r.type = MsgType::kAssocResp;
+    r.short_addr = s.info.short_addr;
+    std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+    Result<size_t> n = wire::Encode(r, config_.wire, buf);
+    if (!n.ok()) return;
+    sessions_[uid] = std::move(s);
+    QueuePayload(ByteSpan(buf.data(), *n), uid, link);
+    Emit(EventKind::kAssociated, Error::kOk, uid, link, now, &m);
+    return;
+  }
+  Attempt a;
+  a.t.version = config_.version;
+  a.t.device_uid = uid;
+  a.t.cpan_uid = id_.uid;
+  a.t.nd = m.nd;
+  if (random_.Fill(a.t.nc) != Error::kOk) return;
+  a.dev = dev;
+  a.initiator_link = link;
+  a.started = now;
+  a.deadline = now + config_.pending_timeout;
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kAuthReq;
+  r.nd = a.t.nd;
+  r.nc = a.t.nc;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  if (!n.ok()) return;
+  const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
+  if (tag > 0 && CpanProof(crypto_, AssocSecret(dev), a.t, ByteSpan(buf.data(), *n - tag),
+                           MutableByteSpan(buf.data() + *n - tag, tag)) != Error::kOk)
+    return;
+  QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
+  a.have_last = true;
+  attempts_[uid] = std::move(a);  // a newer attempt replaces an unfinished one
+}
+
+void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint64_t link,
+                                 TimeUs now) {
+  const uint64_t uid = f.src;
+  auto it = attempts_.find(uid);
+  if (it == attempts_.end()) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
+    return;
+  }
+  Attempt& a = it->second;
+  for (const Answer& prev : a.answers) {
+    if (SameBytes(prev.bytes, prev.size, f.payload)) {
+      if (a.have_last) tx_.push_back(a.last_sent);  // our reply was lost: resend it
+      return;
+    }
+  }
+  Answer ans;
+  std::memcpy(ans.bytes.data(), f.payload.data(), std::min(f.payload.size(), ans.bytes.size()));
+  ans.size = static_cast<uint8_t>(std::min(f.payload.size(), ans.bytes.size()));
+  ans.link = link;
+  ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
+  std::array<uint8_t, wire::kDeviceTagSize> expect{};
+  MutableByteSpan exp(expect.data(), m.tag.size());
+  ans.valid = DeviceAnswer(crypto_, AssocSecret(a.dev), a.t, m.prefix, exp) == Error::kOk &&
+              ConstantTimeEqual(exp, m.tag);
+  a.answers.push_back(ans);
+
+  if (!ans.valid) {
+    Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
+    RecordFailure(uid, now);
+    if (UsesConfirmation(config_.version)) Block(link, now);
+  } else if (ans.unsolicited) {
+    Emit(EventKind::kUnsolicitedAnswer, Error::kUnexpected, uid, link, now, &m);
+    a.anomaly = true;
+  }
+  if (a.answers.size() == 2) {
+    Emit(EventKind::kDuplicateAnswer, Error::kUnexpected, uid, link, now, &m);
+    a.anomaly = true;
+  }
+
+  if (a.phase == Phase::kWatch) {
+    // After the grant: the real device disowning the attempt means the session went to
+    // someone holding its keys (a clone). Take the session back.
+    if (ans.valid && ans.unsolicited) {
+      Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
+      Block(a.initiator_link, now);
+      EndSession(uid, Error::kBlocked, now);
+      EndAttempt(uid);
+    }
+    return;
+  }
+  if (!UsesConfirmation(config_.version)) {  // v1, v2: the first answer decides
+    if (ans.valid && !ans.unsolicited) {
+      Grant(a, now);
+    } else {
+      Refuse(uid, AssocStatus::kRefused, link, Error::kBadTag, now);
+    }
+    return;
+  }
+  if (a.phase == Phase::kConfirm) return;  // the verdict waits for the confirmation
+  if (a.anomaly) {
+    SendConfirmReq(a, now);
+  } else if (ans.valid && config_.confirm == ConfirmPolicy::kAlways) {
+    SendConfirmReq(a, now);
+  } else if (a.phase == Phase::kWaitAnswer) {
+    a.phase = Phase::kCollect;  // wait for a possible second answer
+    a.deadline = now + config_.answer_window;
+  }
+}
+
+void CoordinatorCore::SendConfirmReq(Attempt& a, TimeUs now) {
+  a.phase = Phase::kConfirm;
+  a.deadline = now + config_.confirm_timeout;
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kConfirmReq;
+  if (config_.version == Version::kHardened) {
+    if (random_.Fill(a.t.ncf) != Error::kOk) return;
+    r.ncf = a.t.ncf;
+  }
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  if (!n.ok()) return;
+  const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
+  if (tag > 0 && ConfirmRequestTag(crypto_, a.dev.kd, a.t, ByteSpan(buf.data(), *n - tag),
+                                   MutableByteSpan(buf.data() + *n - tag, tag)) != Error::kOk)
+    return;
+  QueuePayload(ByteSpan(buf.data(), *n), a.t.device_uid, a.initiator_link, &a.last_sent);
+  a.have_last = true;
+}
+
+void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, uint64_t link,
+                                    TimeUs now) {
+  const uint64_t uid = f.src;
+  auto it = attempts_.find(uid);
+  if (it == attempts_.end() ||
+      (it->second.phase != Phase::kConfirm && it->second.phase != Phase::kWatch)) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
+    return;
+  }
+  Attempt& a = it->second;
+  for (const Answer& prev : a.confirms)
+    if (SameBytes(prev.bytes, prev.size, f.payload)) return;  // retransmission
+  Answer ans;
+  std::memcpy(ans.bytes.data(), f.payload.data(), std::min(f.payload.size(), ans.bytes.size()));
+  ans.size = static_cast<uint8_t>(std::min(f.payload.size(), ans.bytes.size()));
+  ans.link = link;
+  ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
+  std::array<uint8_t, wire::kR3Size> expect{};
+  MutableByteSpan exp(expect.data(), m.tag.size());
+  ans.valid = ConfirmAnswer(crypto_, a.dev.r3, a.t, m.prefix, exp) == Error::kOk &&
+              ConstantTimeEqual(exp, m.tag);
+  a.confirms.push_back(ans);
+  if (!ans.valid) {
+    Emit(EventKind::kConfirmationFailed, Error::kBadTag, uid, link, now, &m);
+    Block(link, now);
+    a.anomaly = true;
+  } else {
+    Emit(EventKind::kConfirmationPassed, Error::kOk, uid, link, now, &m);
+  }
+  if (a.phase == Phase::kWatch) {
+    if (ans.valid && ans.unsolicited) {
+      Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
+      Block(a.initiator_link, now);
+      EndSession(uid, Error::kBlocked, now);
+      EndAttempt(uid);
+    }
+    return;
+  }
+  if (ans.valid && ans.unsolicited) a.anomaly = true;
+  // Fast path: no anomaly, the initiator proved the sealed secret.
+  if (!a.anomaly && ans.valid && !ans.unsolicited) Grant(a, now);
+}
+
+void CoordinatorCore::Decide(uint64_t uid, Attempt& a, TimeUs now) {
+  if (a.phase == Phase::kWatch) {
+    EndAttempt(uid);
+    return;
+  }
+  if (a.phase == Phase::kWaitAnswer || a.phase == Phase::kCollect) {
+    const bool granted_candidate =
+        !a.anomaly && std::any_of(a.answers.begin(), a.answers.end(), [](const Answer& x) {
+          return x.valid && !x.unsolicited;
+        });
+    if (granted_candidate) {
+      Grant(a, now);
+    } else {
+      Refuse(uid, AssocStatus::kRefused, a.initiator_link,
+             a.answers.empty() ? Error::kUnexpected : Error::kBadTag, now);
+    }
+    return;
+  }
+  // kConfirm deadline: the verdict of an anomalous (or unanswered) attempt.
+  size_t valid_solicited = 0, invalid = 0;
+  bool disowned = false;  // the real device said "I did not ask"
+  for (const Answer& x : a.answers) disowned |= x.valid && x.unsolicited;
+  for (const Answer& x : a.confirms) {
+    if (!x.valid) {
+      ++invalid;
+    } else if (x.unsolicited) {
+      disowned = true;
+    } else {
+      ++valid_solicited;
+    }
+  }
+  if (config_.version == Version::kHardened) {
+    if (valid_solicited > 0 && disowned) {
+      // Two parties prove the sealed secret: a fully cloned device while the original is
+      // online. Cryptography cannot tell them apart; refuse both.
+      Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, a.initiator_link, now);
+      Block(a.initiator_link, now);
+      Refuse(uid, AssocStatus::kIntrusion, a.initiator_link, Error::kBlocked, now);
+    } else if (valid_solicited > 0) {
+      Grant(a, now);  // the impostors failed (and were reported); the initiator proved
+    } else if (disowned) {
+      Emit(EventKind::kConfirmationFailed, Error::kUnexpected, uid, a.initiator_link, now);
+      Block(a.initiator_link, now);
+      Refuse(uid, AssocStatus::kIntrusion, a.initiator_link, Error::kBlocked, now);
+    } else {
+      Refuse(uid, AssocStatus::kRefused, a.initiator_link, Error::kUnexpected, now);
+    }
+    return;
+  }
+  // v3-paper: answers carry no authenticated role, and R3 is static, so after two
+  // answers the CPAN cannot know who asked. The side that fails is the intruder; the
+  // attempt is refused.
+  const size_t valid = a.confirms.size() - invalid;
+  if (!a.anomaly && valid > 0) {
+    Grant(a, now);
+    return;
+  }
+  if (a.anomaly) {
+    if (invalid == 0) {
+      Emit(valid > 0 ? EventKind::kIdentityConflict : EventKind::kConfirmationFailed,
+           valid > 0 ? Error::kBlocked : Error::kUnexpected, uid, a.initiator_link, now);
+    }
+    Block(a.initiator_link, now);
+    Refuse(uid, AssocStatus::kIntrusion, a.initiator_link, Error::kBlocked, now);
+    return;
+  }
+  Refuse(uid, AssocStatus::kRefused, a.initiator_link, Error::kUnexpected, now);
+}
+
+void CoordinatorCore::HandleTimeout(TimeUs now) {
+  std::vector<uint64_t> due;
+  for (const auto& [uid, a] : attempts_)
+    if (a.deadline <= now) due.push_back(uid);
+  std::sort(due.begin(), due.end());  // deterministic order
+  for (uint64_t uid : due) {
+    auto it = attempts_.find(uid);
+    if (it == attempts_.end()) continue;
+    Decide(uid, it->second, now);
+  }
+  for (auto it = blocked_.begin(); it != blocked_.end();)
+    it = it->second <= now ? blocked_.erase(it) : std::next(it);
+}
+
+void CoordinatorCore::EndAttempt(uint64_t uid) { attempts_.erase(uid); }
+
+void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Error why,
+                             TimeUs now) {
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kAssocResp;
+  r.status = status;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  if (n.ok()) QueuePayload(ByteSpan(buf.data(), *n), uid, link);
+  Emit(EventKind::kAssociationRefused, why, uid, link, now);
+  EndAttempt(uid);
+}
+
+void CoordinatorCore::EndSession(uint64_t uid, Error why, TimeUs now) {
+  auto it = sessions_.find(uid);
+  if (it == sessions_.end()) return;
+  const uint64_t link = it->second.info.link;
+  it->second.keys.Release(crypto_);
+  sessions_.erase(it);
+  Emit(EventKind::kDisassociated, why, uid, link, now);
+}
+
+Error CoordinatorCore::EnsureBroadcastKey(TimeUs now) {
+  if (config_.version == Version::kV1) return Error::kInvalidState;
+  if (!persisted_.has_kb) {
+    Error e = random_.Fill(persisted_.kb);
+    if (e != Error::kOk) return e;
+    persisted_.has_kb = true;
+    persisted_.epoch = 1;
+    persisted_.bcast_ceiling = 0;
+    bcast_counter_ = 0;
+    Emit(EventKind::kPersist, Error::kOk, 0, 0, now);
+  }
+  if (!bcast_keys_.valid()) return DeriveBroadcastKeys(crypto_, persisted_.kb, &bcast_keys_);
+  return Error::kOk;
+}
+
+void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
+  const uint64_t uid = a.t.device_uid;
+  uint64_t link = a.initiator_link;
+  for (const Answer& x : a.answers)
+    if (x.valid && !x.unsolicited) link = x.link;
+  Session s;
+  if (DeriveSessionKeys(crypto_, AssocSecret(a.dev), a.t, &s.keys) != Error::kOk) {
+    Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
+    return;
+  }
+  if (next_short_ == 0 || next_short_ >= 0xFFFE) next_short_ = 1;
+  s.info = SessionInfo{uid, next_short_++, link, now, true, 0};
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kAssocResp;
+  r.status = AssocStatus::kAccepted;
+  r.short_addr = s.info.short_addr;
+  std::array<uint8_t, wire::kKeyBlockSize> block{};
+  if (config_.version != Version::kV1) {
+    if (EnsureBroadcastKey(now) != Error::kOk) {
+      s.keys.Release(crypto_);
+      Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
+      return;
+    }
+    block[0] = persisted_.epoch;
+    std::memcpy(block.data() + 1, persisted_.kb.data(), wire::kKbSize);
+    r.body = block;
+  }
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  Error e = n.ok() ? Error::kOk : n.error();
+  if (e == Error::kOk && config_.version != Version::kV1) {
+    const size_t body_off = *n - wire::kAssocRespTagSize - wire::kKeyBlockSize;
+    FrameAddress fa{Direction::kCpanToDevice, id_.uid, uid};
+    e = ProtectMessage(crypto_, s.keys, config_.version, fa, 0, true,
+                       MutableByteSpan(buf.data(), *n), body_off, wire::kKeyBlockSize,
+                       wire::kAssocRespTagSize);
+  }
+  SecureZero(block.data(), block.size());
+  if (e != Error::kOk) {
+    s.keys.Release(crypto_);
+    Refuse(uid, AssocStatus::kRefused, link, e, now);
+    return;
+  }
+  EndSession(uid, Error::kOk, now);  // a re-association replaces the old session
+  sessions_[uid] = std::move(s);
+  QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
+  a.have_last = true;
+  Emit(EventKind::kAssociated, Error::kOk, uid, link, now);
+  // Keep the attempt a little longer: to resend a lost ASSOC_RESP, and (v3) to catch a
+  // late answer that shows the grant went to a clone.
+  a.phase = Phase::kWatch;
+  a.deadline = now + config_.answer_window +
+               (config_.max_retransmits + 1) * config_.retransmit_timeout;
+}
+
+void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link,
+                             TimeUs now) {
+  const uint64_t uid = f.src;
+  auto it = sessions_.find(uid);
+  if (it == sessions_.end()) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
+    return;
+  }
+  Session& s = it->second;
+  const bool plain = (m.flags & wire::kDataFlagPlain) != 0;
+  if (plain != !s.info.authenticated) {
+    Emit(EventKind::kFrameTagInvalid, Error::kBadTag, uid, link, now, &m);
+    return;
+  }
+  if (s.rx.Check(m.counter) != Error::kOk) {
+    Emit(EventKind::kReplay, Error::kReplay, uid, link, now, &m);
+    return;
+  }
+  Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
+  if (!plain) {
+    FrameAddress fa{Direction::kDeviceToCpan, uid, id_.uid};
+    Result<size_t> n = VerifyMessage(crypto_, s.keys, m, fa, m.counter,
+                                     (m.flags & wire::kDataFlagEncrypted) != 0, ev.data);
+    if (!n.ok()) {
+      Emit(EventKind::kFrameTagInvalid, n.error(), uid, link, now, &m);
+      return;
+    }
+  } else {
+    std::memcpy(ev.data.data(), m.body.data(), m.body.size());
+  }
+  s.rx.Mark(m.counter);
+  ++s.info.rx_frames;
+  ev.data_len = static_cast<uint8_t>(m.body.size());
+  events_.push_back(ev);
+}
+
+Error CoordinatorCore::SendData(uint64_t uid, ByteSpan payload, TimeUs now) {
+  (void)now;
+  auto it = sessions_.find(uid);
+  if (it == sessions_.end()) return Error::kNotFound;
+  Session& s = it->second;
+  Message m;
+  m.version = config_.version;
+  m.type = MsgType::kData;
+  m.counter = ++s.tx_counter;
+  m.body = payload;
+  const bool encrypt = s.info.authenticated && config_.encrypt_data;
+  m.flags = !s.info.authenticated ? wire::kDataFlagPlain
+                                  : (encrypt ? wire::kDataFlagEncrypted : uint8_t{0});
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  if (s.info.authenticated) {
+    const size_t tag = config_.wire.data_tag_size;
+    FrameAddress fa{Direction::kCpanToDevice, id_.uid, uid};
+    Error e = ProtectMessage(crypto_, s.keys, config_.version, fa, m.counter, encrypt,
+                             MutableByteSpan(buf.data(), *n), *n - tag - payload.size(),
+                             payload.size(), tag);
+    if (e != Error::kOk) return e;
+  }
+  return QueuePayload(ByteSpan(buf.data(), *n), uid, s.info.link);
+}
+
+size_t CoordinatorCore::max_broadcast_payload() const {
+  size_t overhead = 1 + 1 + 1 + wire::kCounterSize;
+  if (config_.version == Version::kHardened) {
+    overhead += wire::kAssocRespTagSize + wire::kSignatureSize;
+  } else {
+    overhead += config_.wire.data_tag_size;
+  }
+  return wire::kMaxBroadcastPayload - overhead;
+}
+
+Error CoordinatorCore::SendBroadcast(ByteSpan payload, TimeUs now) {
+  if (config_.version == Version::kV1) return Error::kInvalidState;
+  if (payload.size() > max_broadcast_payload()) return Error::kOversized;
+  Error e = EnsureBroadcastKey(now);
+  if (e != Error::kOk) return e;
+  const uint32_t counter = ++bcast_counter_;
+  if (counter >= persisted_.bcast_ceiling) {
+    persisted_.bcast_ceiling = counter + config_.counter_persist_interval;
+    Emit(EventKind::kPersist, Error::kOk, 0, 0, now);  // before the frame goes out
+  }
+  const bool hardened = config_.version == Version::kHardened;
+  const bool encrypt = hardened || config_.encrypt_data;
+  Message m;
+  m.version = config_.version;
+  m.type = MsgType::kBroadcast;
+  m.flags = encrypt ? wire::kDataFlagEncrypted : 0;
+  m.epoch = persisted_.epoch;
+  m.counter = counter;
+  m.body = payload;
+  std::array<uint8_t, wire::kMaxBroadcastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  const size_t sig = hardened ? wire::kSignatureSize : 0;
+  const size_t tag = wire::TagSize(m.version, m.type, config_.wire);
+  const size_t body_off = *n - sig - tag - payload.size();
+  FrameAddress fa{Direction::kBroadcast, id_.uid, wire::kBroadcastUid};
+  e = ProtectMessage(crypto_, bcast_keys_, config_.version, fa, counter, encrypt,
+                     MutableByteSpan(buf.data(), *n), body_off, payload.size(), tag);
+  if (e != Error::kOk) return e;
+  if (hardened) {
+    e = SignBroadcast(crypto_, id_.sign_priv, config_.pan_id, id_.uid,
+                      ByteSpan(buf.data(), *n - sig), MutableByteSpan(buf.data() + *n - sig, sig));
+    if (e != Error::kOk) return e;
+  }
+  return QueuePayload(ByteSpan(buf.data(), *n), wire::kBroadcastUid, 0);
+}
+
+Error CoordinatorCore::SendKeyUpdate(uint64_t uid, Session& s, TimeUs now) {
+  (void)now;
+  std::array<uint8_t, wire::kKeyBlockSize> block{};
+  block[0] = persisted_.epoch;
+  std::memcpy(block.data() + 1, persisted_.kb.data(), wire::kKbSize);
+  Message m;
+  m.version = config_.version;
+  m.type = MsgType::kKeyUpdate;
+  m.flags = wire::kDataFlagEncrypted;
+  m.counter = ++s.tx_counter;
+  m.body = block;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, config_.wire, buf);
+  Error e = n.ok() ? Error::kOk : n.error();
+  if (e == Error::kOk) {
+    const size_t tag = config_.wire.data_tag_size;
+    FrameAddress fa{Direction::kCpanToDevice, id_.uid, uid};
+    e = ProtectMessage(crypto_, s.keys, config_.version, fa, m.counter, true,
+                       MutableByteSpan(buf.data(), *n), *n - tag - wire::kKeyBlockSize,
+                       wire::kKeyBlockSize, tag);
+  }
+  SecureZero(block.data(), block.size());
+  if (e != Error::kOk) return e;
+  return QueuePayload(ByteSpan(buf.data(), *n), uid, s.info.link);
+}
+
+Error CoordinatorCore::Revoke(uint64_t uid, TimeUs now) {
+  EndSession(uid, Error::kBlocked, now);
+  EndAttempt(uid);
+  if (config_.version == Version::kV1) return Error::kOk;
+  // Rotate Kb: the revoked device knows the old one.
+  Error e = random_.Fill(persisted_.kb);
+  if (e != Error::kOk) return e;
+  persisted_.has_kb = true;
+  persisted_.epoch = static_cast<uint8_t>(persisted_.epoch + 1 == 0 ? 1 : persisted_.epoch + 1);
+  persisted_.bcast_ceiling = 0;
+  bcast_counter_ = 0;
+  bcast_keys_.Release(crypto_);
+  e = DeriveBroadcastKeys(crypto_, persisted_.kb, &bcast_keys_);
+  if (e != Error::kOk) return e;
+  Emit(EventKind::kPersist, Error::kOk, uid, 0, now);
+  std::vector<uint64_t> uids;
+  for (auto& [u, s] : sessions_)
+    if (s.info.authenticated) uids.push_back(u);
+  std::sort(uids.begin(), uids.end());
+  for (uint64_t u : uids) {
+    e = SendKeyUpdate(u, sessions_[u], now);
+    if (e != Error::kOk) return e;
+  }
+  return Error::kOk;
+}
+
+}  // namespace vigil

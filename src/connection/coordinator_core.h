@@ -1,0 +1,186 @@
+// The coordinator (CPAN) side of the protocol, sans-IO.
+//
+// Inputs: HandleFrame(bytes, link, now), HandleTimeout(now), and commands (SendData,
+// SendBroadcast, Revoke). Outputs, drained by the driver after every input: PollEvent
+// (kPersist first: write persisted() to stable storage before sending what follows),
+// PollTransmit, NextDeadline.
+//
+// `link` is the driver's opaque token for where a frame came from (a UDP endpoint, a
+// radio node): 0 when the transport cannot tell senders apart. Frames the core sends to a
+// device carry the link of the request they answer as a hint; the driver also delivers
+// them to the device's last authenticated link (see docs/protocol.md, "Reaching the real
+// device over UDP"), so that the real device hears requests made in its name, as it
+// would on a radio.
+//
+// Association attempt phases (one table, coordinator_core.cc):
+//   ASSOC_REQ -> kWaitAnswer --valid answer--> grant            (v1, v2)
+//                            --first answer--> kCollect (window) (v3-paper, on-anomaly)
+//                            --valid answer--> kConfirm          (policy always)
+//   kCollect --second distinct answer--> kConfirm (anomaly) --deadline--> verdict
+//   kConfirm --valid confirmation, no anomaly--> grant --> kWatch (late duplicates)
+// Verdicts on an anomaly are listed in Decide() and in docs/protocol.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/error.h"
+#include "common/time.h"
+#include "connection/crypto/provider.h"
+#include "connection/device_directory.h"
+#include "connection/events.h"
+#include "connection/out_frame.h"
+#include "connection/protocol_config.h"
+#include "connection/replay_window.h"
+#include "connection/session_crypto.h"
+#include "connection/wire/mac_frame.h"
+
+namespace vigil {
+
+struct CoordinatorIdentity {
+  uint64_t uid = 0;
+  std::array<uint8_t, kEd25519PrivateKeySize> sign_priv{};
+  std::array<uint8_t, kEd25519PublicKeySize> sign_pub{};
+};
+
+// Kept across restarts: the broadcast key and a counter ceiling (RFC 8613 App. B.1.1), so
+// that a restarted CPAN never reuses a broadcast counter (a CCM nonce) under Kb.
+struct CoordinatorPersisted {
+  uint8_t epoch = 0;
+  std::array<uint8_t, 16> kb{};
+  bool has_kb = false;
+  uint32_t bcast_ceiling = 0;
+};
+
+struct SessionInfo {
+  uint64_t uid = 0;
+  uint16_t short_addr = 0;
+  uint64_t link = 0;
+  TimeUs since = 0;
+  bool authenticated = false;
+  uint32_t rx_frames = 0;
+};
+
+class CoordinatorCore {
+ public:
+  // REQUIRES: directory, crypto and random outlive the core.
+  CoordinatorCore(const ProtocolConfig& config, const CoordinatorIdentity& identity,
+                  const DeviceDirectory& directory, CryptoProvider& crypto, RandomSource& random,
+                  const CoordinatorPersisted& persisted = {});
+  ~CoordinatorCore();
+  CoordinatorCore(const CoordinatorCore&) = delete;
+  CoordinatorCore& operator=(const CoordinatorCore&) = delete;
+
+  void HandleFrame(ByteSpan frame, uint64_t link, TimeUs now);
+  void HandleTimeout(TimeUs now);
+
+  // Protected unicast to an associated device. Errors: kNotFound (no session),
+  // kOversized, kCrypto.
+  Error SendData(uint64_t uid, ByteSpan payload, TimeUs now);
+  // Broadcast protected with the hidden key Kb (v2+; hardened also signs it).
+  Error SendBroadcast(ByteSpan payload, TimeUs now);
+  // Ends the device's session and rotates Kb (new epoch, KEY_UPDATE to every other
+  // associated device), so that the revoked device's copy of Kb is worthless.
+  Error Revoke(uint64_t uid, TimeUs now);
+
+  bool PollTransmit(OutFrame* out);
+  bool PollEvent(Event* out);
+  TimeUs NextDeadline() const;
+
+  uint64_t uid() const { return id_.uid; }
+  const CoordinatorPersisted& persisted() const { return persisted_; }
+  size_t session_count() const { return sessions_.size(); }
+  bool HasSession(uint64_t uid) const { return sessions_.count(uid) != 0; }
+  std::vector<SessionInfo> Sessions() const;
+  bool IsBlocked(uint64_t link, TimeUs now) const;
+  size_t max_broadcast_payload() const;
+
+ private:
+  enum class Phase : uint8_t { kWaitAnswer, kCollect, kConfirm, kWatch };
+  struct Answer {
+    std::array<uint8_t, 48> bytes{};  // the message as received: equal bytes = retransmission
+    uint8_t size = 0;
+    uint64_t link = 0;
+    bool valid = false;
+    bool unsolicited = false;
+  };
+  struct Attempt {
+    Transcript t;
+    EnrolledDevice dev;
+    Phase phase = Phase::kWaitAnswer;
+    uint64_t initiator_link = 0;
+    TimeUs started = 0;
+    TimeUs deadline = 0;
+    bool anomaly = false;
+    std::vector<Answer> answers;   // distinct AUTH_RESPs
+    std::vector<Answer> confirms;  // distinct CONFIRM_RESPs
+    OutFrame last_sent;            // resent when a retransmitted request/answer arrives
+    bool have_last = false;
+  };
+  struct Session {
+    SessionInfo info;
+    SessionKeys keys;
+    uint32_t tx_counter = 0;
+    ReplayWindow rx;
+  };
+  struct Peer {
+    std::deque<TimeUs> failures;
+    TimeUs lockout_until = 0;
+  };
+  struct Bucket {
+    double tokens = 0;
+    TimeUs at = 0;
+  };
+
+  void OnAssocReq(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
+  void OnAuthResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
+  void OnConfirmResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link,
+                     TimeUs now);
+  void OnData(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
+
+  void SendConfirmReq(Attempt& a, TimeUs now);
+  void Grant(Attempt& a, TimeUs now);
+  void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now);
+  void Decide(uint64_t uid, Attempt& a, TimeUs now);
+  void EndAttempt(uint64_t uid);
+  void RecordFailure(uint64_t uid, TimeUs now);
+  void Block(uint64_t link, TimeUs now);
+  bool TakeToken(uint64_t link, TimeUs now);
+  void EndSession(uint64_t uid, Error why, TimeUs now);
+  Error EnsureBroadcastKey(TimeUs now);
+  Error SendKeyUpdate(uint64_t uid, Session& s, TimeUs now);
+
+  Error QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link, OutFrame* keep = nullptr);
+  Event MakeEvent(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
+                  const wire::Message* m = nullptr) const;
+  void Emit(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
+            const wire::Message* m = nullptr);
+  ByteSpan AssocSecret(const EnrolledDevice& d) const;
+
+  ProtocolConfig config_;
+  CoordinatorIdentity id_;
+  const DeviceDirectory& directory_;
+  CryptoProvider& crypto_;
+  RandomSource& random_;
+  CoordinatorPersisted persisted_;
+  SessionKeys bcast_keys_;
+  uint32_t bcast_counter_ = 0;
+
+  std::unordered_map<uint64_t, Attempt> attempts_;
+  std::unordered_map<uint64_t, Session> sessions_;
+  std::unordered_map<uint64_t, Peer> peers_;
+  std::unordered_map<uint64_t, TimeUs> blocked_;
+  std::unordered_map<uint64_t, Bucket> buckets_;
+  uint16_t next_short_ = 1;
+  uint8_t mac_seq_ = 0;
+  std::deque<OutFrame> tx_;
+  std::deque<Event> events_;
+};
+
+}  // namespace vigil

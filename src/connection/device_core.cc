@@ -1,0 +1,487 @@
+#include "connection/device_core.h"
+
+#include <cstring>
+
+#include "connection/wire/mac_frame.h"
+
+namespace vigil {
+
+using wire::AssocStatus;
+using wire::Direction;
+using wire::Message;
+using wire::MsgType;
+using wire::Version;
+
+const char* DeviceStateName(DeviceCore::State s) {
+  switch (s) {
+    case DeviceCore::State::kIdle: return "idle";
+    case DeviceCore::State::kWaitAuthReq: return "wait_auth_req";
+    case DeviceCore::State::kWaitAssocResp: return "wait_assoc_resp";
+    case DeviceCore::State::kAssociated: return "associated";
+  }
+  return "?";
+}
+
+DeviceCore::DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secrets,
+                       CryptoProvider& crypto, RandomSource& random,
+                       const DevicePersisted& persisted)
+    : config_(config), secrets_(secrets), crypto_(crypto), random_(random),
+      persisted_(persisted) {
+  CommonFunctionR1(crypto_, secrets_.username.span(), secrets_.password.span(), r1_);
+  CommonFunctionR3(crypto_, secrets_, r3_);
+  unsolicited_tokens_ = config_.unsolicited_answers_per_minute;
+}
+
+DeviceCore::~DeviceCore() {
+  DropSession();
+  SecureZero(r1_.data(), r1_.size());
+  SecureZero(r3_.data(), r3_.size());
+  SecureZero(&secrets_, sizeof(secrets_));
+}
+
+ByteSpan DeviceCore::AssocSecret() const {
+  // Paper versions key the handshake with the credential key Kc = R1; hardened with Kd.
+  if (config_.version == Version::kHardened) return secrets_.kd;
+  return r1_;
+}
+
+size_t DeviceCore::max_payload() const {
+  const size_t overhead = 1 + 1 + wire::kCounterSize + config_.wire.data_tag_size;
+  return wire::kMaxUnicastPayload - overhead;
+}
+
+void DeviceCore::DropSession() {
+  keys_.Release(crypto_);
+  bcast_keys_.Release(crypto_);
+  authenticated_session_ = false;
+  short_addr_ = 0;
+  tx_counter_ = 0;
+  rx_window_ = ReplayWindow();
+}
+
+Event DeviceCore::MakeEvent(EventKind k, Error e, TimeUs now, const Message* m) const {
+  Event ev;
+  ev.kind = k;
+  ev.error = e;
+  ev.time = now;
+  ev.uid = secrets_.uid;
+  ev.observer = secrets_.uid;
+  if (m != nullptr) {
+    ev.version = static_cast<uint8_t>(m->version);
+    ev.msg_type = static_cast<uint8_t>(m->type);
+    ev.counter = m->counter;
+  }
+  ev.short_addr = short_addr_;
+  return ev;
+}
+
+void DeviceCore::Emit(EventKind k, Error e, TimeUs now, const Message* m) {
+  events_.Push(MakeEvent(k, e, now, m));  // a full queue drops the newest event
+}
+
+void DeviceCore::Fail(Error why, TimeUs now) {
+  have_last_ = false;
+  deadline_ = kNever;
+  state_ = State::kIdle;
+  DropSession();
+  Emit(EventKind::kAssociationFailed, why, now);
+}
+
+Error DeviceCore::Queue(ByteSpan payload, uint64_t dst, bool remember) {
+  OutFrame f;
+  wire::MacFrame mf;
+  mf.ack_request = dst != wire::kBroadcastUid;
+  mf.seq = mac_seq_++;
+  mf.pan_id = config_.pan_id;
+  mf.dst = dst;
+  mf.src = secrets_.uid;
+  mf.payload = payload;
+  Result<size_t> n = wire::EncodeMacFrame(mf, f.bytes);
+  if (!n.ok()) return n.error();
+  f.size = static_cast<uint8_t>(*n);
+  f.dst = dst;
+  f.ack_request = mf.ack_request;
+  if (remember) {
+    last_ = f;
+    have_last_ = true;
+  }
+  return tx_.Push(f) ? Error::kOk : Error::kNoBufs;
+}
+
+Error DeviceCore::StartAssociation(TimeUs now) {
+  DropSession();
+  t_ = Transcript{};
+  t_.version = config_.version;
+  t_.device_uid = secrets_.uid;
+  t_.cpan_uid = secrets_.cpan_uid;
+  Error e = random_.Fill(t_.nd);
+  if (e != Error::kOk) return e;
+  Message m;
+  m.version = config_.version;
+  m.type = MsgType::kAssocReq;
+  m.flags = config_.authenticate ? wire::kAssocFlagAuthenticate : 0;
+  m.nd = t_.nd;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  retries_ = 0;
+  state_ = State::kWaitAuthReq;
+  deadline_ = now + config_.retransmit_timeout;
+  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, true);
+}
+
+Error DeviceCore::SendData(ByteSpan payload, TimeUs now) {
+  (void)now;
+  if (state_ != State::kAssociated) return Error::kInvalidState;
+  if (payload.size() > max_payload()) return Error::kOversized;
+  if (tx_counter_ == UINT32_MAX) return Error::kInvalidState;  // re-associate for new keys
+  Message m;
+  m.version = config_.version;
+  m.type = MsgType::kData;
+  m.counter = ++tx_counter_;
+  m.body = payload;
+  const bool encrypt = authenticated_session_ && config_.encrypt_data;
+  m.flags = !authenticated_session_ ? wire::kDataFlagPlain
+                                    : (encrypt ? wire::kDataFlagEncrypted : uint8_t{0});
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  if (authenticated_session_) {
+    const size_t tag = config_.wire.data_tag_size;
+    const size_t body_off = *n - tag - payload.size();
+    FrameAddress a{Direction::kDeviceToCpan, secrets_.uid, secrets_.cpan_uid};
+    Error e = ProtectMessage(crypto_, keys_, config_.version, a, m.counter, encrypt,
+                             MutableByteSpan(buf.data(), *n), body_off, payload.size(), tag);
+    if (e != Error::kOk) return e;
+  }
+  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, false);
+}
+
+void DeviceCore::HandleFrame(ByteSpan frame, TimeUs now) {
+  Result<wire::MacFrame> mf = wire::DecodeMacFrame(frame);
+  if (!mf.ok()) return;  // noise or another network's frame: the radio drops it
+  if (mf->pan_id != config_.pan_id) return;
+  if (mf->dst != secrets_.uid && mf->dst != wire::kBroadcastUid) return;  // overheard
+  if (mf->src != secrets_.cpan_uid) return;  // peers talk only to their CPAN
+  Result<Message> m = wire::Decode(mf->payload, config_.wire);
+  if (!m.ok()) {
+    Emit(EventKind::kMalformedFrame, m.error(), now);
+    return;
+  }
+  if (m->version != config_.version) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnknownVersion, now, &*m);
+    return;
+  }
+  switch (m->type) {
+    case MsgType::kAuthReq: OnAuthReq(*m, now); break;
+    case MsgType::kConfirmReq: OnConfirmReq(*m, now); break;
+    case MsgType::kAssocResp: OnAssocResp(*m, now); break;
+    case MsgType::kData: OnData(*m, now); break;
+    case MsgType::kKeyUpdate: OnKeyUpdate(*m, now); break;
+    case MsgType::kBroadcast: OnBroadcast(*m, now); break;
+    default: Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &*m); break;
+  }
+}
+
+void DeviceCore::HandleTimeout(TimeUs now) {
+  if (now < deadline_) return;
+  deadline_ = kNever;
+  if (state_ != State::kWaitAuthReq && state_ != State::kWaitAssocResp) return;
+  if (!have_last_ || retries_ >= config_.max_retransmits) {
+    Fail(Error::kUnexpected, now);
+    return;
+  }
+  ++retries_;
+  // Same bytes again (same MAC sequence number too): a retransmission is recognisable
+  // as such by the CPAN and never looks like a second party.
+  tx_.Push(last_);
+  deadline_ = now + config_.retransmit_timeout;
+}
+
+bool DeviceCore::TakeUnsolicitedToken(TimeUs now) {
+  if (config_.unsolicited_answers_per_minute == 0) return false;
+  const TimeUs period = 60 * kSeconds / config_.unsolicited_answers_per_minute;
+  if (unsolicited_refill_at_ == 0) unsolicited_refill_at_ = now;
+  while (now - unsolicited_refill_at_ >= period &&
+         unsolicited_tokens_ < config_.unsolicited_answers_per_minute) {
+    ++unsolicited_tokens_;
+    unsolicited_refill_at_ += period;
+  }
+  if (unsolicited_tokens_ >= config_.unsolicited_answers_per_minute)
+    unsolicited_refill_at_ = now;
+  if (unsolicited_tokens_ == 0) return false;
+  --unsolicited_tokens_;
+  return true;
+}
+
+Error DeviceCore::SendAuthResp(const Transcript& t, uint8_t flags) {
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kAuthResp;
+  r.flags = flags;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
+  Error e = DeviceAnswer(crypto_, AssocSecret(), t, ByteSpan(buf.data(), *n - tag),
+                         MutableByteSpan(buf.data() + *n - tag, tag));
+  if (e != Error::kOk) return e;
+  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, flags == 0);
+}
+
+Error DeviceCore::SendConfirmResp(const Transcript& t, uint8_t flags) {
+  Message r;
+  r.version = config_.version;
+  r.type = MsgType::kConfirmResp;
+  r.flags = flags;
+  std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
+  Result<size_t> n = wire::Encode(r, config_.wire, buf);
+  if (!n.ok()) return n.error();
+  const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
+  Error e = ConfirmAnswer(crypto_, r3_, t, ByteSpan(buf.data(), *n - tag),
+                          MutableByteSpan(buf.data() + *n - tag, tag));
+  if (e != Error::kOk) return e;
+  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, false);
+}
+
+void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
+  Transcript t;
+  t.version = config_.version;
+  t.device_uid = secrets_.uid;
+  t.cpan_uid = secrets_.cpan_uid;
+  t.nd = (m.version == Version::kV3Paper || m.version == Version::kHardened) ? m.nd : t_.nd;
+  t.nc = m.nc;
+
+  auto proof_ok = [&]() {
+    if (m.version == Version::kV1) return true;  // v1: no CPAN authentication
+    std::array<uint8_t, wire::kCpanProofSize> expect{};
+    if (CpanProof(crypto_, AssocSecret(), t, m.prefix, expect) != Error::kOk) return false;
+    return ConstantTimeEqual(expect, m.tag);
+  };
+
+  const bool mine = state_ == State::kWaitAuthReq && t.nd == t_.nd;
+  if (mine) {
+    if (!proof_ok()) {
+      Emit(EventKind::kCpanAuthFailed, Error::kBadTag, now, &m);
+      return;  // keep waiting: the genuine CPAN's request may still come
+    }
+    t_ = t;
+    Error e = DeriveSessionKeys(crypto_, AssocSecret(), t_, &keys_);
+    if (e != Error::kOk) {
+      Fail(e, now);
+      return;
+    }
+    if (SendAuthResp(t_, 0) != Error::kOk) return;
+    state_ = State::kWaitAssocResp;
+    retries_ = 0;
+    deadline_ = now + config_.retransmit_timeout;
+    return;
+  }
+  if (state_ == State::kWaitAssocResp && t.nd == t_.nd && t.nc == t_.nc) {
+    tx_.Push(last_);  // our answer was lost: resend it
+    return;
+  }
+  // A request this device did not ask for: someone is associating with its identity.
+  Emit(EventKind::kUnsolicitedAuthRequest, Error::kUnexpected, now, &m);
+  if (!UsesConfirmation(config_.version)) return;  // v1/v2 devices stay silent
+  for (const Foreign& f : foreign_) {
+    if (f.valid && f.t.nd == t.nd && f.t.nc == t.nc) {
+      SendAuthResp(f.t, wire::kAnswerFlagUnsolicited);  // retransmitted request
+      return;
+    }
+  }
+  if (!proof_ok()) {
+    Emit(EventKind::kCpanAuthFailed, Error::kBadTag, now, &m);
+    return;
+  }
+  if (config_.version == Version::kHardened && !TakeUnsolicitedToken(now)) {
+    Emit(EventKind::kRateLimited, Error::kRateLimited, now, &m);
+    return;
+  }
+  foreign_[foreign_next_] = Foreign{t, true};
+  foreign_next_ = static_cast<uint8_t>((foreign_next_ + 1) % 2);
+  ++unsolicited_answers_;
+  SendAuthResp(t, wire::kAnswerFlagUnsolicited);
+}
+
+void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
+  if (m.version == Version::kV3Paper) {
+    // The paper's confirmation request carries no challenge: the device answers R3.
+    const bool own = state_ == State::kWaitAssocResp;
+    const bool foreign = foreign_[0].valid || foreign_[1].valid;
+    if (!own && !foreign) {
+      Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
+      return;
+    }
+    SendConfirmResp(own ? t_ : foreign_[(foreign_next_ + 1) % 2].t, 0);
+    return;
+  }
+  // Hardened: find the transcript the request is bound to, then check its tag.
+  auto try_transcript = [&](Transcript t, uint8_t flags) {
+    t.ncf = m.ncf;
+    std::array<uint8_t, wire::kCpanProofSize> expect{};
+    if (ConfirmRequestTag(crypto_, secrets_.kd, t, m.prefix, expect) != Error::kOk) return false;
+    if (!ConstantTimeEqual(expect, m.tag)) return false;
+    SendConfirmResp(t, flags);
+    return true;
+  };
+  if (state_ == State::kWaitAssocResp && try_transcript(t_, 0)) {
+    t_.ncf = m.ncf;
+    return;
+  }
+  for (const Foreign& f : foreign_) {
+    if (f.valid && try_transcript(f.t, wire::kAnswerFlagUnsolicited)) return;
+  }
+  Emit(EventKind::kCpanAuthFailed, Error::kBadTag, now, &m);
+}
+
+bool DeviceCore::InstallKeyBlock(ByteSpan block, TimeUs now) {
+  const uint8_t epoch = block[0];
+  bcast_keys_.Release(crypto_);
+  if (DeriveBroadcastKeys(crypto_, block.subspan(1, wire::kKbSize), &bcast_keys_) != Error::kOk)
+    return false;
+  bcast_window_ = ReplayWindow();
+  if (epoch == persisted_.bcast_epoch) {
+    bcast_window_.SetFloor(persisted_.bcast_rx_high);  // a reboot does not reopen replay
+  } else {
+    persisted_.bcast_epoch = epoch;
+    persisted_.bcast_rx_high = 0;
+    Emit(EventKind::kPersist, Error::kOk, now);
+  }
+  return true;
+}
+
+void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
+  const bool waiting = state_ == State::kWaitAssocResp ||
+                       (state_ == State::kWaitAuthReq && !config_.authenticate);
+  if (!waiting) {
+    if (state_ != State::kAssociated)
+      Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
+    return;  // a duplicate of the answer that associated us is harmless
+  }
+  if (m.status != AssocStatus::kAccepted) {
+    // Refusals are not authenticated (nothing to key them with for an unknown peer);
+    // they only end this attempt, never an established session.
+    Fail(m.status == AssocStatus::kIntrusion ? Error::kBlocked : Error::kBadTag, now);
+    return;
+  }
+  if (!config_.authenticate) {
+    authenticated_session_ = false;
+  } else if (m.version == Version::kV1) {
+    authenticated_session_ = true;  // v1: one-way authentication, no key block
+  } else {
+    if (m.body.size() != wire::kKeyBlockSize) {
+      Emit(EventKind::kCpanAuthFailed, Error::kMalformed, now, &m);
+      return;
+    }
+    std::array<uint8_t, wire::kKeyBlockSize> block{};
+    FrameAddress a{Direction::kCpanToDevice, secrets_.cpan_uid, secrets_.uid};
+    Result<size_t> n = VerifyMessage(crypto_, keys_, m, a, 0, true, block);
+    if (!n.ok()) {
+      Emit(EventKind::kCpanAuthFailed, n.error(), now, &m);  // rogue or forged answer
+      return;
+    }
+    bool ok = InstallKeyBlock(block, now);
+    SecureZero(block.data(), block.size());
+    if (!ok) {
+      Fail(Error::kCrypto, now);
+      return;
+    }
+    authenticated_session_ = true;
+  }
+  short_addr_ = m.short_addr;
+  state_ = State::kAssociated;
+  have_last_ = false;
+  deadline_ = kNever;
+  Emit(EventKind::kAssociated, Error::kOk, now, &m);
+}
+
+void DeviceCore::OnData(const Message& m, TimeUs now) {
+  if (state_ != State::kAssociated) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
+    return;
+  }
+  const bool plain = (m.flags & wire::kDataFlagPlain) != 0;
+  if (plain != !authenticated_session_) {
+    Emit(EventKind::kFrameTagInvalid, Error::kBadTag, now, &m);  // downgrade attempt
+    return;
+  }
+  if (rx_window_.Check(m.counter) != Error::kOk) {
+    Emit(EventKind::kReplay, Error::kReplay, now, &m);
+    return;
+  }
+  Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, now, &m);
+  if (!plain) {
+    FrameAddress a{Direction::kCpanToDevice, secrets_.cpan_uid, secrets_.uid};
+    Result<size_t> n = VerifyMessage(crypto_, keys_, m, a, m.counter,
+                                     (m.flags & wire::kDataFlagEncrypted) != 0, ev.data);
+    if (!n.ok()) {
+      Emit(EventKind::kFrameTagInvalid, n.error(), now, &m);
+      return;
+    }
+  } else {
+    std::memcpy(ev.data.data(), m.body.data(), m.body.size());
+  }
+  rx_window_.Mark(m.counter);
+  ev.data_len = static_cast<uint8_t>(m.body.size());
+  events_.Push(ev);
+}
+
+void DeviceCore::OnKeyUpdate(const Message& m, TimeUs now) {
+  if (state_ != State::kAssociated || !authenticated_session_) {
+    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
+    return;
+  }
+  if (rx_window_.Check(m.counter) != Error::kOk) {
+    Emit(EventKind::kReplay, Error::kReplay, now, &m);
+    return;
+  }
+  std::array<uint8_t, wire::kKeyBlockSize> block{};
+  FrameAddress a{Direction::kCpanToDevice, secrets_.cpan_uid, secrets_.uid};
+  Result<size_t> n = VerifyMessage(crypto_, keys_, m, a, m.counter, true, block);
+  if (!n.ok()) {
+    Emit(EventKind::kFrameTagInvalid, n.error(), now, &m);
+    return;
+  }
+  rx_window_.Mark(m.counter);
+  InstallKeyBlock(block, now);
+  SecureZero(block.data(), block.size());
+  Emit(EventKind::kKeyUpdated, Error::kOk, now, &m);
+}
+
+void DeviceCore::OnBroadcast(const Message& m, TimeUs now) {
+  if (!bcast_keys_.valid()) return;  // not associated yet: cannot judge it
+  if (m.epoch != persisted_.bcast_epoch) {
+    Emit(EventKind::kBroadcastForgery, Error::kUnexpected, now, &m);  // stale or future key
+    return;
+  }
+  if (bcast_window_.Check(m.counter) != Error::kOk) {
+    Emit(EventKind::kReplay, Error::kReplay, now, &m);
+    return;
+  }
+  if (m.version == Version::kHardened) {
+    // Kb is shared by every device: only the CPAN's signature shows who sent it.
+    const ByteSpan signed_part(m.prefix.data(), m.prefix.size() + m.tag.size());
+    if (VerifyBroadcastSignature(crypto_, secrets_.cpan_sign_pub, config_.pan_id,
+                                 secrets_.cpan_uid, signed_part, m.signature) != Error::kOk) {
+      Emit(EventKind::kBroadcastForgery, Error::kBadTag, now, &m);
+      return;
+    }
+  }
+  Event ev = MakeEvent(EventKind::kBroadcastReceived, Error::kOk, now, &m);
+  ev.uid = secrets_.cpan_uid;
+  FrameAddress a{Direction::kBroadcast, secrets_.cpan_uid, wire::kBroadcastUid};
+  Result<size_t> n = VerifyMessage(crypto_, bcast_keys_, m, a, m.counter,
+                                   (m.flags & wire::kDataFlagEncrypted) != 0, ev.data);
+  if (!n.ok()) {
+    Emit(EventKind::kBroadcastForgery, n.error(), now, &m);
+    return;
+  }
+  bcast_window_.Mark(m.counter);
+  persisted_.bcast_rx_high = bcast_window_.highest();
+  Emit(EventKind::kPersist, Error::kOk, now);
+  ev.data_len = static_cast<uint8_t>(*n);
+  events_.Push(ev);
+}
+
+}  // namespace vigil

@@ -1,0 +1,141 @@
+// The device side of the protocol, sans-IO.
+//
+// Inputs: HandleFrame(bytes, now), HandleTimeout(now), and the commands StartAssociation,
+// SendData. Outputs, to be drained by the driver after every input, in this order:
+// PollEvent (a kPersist event must be written to stable storage before the frames that
+// follow it are sent), PollTransmit, then NextDeadline.
+//
+// Embeddable: no exceptions, no RTTI, no heap (fixed queues; keys live in the crypto
+// provider's slots). Memory: sizeof(DeviceCore) is the RAM of one device's protocol state
+// (see docs/protocol.md, "Device footprint").
+//
+// States (one table, device_core.cc):
+//   kIdle --StartAssociation--> kWaitAuthReq --AUTH_REQ ok--> kWaitAssocResp
+//   kWaitAssocResp --CONFIRM_REQ--> (answer, stay) --ASSOC_RESP ok--> kAssociated
+//   any waiting state --retries exhausted / refusal--> kIdle (kAssociationFailed)
+// In v3-paper and hardened the device also answers authentication requests it did not
+// ask for, in any state, flagged "unsolicited" (hardened: rate-limited and only after the
+// request's CPAN proof verifies).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "common/bytes.h"
+#include "common/error.h"
+#include "common/time.h"
+#include "connection/crypto/provider.h"
+#include "connection/events.h"
+#include "connection/keys.h"
+#include "connection/out_frame.h"
+#include "connection/protocol_config.h"
+#include "connection/replay_window.h"
+#include "connection/session_crypto.h"
+
+namespace vigil {
+
+// What a device must keep across reboots (RFC 8613 App. B spirit): the broadcast replay
+// state, so that a replayed old broadcast is refused after a restart.
+struct DevicePersisted {
+  uint8_t bcast_epoch = 0;
+  uint32_t bcast_rx_high = 0;
+};
+
+class DeviceCore {
+ public:
+  enum class State : uint8_t { kIdle, kWaitAuthReq, kWaitAssocResp, kAssociated };
+
+  // REQUIRES: crypto and random outlive the core. Secrets are copied; R1 and R3 are
+  // computed once here (the only time Secretkey2 is used).
+  DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secrets, CryptoProvider& crypto,
+             RandomSource& random, const DevicePersisted& persisted = {});
+  ~DeviceCore();
+  DeviceCore(const DeviceCore&) = delete;
+  DeviceCore& operator=(const DeviceCore&) = delete;
+
+  // Starts (or restarts) association. Drops any current session.
+  Error StartAssociation(TimeUs now);
+  // Queues one protected unicast data frame to the CPAN.
+  // Errors: kInvalidState (not associated), kOversized (payload too long), kNoBufs.
+  Error SendData(ByteSpan payload, TimeUs now);
+  // A received MPDU (MHR..FCS). Frames not addressed to this device are ignored silently
+  // (on a radio every node hears every frame); remote misbehaviour becomes events.
+  void HandleFrame(ByteSpan frame, TimeUs now);
+  void HandleTimeout(TimeUs now);
+
+  bool PollTransmit(OutFrame* out) { return tx_.Pop(out); }
+  bool PollEvent(Event* out) { return events_.Pop(out); }
+  TimeUs NextDeadline() const { return deadline_; }
+
+  State state() const { return state_; }
+  uint64_t uid() const { return secrets_.uid; }
+  uint16_t short_addr() const { return short_addr_; }
+  uint8_t bcast_epoch() const { return persisted_.bcast_epoch; }
+  const DevicePersisted& persisted() const { return persisted_; }
+  // Largest data payload that fits one frame with the configured protection.
+  size_t max_payload() const;
+  uint32_t unsolicited_answers() const { return unsolicited_answers_; }
+
+ private:
+  struct Foreign {  // an authentication request this device did not ask for
+    Transcript t;
+    bool valid = false;
+  };
+
+  void OnAuthReq(const wire::Message& m, TimeUs now);
+  void OnConfirmReq(const wire::Message& m, TimeUs now);
+  void OnAssocResp(const wire::Message& m, TimeUs now);
+  void OnData(const wire::Message& m, TimeUs now);
+  void OnKeyUpdate(const wire::Message& m, TimeUs now);
+  void OnBroadcast(const wire::Message& m, TimeUs now);
+
+  Error SendAuthResp(const Transcript& t, uint8_t flags);
+  Error SendConfirmResp(const Transcript& t, uint8_t flags);
+  // Wraps a protocol payload in a MAC frame and queues it; remembers it for
+  // retransmission when `remember` is set.
+  Error Queue(ByteSpan payload, uint64_t dst, bool remember);
+  Event MakeEvent(EventKind k, Error e, TimeUs now, const wire::Message* m) const;
+  void Emit(EventKind k, Error e, TimeUs now, const wire::Message* m = nullptr);
+  void Fail(Error why, TimeUs now);
+  void DropSession();
+  bool TakeUnsolicitedToken(TimeUs now);
+  ByteSpan AssocSecret() const;
+  bool InstallKeyBlock(ByteSpan block, TimeUs now);
+
+  ProtocolConfig config_;
+  DeviceSecrets secrets_;
+  CryptoProvider& crypto_;
+  RandomSource& random_;
+  std::array<uint8_t, kSha256Size> r1_{};
+  std::array<uint8_t, kSha256Size> r3_{};
+
+  State state_ = State::kIdle;
+  Transcript t_;
+  SessionKeys keys_;
+  SessionKeys bcast_keys_;
+  uint16_t short_addr_ = 0;
+  uint32_t tx_counter_ = 0;
+  ReplayWindow rx_window_;
+  ReplayWindow bcast_window_;
+  DevicePersisted persisted_;
+  bool authenticated_session_ = false;
+
+  Foreign foreign_[2];
+  uint8_t foreign_next_ = 0;
+  uint32_t unsolicited_tokens_ = 0;
+  TimeUs unsolicited_refill_at_ = 0;
+  uint32_t unsolicited_answers_ = 0;
+
+  OutFrame last_;  // last handshake frame, resent on timeout
+  bool have_last_ = false;
+  uint8_t retries_ = 0;
+  TimeUs deadline_ = kNever;
+  uint8_t mac_seq_ = 0;
+
+  FixedQueue<OutFrame, 4> tx_;
+  FixedQueue<Event, 8> events_;
+};
+
+const char* DeviceStateName(DeviceCore::State s);
+
+}  // namespace vigil

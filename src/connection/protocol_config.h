@@ -1,0 +1,51 @@
+// Deployment parameters of the protocol, shared by both sides. Both ends of a PAN must
+// agree on version, wire parameters and data protection; timers are per side.
+#pragma once
+
+#include <cstdint>
+
+#include "common/time.h"
+#include "connection/wire/codec.h"
+
+namespace vigil {
+
+// When the coordinator asks for the common-function confirmation (v3 and hardened).
+enum class ConfirmPolicy : uint8_t {
+  kOnAnomaly,  // only after two distinct answers for one identity (the paper's v3)
+  kAlways,     // every authenticated association (hardened default: catches a stolen Kd
+               // even while the real device is offline)
+};
+
+struct ProtocolConfig {
+  wire::Version version = wire::Version::kHardened;
+  wire::WireParams wire;
+  uint16_t pan_id = wire::kDefaultPanId;
+  bool authenticate = true;   // false: Table 1's "without authentication" (refused by a
+                              // coordinator unless allow_unauthenticated is set)
+  bool encrypt_data = true;   // AES-CCM confidentiality; false: HMAC integrity only
+  ConfirmPolicy confirm = ConfirmPolicy::kAlways;
+
+  // ---- device side ----
+  TimeUs retransmit_timeout = 60 * kMillis;  // no answer -> resend the same bytes
+  uint8_t max_retransmits = 4;
+  uint32_t unsolicited_answers_per_minute = 6;  // hardened: bound battery drain
+
+  // ---- coordinator side ----
+  bool allow_unauthenticated = false;
+  TimeUs answer_window = 12 * kMillis;  // v3: wait for a second answer to one request
+  TimeUs confirm_timeout = 150 * kMillis;
+  TimeUs pending_timeout = 2 * kSeconds;   // an unfinished association is forgotten
+  uint32_t max_auth_failures = 5;          // per Uid within failure_window -> lockout
+  TimeUs failure_window = 60 * kSeconds;
+  TimeUs lockout = 60 * kSeconds;
+  uint32_t assoc_per_link_per_second = 20;  // flooding guard (token bucket per source)
+  TimeUs block_duration = 600 * kSeconds;   // source blocked after an intrusion verdict
+  uint32_t counter_persist_interval = 256;  // RFC 8613 App. B.1.1 K
+  uint16_t max_devices = 4096;
+};
+
+inline bool UsesConfirmation(wire::Version v) {
+  return v == wire::Version::kV3Paper || v == wire::Version::kHardened;
+}
+
+}  // namespace vigil

@@ -1,0 +1,84 @@
+#include "connection/wire/mac_frame.h"
+
+#include "connection/wire/format.h"
+
+namespace vigil::wire {
+namespace {
+// Frame control fields (IEEE 802.15.4-2006 §7.2.1.1).
+constexpr uint16_t kFrameTypeData = 0x0001;
+constexpr uint16_t kFcAckRequest = 1u << 5;
+constexpr uint16_t kFcPanIdCompression = 1u << 6;
+constexpr uint16_t kFcDstShort = 2u << 10;
+constexpr uint16_t kFcDstExt = 3u << 10;
+constexpr uint16_t kFcVersion2006 = 1u << 12;
+constexpr uint16_t kFcSrcExt = 3u << 14;
+constexpr uint16_t kFcFixedMask = 0x0007 | (1u << 3) | kFcPanIdCompression | (3u << 14) |
+                                  (3u << 12);
+constexpr uint16_t kFcFixed = kFrameTypeData | kFcPanIdCompression | kFcSrcExt | kFcVersion2006;
+}  // namespace
+
+uint16_t Crc16Itu(ByteSpan data) {
+  uint16_t crc = 0;
+  for (uint8_t b : data) {
+    crc = static_cast<uint16_t>(crc ^ b);
+    for (int i = 0; i < 8; ++i)
+      crc = static_cast<uint16_t>((crc & 1) ? (crc >> 1) ^ 0x8408 : crc >> 1);
+  }
+  return crc;
+}
+
+size_t MacHeaderSize(uint64_t dst) { return dst == kBroadcastUid ? kMhrBroadcast : kMhrUnicast; }
+
+Result<size_t> EncodeMacFrame(const MacFrame& f, MutableByteSpan out) {
+  const size_t total = MacHeaderSize(f.dst) + f.payload.size() + kFcsSize;
+  if (total > kMaxPhyPayload) return Error::kOversized;
+  if (out.size() < total) return Error::kNoBufs;
+  ByteWriter w(out);
+  const bool bcast = f.dst == kBroadcastUid;
+  uint16_t fc = kFcFixed | (bcast ? kFcDstShort : kFcDstExt);
+  if (f.ack_request && !bcast) fc |= kFcAckRequest;
+  w.U16Le(fc);
+  w.U8(f.seq);
+  w.U16Le(f.pan_id);
+  if (bcast) {
+    w.U16Le(0xFFFF);
+  } else {
+    w.U64Le(f.dst);
+  }
+  w.U64Le(f.src);
+  w.Bytes(f.payload);
+  w.U16Le(Crc16Itu(w.written()));
+  return w.size();
+}
+
+Result<MacFrame> DecodeMacFrame(ByteSpan in) {
+  if (in.size() > kMaxPhyPayload) return Error::kOversized;
+  if (in.size() < kMhrBroadcast + kFcsSize) return Error::kTruncated;
+  const size_t body = in.size() - kFcsSize;
+  const uint16_t fcs = static_cast<uint16_t>(in[body] | (in[body + 1] << 8));
+  if (Crc16Itu(in.first(body)) != fcs) return Error::kBadFcs;
+  ByteReader r(in.first(body));
+  MacFrame f;
+  const uint16_t fc = r.U16Le();
+  if ((fc & kFcFixedMask) != kFcFixed) return Error::kMalformed;
+  f.ack_request = (fc & kFcAckRequest) != 0;
+  f.seq = r.U8();
+  f.pan_id = r.U16Le();
+  const uint16_t dst_mode = fc & (3u << 10);
+  if (dst_mode == kFcDstShort) {
+    if (r.U16Le() != 0xFFFF) return Error::kMalformed;  // Vigil uses short only for bcast
+    f.dst = kBroadcastUid;
+    if (f.ack_request) return Error::kMalformed;
+  } else if (dst_mode == kFcDstExt) {
+    f.dst = r.U64Le();
+    if (f.dst == kBroadcastUid) return Error::kMalformed;
+  } else {
+    return Error::kMalformed;
+  }
+  f.src = r.U64Le();
+  if (!r.ok()) return Error::kTruncated;
+  f.payload = r.Rest();
+  return f;
+}
+
+}  // namespace vigil::wire
