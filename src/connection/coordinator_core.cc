@@ -209,9 +209,9 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     return;
   }
   auto it = attempts_.find(uid);
-  if (it != attempts_.end() && it->second.phase != Phase::kWatch && it->second.t.nd == m.nd &&
-      it->second.have_last) {
-    tx_.push_back(it->second.last_sent);  // the device resent its request: resend ours
+  if (it != attempts_.end() && it->second.t.nd == m.nd && it->second.have_last) {
+    // The device resent its request (or a copy arrived late): resend our latest answer.
+    tx_.push_back(it->second.last_sent);
     return;
   }
   if (!(m.flags & wire::kAssocFlagAuthenticate)) {
@@ -273,6 +273,8 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   for (const Answer& prev : a.answers) {
     if (SameBytes(prev.bytes, prev.size, f.payload)) {
       if (a.have_last) tx_.push_back(a.last_sent);  // our reply was lost: resend it
+      if (a.phase == Phase::kConfirm)  // the confirmation round starts again
+        a.deadline = std::min(now + config_.confirm_timeout, a.started + config_.pending_timeout);
       return;
     }
   }
@@ -303,7 +305,7 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   if (a.phase == Phase::kWatch) {
     // After the grant: the real device disowning the attempt means the session went to
     // someone holding its keys (a clone). Take the session back.
-    if (ans.valid && ans.unsolicited) {
+    if (a.granted && ans.valid && ans.unsolicited) {
       Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
       Block(a.initiator_link, now);
       EndSession(uid, Error::kBlocked, now);
@@ -361,8 +363,12 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
     return;
   }
   Attempt& a = it->second;
-  for (const Answer& prev : a.confirms)
-    if (SameBytes(prev.bytes, prev.size, f.payload)) return;  // retransmission
+  for (const Answer& prev : a.confirms) {
+    if (SameBytes(prev.bytes, prev.size, f.payload)) {  // retransmission
+      if (a.phase == Phase::kWatch && a.have_last) tx_.push_back(a.last_sent);
+      return;
+    }
+  }
   Answer ans;
   std::memcpy(ans.bytes.data(), f.payload.data(), std::min(f.payload.size(), ans.bytes.size()));
   ans.size = static_cast<uint8_t>(std::min(f.payload.size(), ans.bytes.size()));
@@ -381,7 +387,7 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
     Emit(EventKind::kConfirmationPassed, Error::kOk, uid, link, now, &m);
   }
   if (a.phase == Phase::kWatch) {
-    if (ans.valid && ans.unsolicited) {
+    if (a.granted && ans.valid && ans.unsolicited) {
       Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
       Block(a.initiator_link, now);
       EndSession(uid, Error::kBlocked, now);
@@ -487,9 +493,22 @@ void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Er
   r.status = status;
   std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
-  if (n.ok()) QueuePayload(ByteSpan(buf.data(), *n), uid, link);
   Emit(EventKind::kAssociationRefused, why, uid, link, now);
-  EndAttempt(uid);
+  auto it = attempts_.find(uid);
+  if (it == attempts_.end()) {
+    if (n.ok()) QueuePayload(ByteSpan(buf.data(), *n), uid, link);
+    return;
+  }
+  // Keep the refused attempt for a while, so that late retransmissions are answered with
+  // the same refusal instead of looking like strays.
+  Attempt& a = it->second;
+  if (n.ok()) {
+    QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
+    a.have_last = true;
+  }
+  a.phase = Phase::kWatch;
+  a.granted = false;
+  a.deadline = now + WatchPeriod();
 }
 
 void CoordinatorCore::EndSession(uint64_t uid, Error why, TimeUs now) {
@@ -568,8 +587,12 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
   // Keep the attempt a little longer: to resend a lost ASSOC_RESP, and (v3) to catch a
   // late answer that shows the grant went to a clone.
   a.phase = Phase::kWatch;
-  a.deadline = now + config_.answer_window +
-               (config_.max_retransmits + 1) * config_.retransmit_timeout;
+  a.granted = true;
+  a.deadline = now + WatchPeriod();
+}
+
+TimeUs CoordinatorCore::WatchPeriod() const {
+  return config_.answer_window + (config_.max_retransmits + 1) * config_.retransmit_timeout;
 }
 
 void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link,

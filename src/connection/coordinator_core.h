@@ -118,6 +118,7 @@ class CoordinatorCore {
     TimeUs started = 0;
     TimeUs deadline = 0;
     bool anomaly = false;
+    bool granted = false;  // kWatch after a grant (else after a refusal)
     std::vector<Answer> answers;   // distinct AUTH_RESPs
     std::vector<Answer> confirms;  // distinct CONFIRM_RESPs
     OutFrame last_sent;            // resent when a retransmitted request/answer arrives
@@ -149,6 +150,7 @@ class CoordinatorCore {
   void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now);
   void Decide(uint64_t uid, Attempt& a, TimeUs now);
   void EndAttempt(uint64_t uid);
+  TimeUs WatchPeriod() const;
   void RecordFailure(uint64_t uid, TimeUs now);
   void Block(uint64_t link, TimeUs now);
   bool TakeToken(uint64_t link, TimeUs now);

@@ -241,7 +241,8 @@ Error DeviceCore::SendConfirmResp(const Transcript& t, uint8_t flags) {
   Error e = ConfirmAnswer(crypto_, r3_, t, ByteSpan(buf.data(), *n - tag),
                           MutableByteSpan(buf.data() + *n - tag, tag));
   if (e != Error::kOk) return e;
-  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, false);
+  // Our own confirmation is the handshake's latest word: resent on timeout like the rest.
+  return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, flags == 0);
 }
 
 void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
@@ -272,6 +273,7 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
       return;
     }
     if (SendAuthResp(t_, 0) != Error::kOk) return;
+    confirmed_ = false;
     state_ = State::kWaitAssocResp;
     retries_ = 0;
     deadline_ = now + config_.retransmit_timeout;
@@ -313,7 +315,16 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
       Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
       return;
     }
+    if (own && confirmed_) {
+      tx_.Push(last_);  // the request was repeated: same bytes again
+      return;
+    }
     SendConfirmResp(own ? t_ : foreign_[(foreign_next_ + 1) % 2].t, 0);
+    if (own) {
+      confirmed_ = true;
+      retries_ = 0;
+      deadline_ = now + config_.retransmit_timeout;
+    }
     return;
   }
   // Hardened: find the transcript the request is bound to, then check its tag.
@@ -325,8 +336,15 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
     SendConfirmResp(t, flags);
     return true;
   };
+  if (state_ == State::kWaitAssocResp && confirmed_ && m.ncf == t_.ncf) {
+    tx_.Push(last_);  // the request was repeated: same bytes again
+    return;
+  }
   if (state_ == State::kWaitAssocResp && try_transcript(t_, 0)) {
     t_.ncf = m.ncf;
+    confirmed_ = true;
+    retries_ = 0;
+    deadline_ = now + config_.retransmit_timeout;
     return;
   }
   for (const Foreign& f : foreign_) {
@@ -352,8 +370,9 @@ bool DeviceCore::InstallKeyBlock(ByteSpan block, TimeUs now) {
 }
 
 void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
+  const bool refusal = m.status != AssocStatus::kAccepted;
   const bool waiting = state_ == State::kWaitAssocResp ||
-                       (state_ == State::kWaitAuthReq && !config_.authenticate);
+                       (state_ == State::kWaitAuthReq && (refusal || !config_.authenticate));
   if (!waiting) {
     if (state_ != State::kAssociated)
       Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);

@@ -128,6 +128,7 @@ class DeviceCore {
 
   OutFrame last_;  // last handshake frame, resent on timeout
   bool have_last_ = false;
+  bool confirmed_ = false;  // our CONFIRM_RESP is in last_
   uint8_t retries_ = 0;
   TimeUs deadline_ = kNever;
   uint8_t mac_seq_ = 0;

@@ -24,7 +24,9 @@ enum class EventKind : uint8_t {
   kDataReceived,        // an authenticated unicast payload (data, data_len)
   kBroadcastReceived,   // an authenticated broadcast payload
   kKeyUpdated,          // broadcast key epoch changed (counter = new epoch)
-  kPersist,             // counters must be written to stable storage (see PersistState)
+  kPersist,             // counters must be written to stable storage (see the core's persisted())
+  kAssociationAttempt,  // coordinator: an association request was received
+  kConfirmationPassed,  // coordinator: a confirmation answer verified
   // ---- security events: remote misbehaviour ----
   kMalformedFrame,       // undecodable frame (error: malformed/truncated/oversized/...)
   kUnknownDevice,        // a Uid that is not enrolled
@@ -36,13 +38,11 @@ enum class EventKind : uint8_t {
   kUnsolicitedAuthRequest,  // device side: auth request it did not ask for (v3)
   kUnsolicitedAnswer,    // coordinator: an answer flagged "I did not ask" (v3)
   kDuplicateAnswer,      // coordinator: two distinct answers for one identity (v3)
-  kConfirmationPassed,   // coordinator: a confirmation answer verified
   kConfirmationFailed,   // coordinator: wrong or missing confirmation answer
   kIdentityConflict,     // coordinator: two parties both prove the identity (clone)
   kBroadcastForgery,     // broadcast frame whose tag/signature fails
   kRateLimited,          // input dropped by a limiter (flooding, battery drain)
   kBlockedSource,        // frame from a source blocked after an intrusion verdict
-  kAssociationAttempt,   // coordinator: an association request was received
 };
 
 std::string_view EventKindName(EventKind k);
