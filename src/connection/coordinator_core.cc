@@ -209,7 +209,11 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     return;
   }
   auto it = attempts_.find(uid);
-  if (it != attempts_.end() && it->second.t.nd == m.nd && it->second.have_last) {
+  // v1 requests carry no nonce, so after a grant a new request cannot be told from a late
+  // copy: there, only an unfinished attempt counts as "the same".
+  const bool same = it != attempts_.end() && it->second.t.nd == m.nd &&
+                    (m.version != Version::kV1 || it->second.phase != Phase::kWatch);
+  if (same && it->second.have_last) {
     // The device resent its request (or a copy arrived late): resend our latest answer.
     tx_.push_back(it->second.last_sent);
     return;

@@ -4,14 +4,22 @@ namespace vigil {
 
 std::string_view DeviceKindName(DeviceKind k) {
   switch (k) {
-    case DeviceKind::kEcgPatch: return "ecg_patch";
-    case DeviceKind::kPulseOximeter: return "pulse_oximeter";
-    case DeviceKind::kThermometer: return "thermometer";
-    case DeviceKind::kBpCuff: return "bp_cuff";
-    case DeviceKind::kInfusionPump: return "infusion_pump";
-    case DeviceKind::kSmartwatch: return "smartwatch";
-    case DeviceKind::kTablet: return "tablet";
-    case DeviceKind::kOther: return "other";
+    case DeviceKind::kEcgPatch:
+      return "ecg_patch";
+    case DeviceKind::kPulseOximeter:
+      return "pulse_oximeter";
+    case DeviceKind::kThermometer:
+      return "thermometer";
+    case DeviceKind::kBpCuff:
+      return "bp_cuff";
+    case DeviceKind::kInfusionPump:
+      return "infusion_pump";
+    case DeviceKind::kSmartwatch:
+      return "smartwatch";
+    case DeviceKind::kTablet:
+      return "tablet";
+    case DeviceKind::kOther:
+      return "other";
   }
   return "other";
 }

@@ -25,9 +25,9 @@ enum class DeviceKind : uint8_t {
 };
 
 inline constexpr std::array<DeviceKind, 8> kAllDeviceKinds = {
-    DeviceKind::kEcgPatch,     DeviceKind::kPulseOximeter, DeviceKind::kThermometer,
-    DeviceKind::kBpCuff,       DeviceKind::kInfusionPump,  DeviceKind::kSmartwatch,
-    DeviceKind::kTablet,       DeviceKind::kOther};
+    DeviceKind::kEcgPatch, DeviceKind::kPulseOximeter, DeviceKind::kThermometer,
+    DeviceKind::kBpCuff,   DeviceKind::kInfusionPump,  DeviceKind::kSmartwatch,
+    DeviceKind::kTablet,   DeviceKind::kOther};
 
 // Stable snake_case names ("ecg_patch", "pulse_oximeter", ...): they are stored in
 // bundles and registries, so they never change once released.

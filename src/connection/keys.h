@@ -47,7 +47,8 @@ struct DeviceSecrets {
 //   R2 = HMAC-SHA256(key = R1,       msg = Kd)
 //   R3 = HMAC-SHA256(key = R2,       msg = Secretkey2)
 // The paper writes HMAC-SHA256(a, b); we read the first argument as the HMAC key, the
-// usual convention (RFC 2104 writes HMAC(K, text)).
+// usual convention (RFC 2104 writes HMAC(K, text)). Empty credentials are refused with
+// kInvalidArgument (Credential::Set never produces them).
 Error CommonFunctionR1(CryptoProvider& c, ByteSpan username, ByteSpan password,
                        MutableByteSpan r1_32);
 Error CommonFunctionR3(CryptoProvider& c, const DeviceSecrets& s, MutableByteSpan r3_32);

@@ -44,8 +44,10 @@ class OsRandom final : public RandomSource {
   Error Fill(MutableByteSpan out) override;
 };
 
-// A reproducible stream from a 64-bit seed (AES-128-CTR keystream under a key derived
-// from the seed). For the simulator and tests only: never for real keys.
+// A reproducible stream from a 64-bit seed: AES-128-CTR keystream (zero IV) under the
+// first 16 bytes of SHA-256(seed as 8 little-endian bytes), buffered 4 KiB at a time.
+// For the simulator and tests only: never for real keys. Next64() aborts if libcrypto
+// fails, as it has no way to return an error.
 class SeededRandom final : public RandomSource {
  public:
   explicit SeededRandom(uint64_t seed);
