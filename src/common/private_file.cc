@@ -117,7 +117,8 @@ Error CheckOwnerOnly(const std::string& path, std::string* why) {
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     Say(why, "permissions " + std::string(mode) + " for " + path +
                  " are too open: it holds secrets and must be accessible by its owner "
-                 "only (chmod 600 " + path + ")");
+                 "only (chmod 600 " +
+                 path + ")");
     return Error::kInvalidState;
   }
   return Error::kOk;

@@ -1,0 +1,204 @@
+#include "daemon/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "daemon/udp.h"
+
+namespace vigil {
+
+DaemonConfig DefaultDaemonConfig() { return DaemonConfig{}; }
+
+bool ParseVersion(std::string_view s, wire::Version* out) {
+  if (s == "v1") *out = wire::Version::kV1;
+  else if (s == "v2") *out = wire::Version::kV2;
+  else if (s == "v3-paper" || s == "v3") *out = wire::Version::kV3Paper;
+  else if (s == "hardened") *out = wire::Version::kHardened;
+  else return false;
+  return true;
+}
+
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string_view origin, std::string* why) : origin_(origin), why_(why) {}
+
+  bool Fail(const toml::node& n, std::string_view section, std::string_view key,
+            const std::string& msg) {
+    if (why_) {
+      *why_ = std::string(origin_) + ":" + std::to_string(n.source().begin.line) + ": [" +
+              std::string(section) + "] " + std::string(key) + ": " + msg;
+    }
+    return false;
+  }
+
+  // Rejects keys this version does not know: a typo must not silently keep a default.
+  bool CheckKeys(const toml::table& t, std::string_view section,
+                 std::initializer_list<std::string_view> known) {
+    for (auto&& [k, v] : t) {
+      bool ok = false;
+      for (auto kn : known) ok |= k.str() == kn;
+      if (!ok) return Fail(v, section, k.str(), "unknown field");
+    }
+    return true;
+  }
+
+  bool Bool(const toml::table& t, std::string_view section, std::string_view key, bool* out) {
+    const toml::node* n = t.get(key);
+    if (!n) return true;
+    if (!n->is_boolean()) return Fail(*n, section, key, "expected true or false");
+    *out = n->as_boolean()->get();
+    return true;
+  }
+
+  bool Int(const toml::table& t, std::string_view section, std::string_view key, int64_t lo,
+           int64_t hi, int64_t* out) {
+    const toml::node* n = t.get(key);
+    if (!n) return true;
+    if (!n->is_integer()) return Fail(*n, section, key, "expected an integer");
+    const int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi)
+      return Fail(*n, section, key,
+                  "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                      std::to_string(v));
+    *out = v;
+    return true;
+  }
+
+  bool String(const toml::table& t, std::string_view section, std::string_view key,
+              std::string* out) {
+    const toml::node* n = t.get(key);
+    if (!n) return true;
+    if (!n->is_string()) return Fail(*n, section, key, "expected a string");
+    *out = n->as_string()->get();
+    return true;
+  }
+
+  bool Endpoint_(const toml::table& t, std::string_view section, std::string_view key,
+                 std::string* out) {
+    std::string v = *out;
+    if (!String(t, section, key, &v)) return false;
+    std::string why;
+    if (!Endpoint::Parse(v, &why).ok()) return Fail(*t.get(key), section, key, why);
+    *out = v;
+    return true;
+  }
+
+ private:
+  std::string_view origin_;
+  std::string* why_;
+};
+
+}  // namespace
+
+Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonConfig* out,
+                        std::string* why) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& err) {
+    if (why) {
+      *why = std::string(origin) + ":" + std::to_string(err.source().begin.line) + ": " +
+             std::string(err.description());
+    }
+    return Error::kInvalidArgument;
+  }
+  Reader r(origin, why);
+  for (auto&& [k, v] : root) {
+    if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device") {
+      r.Fail(v, "", k.str(), "unknown section");
+      return Error::kInvalidArgument;
+    }
+    if (!v.is_table()) {
+      r.Fail(v, k.str(), "", "expected a [section]");
+      return Error::kInvalidArgument;
+    }
+  }
+  DaemonConfig c = *out;
+  bool ok = true;
+  if (const toml::table* p = root["protocol"].as_table()) {
+    ok = r.CheckKeys(*p, "protocol",
+                     {"version", "authenticate", "encrypt", "confirm", "tag_size", "pan_id",
+                      "answer_window_ms", "retransmit_timeout_ms", "confirm_timeout_ms",
+                      "allow_unauthenticated"});
+    std::string version = wire::VersionName(c.protocol.version);
+    ok = ok && r.String(*p, "protocol", "version", &version);
+    if (ok && !ParseVersion(version, &c.protocol.version))
+      ok = r.Fail(*p->get("version"), "protocol", "version",
+                  "expected one of \"v1\", \"v2\", \"v3-paper\", \"hardened\", got \"" +
+                      version + "\"");
+    // Hardened deployments default to confirming always; the paper's v3 on anomaly.
+    c.protocol.confirm = c.protocol.version == wire::Version::kHardened
+                             ? ConfirmPolicy::kAlways
+                             : ConfirmPolicy::kOnAnomaly;
+    std::string confirm;
+    ok = ok && r.String(*p, "protocol", "confirm", &confirm);
+    if (ok && !confirm.empty()) {
+      if (confirm == "always") {
+        c.protocol.confirm = ConfirmPolicy::kAlways;
+      } else if (confirm == "on-anomaly") {
+        c.protocol.confirm = ConfirmPolicy::kOnAnomaly;
+      } else {
+        ok = r.Fail(*p->get("confirm"), "protocol", "confirm",
+                    "expected \"always\" or \"on-anomaly\", got \"" + confirm + "\"");
+      }
+    }
+    ok = ok && r.Bool(*p, "protocol", "authenticate", &c.protocol.authenticate);
+    ok = ok && r.Bool(*p, "protocol", "encrypt", &c.protocol.encrypt_data);
+    ok = ok && r.Bool(*p, "protocol", "allow_unauthenticated", &c.protocol.allow_unauthenticated);
+    int64_t v = c.protocol.wire.data_tag_size;
+    ok = ok && r.Int(*p, "protocol", "tag_size", 8, 16, &v);
+    c.protocol.wire.data_tag_size = static_cast<uint8_t>(v);
+    v = c.protocol.pan_id;
+    ok = ok && r.Int(*p, "protocol", "pan_id", 0, 0xFFFE, &v);
+    c.protocol.pan_id = static_cast<uint16_t>(v);
+    v = c.protocol.answer_window / kMillis;
+    ok = ok && r.Int(*p, "protocol", "answer_window_ms", 1, 10000, &v);
+    c.protocol.answer_window = v * kMillis;
+    v = c.protocol.retransmit_timeout / kMillis;
+    ok = ok && r.Int(*p, "protocol", "retransmit_timeout_ms", 1, 60000, &v);
+    c.protocol.retransmit_timeout = v * kMillis;
+    v = c.protocol.confirm_timeout / kMillis;
+    ok = ok && r.Int(*p, "protocol", "confirm_timeout_ms", 1, 60000, &v);
+    c.protocol.confirm_timeout = v * kMillis;
+  }
+  if (ok) {
+    if (const toml::table* g = root["gateway"].as_table()) {
+      ok = r.CheckKeys(*g, "gateway", {"listen", "registry", "alerts", "state", "log"});
+      ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
+      ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
+      ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
+      ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
+      ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);
+    }
+  }
+  if (ok) {
+    if (const toml::table* d = root["device"].as_table()) {
+      ok = r.CheckKeys(*d, "device", {"gateway", "bind", "report_interval_ms", "store_dir"});
+      ok = ok && r.Endpoint_(*d, "device", "gateway", &c.device.gateway);
+      ok = ok && r.Endpoint_(*d, "device", "bind", &c.device.bind);
+      int64_t v = c.device.report_interval_ms;
+      ok = ok && r.Int(*d, "device", "report_interval_ms", 10, 3600000, &v);
+      c.device.report_interval_ms = static_cast<uint32_t>(v);
+      ok = ok && r.String(*d, "device", "store_dir", &c.device.store_dir);
+    }
+  }
+  if (!ok) return Error::kInvalidArgument;
+  *out = c;
+  return Error::kOk;
+}
+
+Error LoadDaemonConfig(const std::string& path, DaemonConfig* out, std::string* why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (why) *why = path + ": cannot open";
+    return Error::kNotFound;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseDaemonConfig(ss.str(), path, out, why);
+}
+
+}  // namespace vigil

@@ -1,0 +1,58 @@
+// The daemons' configuration: one TOML file (all sections optional; every field has an
+// embedded default) plus command-line flags that override it.
+//
+//   [protocol]  version = "hardened" | "v3-paper" | "v2" | "v1"
+//               authenticate, encrypt (bool), confirm = "always" | "on-anomaly",
+//               tag_size = 8..16, pan_id, answer_window_ms, retransmit_timeout_ms,
+//               confirm_timeout_ms, allow_unauthenticated
+//   [gateway]   listen = "host:port", registry = path, alerts = path | "-",
+//               state = path, log = path | "-"
+//   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
+//               store_dir = path
+//
+// Errors name the file, line and field: `gw.toml:7: [protocol] version: expected one of
+// "v1", "v2", "v3-paper", "hardened", got "v4"`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/error.h"
+#include "connection/protocol_config.h"
+
+namespace vigil {
+
+struct GatewaySettings {
+  std::string listen = "127.0.0.1:47110";
+  std::string registry = "vigil-gateway.db";
+  std::string alerts = "-";
+  std::string state;  // default: registry + ".state"
+  std::string log = "-";
+};
+
+struct DeviceSettings {
+  std::string gateway = "127.0.0.1:47110";
+  std::string bind = "127.0.0.1:0";
+  uint32_t report_interval_ms = 1000;
+  std::string store_dir;  // empty: secrets stay in memory (bundles are read each start)
+};
+
+struct DaemonConfig {
+  ProtocolConfig protocol;
+  GatewaySettings gateway;
+  DeviceSettings device;
+};
+
+// Embedded defaults: a deployment uses the hardened protocol with confirmation always.
+DaemonConfig DefaultDaemonConfig();
+
+// Parses TOML text; `origin` names it in errors. On error returns kInvalidArgument (or
+// kNotFound for a missing file) and sets `why` to one line.
+Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonConfig* out,
+                        std::string* why);
+Error LoadDaemonConfig(const std::string& path, DaemonConfig* out, std::string* why);
+
+// "v1" | "v2" | "v3-paper" | "hardened".
+bool ParseVersion(std::string_view s, wire::Version* out);
+
+}  // namespace vigil

@@ -1,0 +1,146 @@
+#include "daemon/device_fleet.h"
+
+#include <poll.h>
+
+#include <algorithm>
+
+#include "common/hex.h"
+
+namespace vigil {
+
+DeviceFleet::DeviceFleet(const DaemonConfig& config, Logger& log)
+    : config_(config), log_(log), start_mono_(MonotonicUs() - 1) {
+  auto gw = Endpoint::Parse(config_.device.gateway);
+  if (gw.ok()) gateway_ = *gw;
+}
+
+DeviceFleet::~DeviceFleet() = default;
+
+TimeUs DeviceFleet::now() const { return MonotonicUs() - start_mono_; }
+
+Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
+                       std::string* why) {
+  if (gateway_.len == 0) {
+    *why = "bad gateway address \"" + config_.device.gateway + "\"";
+    return Error::kInvalidArgument;
+  }
+  auto m = std::make_unique<Member>();
+  m->label = label;
+  m->secrets = secrets;
+  auto bind = Endpoint::Parse(config_.device.bind, why);
+  if (!bind.ok()) return bind.error();
+  if (Error e = m->socket.Bind(*bind, why); e != Error::kOk) return e;
+  m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_);
+  m->sensor = std::make_unique<SensorModel>(kind, secrets.uid);
+  // Spread the first attempts over 200 ms: a fleet powering up together is a burst.
+  m->next_attempt = now() + static_cast<TimeUs>(members_.size() % 20) * 10 * kMillis;
+  members_.push_back(std::move(m));
+  return Error::kOk;
+}
+
+size_t DeviceFleet::associated() const {
+  return static_cast<size_t>(std::count_if(members_.begin(), members_.end(), [](const auto& m) {
+    return m->core->state() == DeviceCore::State::kAssociated;
+  }));
+}
+
+void DeviceFleet::Drain(Member& m) {
+  Event ev;
+  const TimeUs t = now();
+  while (m.core->PollEvent(&ev)) {
+    if (on_event) on_event(m, ev);
+    switch (ev.kind) {
+      case EventKind::kAssociated:
+        ++m.associations;
+        m.backoff = 0;
+        m.next_report = t + config_.device.report_interval_ms * kMillis / 4;
+        Log(log_, "info", "associated")
+            .With("device", m.label)
+            .With("uid", UidToString(m.secrets.uid))
+            .With("short_addr", static_cast<unsigned>(ev.short_addr));
+        break;
+      case EventKind::kAssociationFailed:
+        ++m.refusals;
+        m.backoff = std::clamp<TimeUs>(m.backoff * 2, kSeconds, 30 * kSeconds);
+        m.next_attempt = t + m.backoff;
+        Log(log_, "info", "association failed")
+            .With("device", m.label)
+            .With("uid", UidToString(m.secrets.uid))
+            .With("reason", ErrorName(ev.error))
+            .With("retry_in_ms", static_cast<int64_t>(m.backoff / kMillis));
+        break;
+      case EventKind::kDataReceived:
+        Log(log_, "info", "command")
+            .With("device", m.label)
+            .With("payload", std::string(reinterpret_cast<const char*>(ev.data.data()),
+                                         ev.data_len));
+        break;
+      default:
+        if (IsSecurityEvent(ev.kind)) {
+          Log(log_, "warn", EventKindName(ev.kind))
+              .With("device", m.label)
+              .With("uid", UidToString(m.secrets.uid))
+              .With("error", ErrorName(ev.error));
+        }
+        break;
+    }
+  }
+  OutFrame f;
+  while (m.core->PollTransmit(&f)) m.socket.Send(f.span(), gateway_);
+}
+
+void DeviceFleet::Step(Member& m, TimeUs t) {
+  m.core->HandleTimeout(t);
+  if (m.core->state() == DeviceCore::State::kIdle && t >= m.next_attempt) {
+    m.next_attempt = t + 30 * kSeconds;  // re-armed by the failure event, if any
+    m.core->StartAssociation(t);
+  }
+  if (m.core->state() == DeviceCore::State::kAssociated && t >= m.next_report) {
+    const std::string reading = m.sensor->Next();
+    if (m.core->SendData(ByteSpan(reinterpret_cast<const uint8_t*>(reading.data()),
+                                  reading.size()),
+                         t) == Error::kOk)
+      ++m.reports;
+    m.next_report = t + config_.device.report_interval_ms * kMillis;
+  }
+  Drain(m);
+}
+
+void DeviceFleet::Poll(int max_wait_ms) {
+  std::vector<pollfd> fds;
+  fds.reserve(members_.size());
+  TimeUs next = kNever;
+  for (const auto& m : members_) {
+    fds.push_back(pollfd{m->socket.fd(), POLLIN, 0});
+    next = std::min({next, m->core->NextDeadline(),
+                     m->core->state() == DeviceCore::State::kIdle ? m->next_attempt : kNever,
+                     m->core->state() == DeviceCore::State::kAssociated ? m->next_report
+                                                                         : kNever});
+  }
+  const TimeUs t = now();
+  const int wait = next == kNever ? max_wait_ms
+                                  : static_cast<int>(std::clamp<TimeUs>((next - t + 999) / 1000,
+                                                                        0, max_wait_ms));
+  poll(fds.data(), fds.size(), wait);
+  for (size_t i = 0; i < members_.size(); ++i) {
+    Member& m = *members_[i];
+    if (fds[i].revents & POLLIN) {
+      std::array<uint8_t, 2048> buf{};
+      for (int k = 0; k < 64; ++k) {
+        Endpoint from;
+        Result<size_t> n = m.socket.Receive(buf, &from);
+        if (!n.ok()) break;
+        if (!(from == gateway_)) continue;  // only the gateway speaks to a device
+        m.core->HandleFrame(ByteSpan(buf.data(), std::min(*n, buf.size())), now());
+        Drain(m);
+      }
+    }
+    Step(m, now());
+  }
+}
+
+void DeviceFleet::Run(const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) Poll(200);
+}
+
+}  // namespace vigil

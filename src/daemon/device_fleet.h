@@ -1,0 +1,73 @@
+// `vigil device`: one or many emulated devices in one process, each with its own UDP
+// socket (its own endpoint, as separate radios would be), driving the same DeviceCore a
+// firmware embeds. Associated devices report their sensor readings periodically; a
+// device whose association fails retries with exponential backoff (1 s .. 30 s).
+//
+// Intruders are the same thing with stolen or partial secrets (see cmd_device.cc):
+// nothing in the fleet knows who is honest.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connection/crypto/openssl_provider.h"
+#include "connection/device_core.h"
+#include "connection/device_identity.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/udp.h"
+#include "device/sensor_model.h"
+
+namespace vigil {
+
+class DeviceFleet {
+ public:
+  struct Member {
+    std::string label;
+    DeviceSecrets secrets;
+    UdpSocket socket;
+    std::unique_ptr<DeviceCore> core;
+    std::unique_ptr<SensorModel> sensor;
+    TimeUs next_report = 0;
+    TimeUs next_attempt = 0;
+    TimeUs backoff = 0;
+    uint64_t reports = 0;
+    uint64_t associations = 0;
+    uint64_t refusals = 0;
+    DeviceCore::State last_state = DeviceCore::State::kIdle;
+  };
+
+  DeviceFleet(const DaemonConfig& config, Logger& log);
+  ~DeviceFleet();
+
+  // Adds a device (binds its socket on config.device.bind's address, a fresh port).
+  Error Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
+            std::string* why);
+  void Poll(int max_wait_ms);
+  void Run(const std::atomic<bool>& stop);
+  TimeUs now() const;
+
+  size_t size() const { return members_.size(); }
+  const Member& member(size_t i) const { return *members_[i]; }
+  size_t associated() const;
+  // Called for every event of every device (tests, the demo's narration).
+  std::function<void(const Member&, const Event&)> on_event;
+
+ private:
+  void Drain(Member& m);
+  void Step(Member& m, TimeUs t);
+
+  DaemonConfig config_;
+  Logger& log_;
+  OpenSslCrypto crypto_;
+  OsRandom random_;
+  Endpoint gateway_;
+  int64_t start_mono_ = 0;
+  std::vector<std::unique_ptr<Member>> members_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,111 @@
+// `vigil gateway`: the CPAN as a UDP daemon. It only drives the sans-IO coordinator core
+// and the IDS engine: bytes and `now` in; frames, deadlines and events out. No protocol
+// logic lives here.
+//
+// Transport (docs/protocol.md, "Reaching the real device over UDP"): a radio lets every
+// device hear what the CPAN sends; over UDP the gateway emulates that for the frames that
+// matter: a frame addressed to a Uid goes to the endpoint the request came from *and* to
+// the endpoint where that Uid last authenticated (or its static endpoint hint from the
+// registry), so that a device learns of associations made in its name and can answer.
+// Broadcasts go to every associated device.
+//
+// Bad input (malformed, truncated, oversized, wrong tag, unknown Uid, replay) is counted
+// by the core's events, fed to the IDS, and never stops the loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.h"
+#include "connection/coordinator_core.h"
+#include "connection/crypto/openssl_provider.h"
+#include "connection/device_directory.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/udp.h"
+
+namespace vigil {
+
+namespace ids {
+class Engine;
+struct Alert;
+}  // namespace ids
+class Registry;
+
+class Gateway {
+ public:
+  struct Stats {
+    uint64_t frames_in = 0;
+    uint64_t frames_out = 0;
+    uint64_t data_frames = 0;
+    uint64_t security_events = 0;
+    uint64_t alerts = 0;
+    uint64_t associations = 0;
+  };
+  // Called for every alert with its EVE JSON line (after it was written to the sink).
+  using AlertHook = std::function<void(const ids::Alert&, const std::string& eve)>;
+  // Called for every authenticated payload a device sent.
+  using DataHook = std::function<void(uint64_t uid, const std::string& payload)>;
+
+  Gateway();
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Opens the registry (which must hold a CPAN identity: `vigil enroll` creates it),
+  // loads enrolled devices and the persisted broadcast state, binds the socket.
+  Error Open(const DaemonConfig& config, Logger& log, std::string* why);
+  // One turn of the loop: waits up to `max_wait_ms` for input or the next deadline.
+  void Poll(int max_wait_ms);
+  // Runs until `stop` becomes true.
+  void Run(const std::atomic<bool>& stop);
+
+  Endpoint local() const { return socket_.local(); }
+  const Stats& stats() const { return stats_; }
+  CoordinatorCore& core() { return *core_; }
+  TimeUs now() const;
+  void set_alert_hook(AlertHook h) { alert_hook_ = std::move(h); }
+  void set_data_hook(DataHook h) { data_hook_ = std::move(h); }
+  // Re-reads the registry: new enrollments are accepted, revocations end the session and
+  // rotate the broadcast key. Called every few seconds by Poll().
+  Error Reload();
+
+ private:
+  uint64_t LinkFor(const Endpoint& e);
+  void Drain();
+  void Transmit(const OutFrame& f);
+  void SaveState();
+  Error LoadState(CoordinatorPersisted* out, std::string* why);
+
+  DaemonConfig config_;
+  Logger* log_ = nullptr;
+  OpenSslCrypto crypto_;
+  OsRandom random_;
+  std::unique_ptr<Registry> registry_;
+  MemoryDirectory directory_;
+  std::unique_ptr<CoordinatorCore> core_;
+  std::unique_ptr<ids::Engine> ids_;
+  UdpSocket socket_;
+  FILE* alerts_ = nullptr;
+  bool own_alerts_ = false;
+  std::string state_path_;
+  int64_t start_mono_ = 0;
+  int64_t start_unix_ = 0;
+  TimeUs next_reload_ = 0;
+
+  std::unordered_map<std::string, uint64_t> link_of_;  // endpoint key -> link token
+  std::vector<Endpoint> endpoints_;                      // link token - 1 -> endpoint
+  std::unordered_map<uint64_t, uint64_t> known_link_;    // uid -> last authenticated link
+  std::unordered_map<uint64_t, Endpoint> hints_;         // uid -> static endpoint hint
+  std::unordered_map<uint64_t, bool> revoked_;
+  Stats stats_;
+  AlertHook alert_hook_;
+  DataHook data_hook_;
+};
+
+}  // namespace vigil

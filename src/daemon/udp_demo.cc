@@ -1,0 +1,196 @@
+#include "daemon/udp_demo.h"
+
+#include <atomic>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "common/hex.h"
+#include "connection/crypto/openssl_provider.h"
+#include "daemon/device_fleet.h"
+#include "daemon/gateway.h"
+#include "edge/registry.h"
+#include "ids/alert.h"
+
+namespace vigil {
+namespace {
+
+const DeviceKind kKinds[] = {DeviceKind::kEcgPatch,     DeviceKind::kPulseOximeter,
+                             DeviceKind::kThermometer,  DeviceKind::kBpCuff,
+                             DeviceKind::kInfusionPump, DeviceKind::kSmartwatch,
+                             DeviceKind::kTablet};
+
+DeviceSecrets NewSecrets(RandomSource& rng, uint64_t cpan_uid,
+                         const std::array<uint8_t, 32>& cpan_pub, int index) {
+  DeviceSecrets s;
+  do {
+    std::array<uint8_t, 8> b{};
+    rng.Fill(b);
+    s.uid = 0;
+    for (uint8_t x : b) s.uid = s.uid << 8 | x;
+  } while (!IsAssignableUid(s.uid));
+  s.cpan_uid = cpan_uid;
+  s.cpan_sign_pub = cpan_pub;
+  rng.Fill(s.kd);
+  rng.Fill(s.secretkey2);
+  const std::string user = "dev-" + std::to_string(index);
+  std::array<uint8_t, 15> pw{};
+  rng.Fill(pw);
+  s.username.Set(ByteSpan(reinterpret_cast<const uint8_t*>(user.data()), user.size()));
+  s.password.Set(pw);
+  return s;
+}
+
+}  // namespace
+
+UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
+  UdpDemoOutcome out;
+  std::mutex narrate_mu;
+  const int64_t t0 = MonotonicUs();
+  auto say = [&](const std::string& line) {
+    if (!o.narrate) return;
+    std::lock_guard<std::mutex> lock(narrate_mu);
+    char stamp[32];
+    snprintf(stamp, sizeof(stamp), "[%6.2fs] ", static_cast<double>(MonotonicUs() - t0) / 1e6);
+    o.narrate(stamp + line);
+  };
+
+  // ---- enrollment (what `vigil enroll` does) ----
+  OpenSslCrypto crypto;
+  OsRandom rng;
+  DaemonConfig config;
+  config.protocol = o.protocol;
+  config.gateway.registry = o.work_dir + "/gateway.db";
+  config.gateway.alerts = o.work_dir + "/alerts.eve.json";
+  config.gateway.listen = "127.0.0.1:0";
+  config.device.report_interval_ms = o.report_interval_ms;
+  std::vector<DeviceSecrets> secrets;
+  {
+    Registry reg;
+    if (reg.Open(config.gateway.registry) != Error::kOk) {
+      out.error = reg.last_error();
+      return out;
+    }
+    auto id = reg.EnsureCpanIdentity(crypto, rng, static_cast<int64_t>(time(nullptr)));
+    if (!id.ok()) {
+      out.error = reg.last_error();
+      return out;
+    }
+    for (int i = 0; i < o.devices + 1; ++i) {  // one more: the insider
+      DeviceSecrets s = NewSecrets(rng, id->uid, id->sign_pub, i);
+      DeviceRecord rec;
+      DeviceRecordFromSecrets(crypto, s, &rec);
+      rec.kind = kKinds[i % 7];
+      rec.name = std::string(DeviceKindName(rec.kind)) + "-" + std::to_string(i);
+      rec.ward = i % 2 ? "cardiology" : "icu";
+      if (reg.AddDevice(rec) != Error::kOk) {
+        out.error = reg.last_error();
+        return out;
+      }
+      secrets.push_back(s);
+    }
+  }
+  out.devices = o.devices;
+
+  // ---- the gateway ----
+  FILE* log_file = fopen((o.work_dir + "/vigil.log").c_str(), "w");
+  Logger gw_log("gateway", log_file);
+  Gateway gateway;
+  std::string why;
+  if (gateway.Open(config, gw_log, &why) != Error::kOk) {
+    out.error = why;
+    if (log_file) fclose(log_file);
+    return out;
+  }
+  config.device.gateway = gateway.local().ToString();
+  say("gateway (CPAN) listening on " + config.device.gateway + ", protocol " +
+      wire::VersionName(o.protocol.version) +
+      (UsesConfirmation(o.protocol.version)
+           ? std::string(", confirmation ") +
+                 (o.protocol.confirm == ConfirmPolicy::kAlways ? "always" : "on anomaly")
+           : std::string()));
+  std::mutex out_mu;
+  uint64_t shown_data = 0;
+  gateway.set_data_hook([&](uint64_t uid, const std::string& payload) {
+    if (shown_data++ < 8) say("gateway <- " + UidToString(uid) + "  \"" + payload + "\" (verified)");
+  });
+  gateway.set_alert_hook([&](const ids::Alert& a, const std::string& eve) {
+    {
+      std::lock_guard<std::mutex> lock(out_mu);
+      out.alerts.push_back(UdpDemoAlert{a.uid, a.signature, a.severity, eve});
+    }
+    say("ALERT severity " + std::to_string(a.severity) + "  " + a.signature + "  device " +
+        UidToString(a.uid));
+  });
+
+  // ---- honest devices ----
+  Logger dev_log("device", log_file);
+  DeviceFleet fleet(config, dev_log);
+  for (int i = 0; i < o.devices; ++i) {
+    if (fleet.Add("dev-" + std::to_string(i), secrets[static_cast<size_t>(i)], kKinds[i % 7],
+                  &why) != Error::kOk) {
+      out.error = why;
+      if (log_file) fclose(log_file);
+      return out;
+    }
+  }
+  int announced = 0;
+  fleet.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {
+    if (ev.kind == EventKind::kAssociated && announced++ < 8)
+      say("device " + m.label + " (" + UidToString(m.secrets.uid) + ") associated, short address " +
+          std::to_string(ev.short_addr));
+  };
+
+  // ---- intruders ----
+  out.external_victim = secrets[0].uid;
+  out.internal_victim = secrets[1 % o.devices].uid;
+  DeviceSecrets external = secrets[0];
+  rng.Fill(external.kd);  // stolen: uid, username, password; not the keys
+  rng.Fill(external.secretkey2);
+  DeviceSecrets internal = secrets[static_cast<size_t>(o.devices)];  // the insider's own keys
+  internal.uid = out.internal_victim;
+  Logger intr_log("intruder", log_file);
+  DeviceFleet intruders(config, intr_log);
+  intruders.Add("external-intruder", external, DeviceKind::kOther, &why);
+  intruders.Add("internal-intruder", internal, DeviceKind::kOther, &why);
+  intruders.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {
+    if (ev.kind == EventKind::kAssociated) {
+      std::lock_guard<std::mutex> lock(out_mu);
+      (m.label[0] == 'e' ? out.external_ever_associated : out.internal_ever_associated) = true;
+      say(m.label + " GOT A SESSION as " + UidToString(m.secrets.uid));
+    } else if (ev.kind == EventKind::kAssociationFailed && m.refusals == 0) {
+      say(m.label + " (claims " + UidToString(m.secrets.uid) + ") refused: " +
+          std::string(ErrorName(ev.error)));
+    }
+  };
+
+  std::atomic<bool> stop{false};
+  std::thread gw_thread([&] { gateway.Run(stop); });
+  std::thread fleet_thread([&] { fleet.Run(stop); });
+  std::thread intruder_thread([&] {
+    while (!stop.load() && MonotonicUs() - t0 < o.intruders_at)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (stop.load()) return;
+    say("external intruder powers up with the stolen Uid, username and password of " +
+        UidToString(out.external_victim));
+    say("internal intruder (an enrolled device) powers up claiming to be " +
+        UidToString(out.internal_victim));
+    intruders.Run(stop);
+  });
+  while (MonotonicUs() - t0 < o.duration)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  stop = true;
+  gw_thread.join();
+  fleet_thread.join();
+  intruder_thread.join();
+
+  for (size_t i = 0; i < fleet.size(); ++i)
+    if (gateway.core().HasSession(fleet.member(i).secrets.uid)) ++out.devices_associated;
+  out.data_frames = gateway.stats().data_frames;
+  out.frames_in = gateway.stats().frames_in;
+  out.security_events = gateway.stats().security_events;
+  if (log_file) fclose(log_file);
+  return out;
+}
+
+}  // namespace vigil

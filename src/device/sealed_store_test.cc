@@ -1,0 +1,236 @@
+#include "device/sealed_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/test_temp_dir.h"
+#include "connection/crypto/openssl_provider.h"
+
+namespace vigil {
+namespace {
+
+using testing::FileMode;
+using testing::ReadAll;
+using testing::TempDir;
+using testing::WriteAll;
+
+bool Exists(const std::string& p) { return std::filesystem::exists(p); }
+
+DeviceSecrets MakeSecrets() {
+  SeededRandom rng(3);
+  DeviceSecrets s;
+  s.uid = 0x00124b0001a2b3c4;
+  s.cpan_uid = 0x00124b0000000001;
+  EXPECT_EQ(rng.Fill(s.kd), Error::kOk);
+  EXPECT_EQ(rng.Fill(s.secretkey2), Error::kOk);
+  EXPECT_EQ(rng.Fill(s.cpan_sign_pub), Error::kOk);
+  const uint8_t user[] = {'d', 'e', 'v'};
+  const uint8_t pass[] = {'s', '3', 'c', 'r', 'e', 't', 0x00, 0xff};
+  EXPECT_TRUE(s.username.Set(user));
+  EXPECT_TRUE(s.password.Set(pass));
+  return s;
+}
+
+void ExpectSame(const DeviceSecrets& a, const DeviceSecrets& b) {
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.cpan_uid, b.cpan_uid);
+  EXPECT_EQ(a.kd, b.kd);
+  EXPECT_EQ(a.secretkey2, b.secretkey2);
+  EXPECT_EQ(a.cpan_sign_pub, b.cpan_sign_pub);
+  EXPECT_EQ(a.username.size, b.username.size);
+  EXPECT_EQ(a.username.bytes, b.username.bytes);
+  EXPECT_EQ(a.password.size, b.password.size);
+  EXPECT_EQ(a.password.bytes, b.password.bytes);
+}
+
+class SealedStoreTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string sealed_ = dir_.File("keys.sealed");
+  std::string key_ = dir_.File("device.key");
+  OpenSslCrypto crypto_;
+  OsRandom rng_;
+};
+
+TEST_F(SealedStoreTest, SealedStoreRoundTripsAcrossRestart) {
+  {
+    SealedFileStore store(crypto_, rng_, sealed_, key_);
+    ASSERT_EQ(store.Open(), Error::kOk) << store.last_error();
+    EXPECT_EQ(FileMode(key_), 0600u);
+    EXPECT_EQ(ReadAll(key_).size(), kDeviceKeySize);
+    DeviceSecrets none;
+    EXPECT_EQ(store.Load(&none), Error::kNotFound);  // factory-fresh
+    ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk) << store.last_error();
+    EXPECT_EQ(FileMode(sealed_), 0600u);
+    PersistedCounters c{1000, 77, 3, 12};
+    ASSERT_EQ(store.SaveCounters(c), Error::kOk);
+  }
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  DeviceSecrets got;
+  ASSERT_EQ(store.Load(&got), Error::kOk) << store.last_error();
+  ExpectSame(got, MakeSecrets());
+  PersistedCounters c;
+  ASSERT_EQ(store.LoadCounters(&c), Error::kOk);
+  EXPECT_EQ(c, (PersistedCounters{1000, 77, 3, 12}));
+  // Sealing again starts a new counter space.
+  ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  ASSERT_EQ(store.LoadCounters(&c), Error::kOk);
+  EXPECT_EQ(c, PersistedCounters{});
+}
+
+TEST_F(SealedStoreTest, SealedFileDoesNotContainSecretsInClear) {
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  DeviceSecrets s = MakeSecrets();
+  ASSERT_EQ(store.Seal(s), Error::kOk);
+  std::vector<uint8_t> file = ReadAll(sealed_);
+  auto contains = [&](ByteSpan needle) {
+    return std::search(file.begin(), file.end(), needle.begin(), needle.end()) != file.end();
+  };
+  EXPECT_FALSE(contains(s.kd));
+  EXPECT_FALSE(contains(s.secretkey2));
+  EXPECT_FALSE(contains(s.password.span()));
+  // A fresh nonce per write: sealing the same secrets twice gives different files.
+  ASSERT_EQ(store.Seal(s), Error::kOk);
+  EXPECT_NE(ReadAll(sealed_), file);
+}
+
+TEST_F(SealedStoreTest, SealedStoreTamperedByteIsCorruptAndOldCopyKept) {
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  ASSERT_EQ(store.SaveCounters({500, 400, 1, 2}), Error::kOk);
+  const std::vector<uint8_t> good = ReadAll(sealed_);
+  // Every byte: format tag, uid (bound by the AAD), nonce, length, ciphertext, tag.
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::vector<uint8_t> bad = good;
+    bad[i] ^= 0x01;
+    WriteAll(sealed_, bad);
+    DeviceSecrets got;
+    ASSERT_EQ(store.Load(&got), Error::kCorrupt) << "byte " << i;
+    EXPECT_EQ(got.uid, 0u) << "byte " << i;
+    ASSERT_FALSE(store.last_error().empty());
+    PersistedCounters c;
+    ASSERT_EQ(store.LoadCounters(&c), Error::kCorrupt) << "byte " << i;
+    // A write on top of a damaged store is refused and does not replace it.
+    ASSERT_EQ(store.SaveCounters({900, 900, 9, 9}), Error::kCorrupt) << "byte " << i;
+    ASSERT_EQ(ReadAll(sealed_), bad) << "byte " << i;
+  }
+  WriteAll(sealed_, good);
+  DeviceSecrets got;
+  ASSERT_EQ(store.Load(&got), Error::kOk);
+  ExpectSame(got, MakeSecrets());
+  PersistedCounters c;
+  ASSERT_EQ(store.LoadCounters(&c), Error::kOk);
+  EXPECT_EQ(c, (PersistedCounters{500, 400, 1, 2}));
+}
+
+TEST_F(SealedStoreTest, TruncatedSealedFileIsCorrupt) {
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  const std::vector<uint8_t> good = ReadAll(sealed_);
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    WriteAll(sealed_, std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(cut)));
+    DeviceSecrets got;
+    ASSERT_EQ(store.Load(&got), Error::kCorrupt) << "cut at " << cut;
+  }
+  std::vector<uint8_t> longer = good;
+  longer.push_back(0);
+  WriteAll(sealed_, longer);
+  DeviceSecrets got;
+  EXPECT_EQ(store.Load(&got), Error::kCorrupt);
+}
+
+TEST_F(SealedStoreTest, WrongDeviceKeyCannotUnseal) {
+  SealedFileStore a(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(a.Open(), Error::kOk);
+  ASSERT_EQ(a.Seal(MakeSecrets()), Error::kOk);
+  const std::vector<uint8_t> sealed_bytes = ReadAll(sealed_);
+  // A second device's key (created by its own factory-fresh store).
+  std::string other_key = dir_.File("other.key");
+  {
+    SealedFileStore b(crypto_, rng_, dir_.File("other.sealed"), other_key);
+    ASSERT_EQ(b.Open(), Error::kOk);
+  }
+  SealedFileStore thief(crypto_, rng_, sealed_, other_key);
+  ASSERT_EQ(thief.Open(), Error::kOk);
+  DeviceSecrets got;
+  EXPECT_EQ(thief.Load(&got), Error::kCorrupt);
+  EXPECT_NE(thief.last_error().find("another device key"), std::string::npos) << thief.last_error();
+  EXPECT_EQ(got.uid, 0u);
+  EXPECT_EQ(thief.SaveCounters({1, 1, 1, 1}), Error::kCorrupt);
+  EXPECT_EQ(ReadAll(sealed_), sealed_bytes);  // nothing lost for the rightful key
+  DeviceSecrets mine;
+  ASSERT_EQ(a.Load(&mine), Error::kOk);
+  ExpectSame(mine, MakeSecrets());
+}
+
+TEST_F(SealedStoreTest, MissingDeviceKeyIsClearError) {
+  {
+    SealedFileStore store(crypto_, rng_, sealed_, key_);
+    ASSERT_EQ(store.Open(), Error::kOk);
+    ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  }
+  ASSERT_EQ(::unlink(key_.c_str()), 0);
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  EXPECT_EQ(store.Open(), Error::kNotFound);
+  EXPECT_NE(store.last_error().find("re-provision"), std::string::npos) << store.last_error();
+  EXPECT_FALSE(Exists(key_));  // no new key is invented for an existing sealed file
+  DeviceSecrets got;
+  EXPECT_EQ(store.Load(&got), Error::kInvalidState);
+}
+
+TEST_F(SealedStoreTest, DeviceKeyTooOpenOrWrongSizeIsRefused) {
+  {
+    SealedFileStore store(crypto_, rng_, sealed_, key_);
+    ASSERT_EQ(store.Open(), Error::kOk);
+  }
+  ASSERT_EQ(::chmod(key_.c_str(), 0644), 0);
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  EXPECT_EQ(store.Open(), Error::kInvalidState);
+  EXPECT_NE(store.last_error().find("too open"), std::string::npos) << store.last_error();
+  WriteAll(key_, std::vector<uint8_t>(15, 7));
+  EXPECT_EQ(store.Open(), Error::kCorrupt);
+}
+
+TEST_F(SealedStoreTest, ZeroizeRemovesSecrets) {
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  ASSERT_TRUE(Exists(sealed_));
+  ASSERT_TRUE(Exists(key_));
+  ASSERT_EQ(store.Zeroize(), Error::kOk) << store.last_error();
+  EXPECT_FALSE(Exists(sealed_));
+  EXPECT_FALSE(Exists(key_));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path()));  // no temporary copies either
+  DeviceSecrets got;
+  EXPECT_EQ(store.Load(&got), Error::kNotFound);
+  EXPECT_EQ(got.uid, 0u);
+  EXPECT_EQ(store.Seal(MakeSecrets()), Error::kInvalidState);  // the key is gone
+  EXPECT_EQ(store.Zeroize(), Error::kOk);                      // idempotent
+  // After a reboot the device is factory-fresh: a new key, nothing sealed.
+  SealedFileStore fresh(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(fresh.Open(), Error::kOk);
+  EXPECT_EQ(fresh.Load(&got), Error::kNotFound);
+}
+
+TEST_F(SealedStoreTest, CallsBeforeOpenAreRefused) {
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  DeviceSecrets got;
+  EXPECT_EQ(store.Load(&got), Error::kInvalidState);
+  EXPECT_EQ(store.Seal(MakeSecrets()), Error::kInvalidState);
+  EXPECT_FALSE(Exists(sealed_));
+  DeviceSecrets reserved = MakeSecrets();
+  reserved.uid = 0;
+  ASSERT_EQ(store.Open(), Error::kOk);
+  EXPECT_EQ(store.Seal(reserved), Error::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vigil
