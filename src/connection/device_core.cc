@@ -50,9 +50,15 @@ size_t DeviceCore::max_payload() const {
   return wire::kMaxUnicastPayload - overhead;
 }
 
-void DeviceCore::DropSession() {
+void DeviceCore::DropSession(bool keep_broadcast) {
   keys_.Release(crypto_);
-  bcast_keys_.Release(crypto_);
+  if (keep_broadcast && bcast_keys_.valid()) {
+    bcast_set_aside_ = true;
+  } else {
+    bcast_keys_.Release(crypto_);
+    SecureZero(bcast_kb_.data(), bcast_kb_.size());
+    bcast_set_aside_ = false;
+  }
   authenticated_session_ = false;
   short_addr_ = 0;
   tx_counter_ = 0;
@@ -109,7 +115,7 @@ Error DeviceCore::Queue(ByteSpan payload, uint64_t dst, bool remember) {
 }
 
 Error DeviceCore::StartAssociation(TimeUs now) {
-  DropSession();
+  DropSession(/*keep_broadcast=*/true);
   t_ = Transcript{};
   t_.version = config_.version;
   t_.device_uid = secrets_.uid;
@@ -355,9 +361,15 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
 
 bool DeviceCore::InstallKeyBlock(ByteSpan block, TimeUs now) {
   const uint8_t epoch = block[0];
-  bcast_keys_.Release(crypto_);
-  if (DeriveBroadcastKeys(crypto_, block.subspan(1, wire::kKbSize), &bcast_keys_) != Error::kOk)
-    return false;
+  const ByteSpan kb = block.subspan(1, wire::kKbSize);
+  // The keys are a function of Kb alone: a re-association within an epoch keeps them.
+  if (!bcast_keys_.valid() || !ConstantTimeEqual(kb, bcast_kb_)) {
+    bcast_keys_.Release(crypto_);
+    SecureZero(bcast_kb_.data(), bcast_kb_.size());
+    if (DeriveBroadcastKeys(crypto_, kb, &bcast_keys_) != Error::kOk) return false;
+    std::memcpy(bcast_kb_.data(), kb.data(), bcast_kb_.size());
+  }
+  bcast_set_aside_ = false;
   bcast_window_ = ReplayWindow();
   if (epoch == persisted_.bcast_epoch) {
     bcast_window_.SetFloor(persisted_.bcast_rx_high);  // a reboot does not reopen replay
@@ -469,7 +481,7 @@ void DeviceCore::OnKeyUpdate(const Message& m, TimeUs now) {
 }
 
 void DeviceCore::OnBroadcast(const Message& m, TimeUs now) {
-  if (!bcast_keys_.valid()) return;  // not associated yet: cannot judge it
+  if (!bcast_keys_.valid() || bcast_set_aside_) return;  // not associated: cannot judge it
   if (m.epoch != persisted_.bcast_epoch) {
     Emit(EventKind::kBroadcastForgery, Error::kUnexpected, now, &m);  // stale or future key
     return;

@@ -97,7 +97,9 @@ class DeviceCore {
   Event MakeEvent(EventKind k, Error e, TimeUs now, const wire::Message* m) const;
   void Emit(EventKind k, Error e, TimeUs now, const wire::Message* m = nullptr);
   void Fail(Error why, TimeUs now);
-  void DropSession();
+  // `keep_broadcast`: set the broadcast keys aside (unusable) instead of releasing them,
+  // so that a re-association that brings the same Kb back does not derive them again.
+  void DropSession(bool keep_broadcast = false);
   bool TakeUnsolicitedToken(TimeUs now);
   ByteSpan AssocSecret() const;
   bool InstallKeyBlock(ByteSpan block, TimeUs now);
@@ -113,6 +115,8 @@ class DeviceCore {
   Transcript t_;
   SessionKeys keys_;
   SessionKeys bcast_keys_;
+  std::array<uint8_t, wire::kKbSize> bcast_kb_{};  // the Kb bcast_keys_ derive from
+  bool bcast_set_aside_ = false;  // bcast_keys_ kept through a re-association, not in use
   uint16_t short_addr_ = 0;
   uint32_t tx_counter_ = 0;
   ReplayWindow rx_window_;

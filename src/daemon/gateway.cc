@@ -33,6 +33,12 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
   log_ = &log;
   start_mono_ = MonotonicUs() - 1;  // `now` starts at 1 µs: 0 means "never" to some state
   start_unix_ = UnixUs();
+  struct stat st {};
+  if (stat(config_.gateway.registry.c_str(), &st) != 0) {
+    *why = config_.gateway.registry + ": no such registry (create it with: vigil enroll --registry " +
+           config_.gateway.registry + " --out-dir DIR)";
+    return Error::kNotFound;
+  }
   registry_ = std::make_unique<Registry>();
   if (Error e = registry_->Open(config_.gateway.registry); e != Error::kOk) {
     *why = registry_->last_error();

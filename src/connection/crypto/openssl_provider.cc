@@ -41,15 +41,32 @@ bool FitsInt(size_t n) { return n <= static_cast<size_t>(INT_MAX); }
 struct OpenSslCrypto::Impl {
   enum class Kind : uint8_t { kFree, kMac, kAead };
 
+  // HMAC keys up to one SHA-256 block are keyed on first use (see MacImport); longer
+  // ones are hashed by HMAC anyway and are keyed at import.
+  static constexpr size_t kLazyMacKeyMax = 64;
+  // Contexts kept for reuse per pool. Beyond that a released context is freed: a burst of
+  // sessions does not pin its peak memory for ever.
+  static constexpr size_t kPoolMax = 64;
+
   struct Slot {
     Kind kind = Kind::kFree;
     uint32_t generation = 0;
-    // kMac: an HMAC-SHA256 context holding the prepared key.
+    // kMac: an HMAC-SHA256 context holding the prepared key, or null until the first
+    // MacCompute, with the raw key kept until then.
     EVP_MAC_CTX* mac = nullptr;
-    // kAead: the raw key, and AES-128-CCM contexts made from it on first use, one per
+    std::array<uint8_t, kLazyMacKeyMax> mac_key{};
+    uint8_t mac_key_len = 0;
+    // kAead: the raw key, and AES-128-CCM contexts keyed with it on first use, one per
     // (direction, tag length); see AeadImport for why one context cannot serve all.
     std::array<uint8_t, kAes128KeySize> aes_key{};
     std::array<std::array<EVP_CIPHER_CTX*, kCcmTagSizes>, 2> ccm{};
+  };
+
+  // A released CCM context: nonce length set, keyed with the all-zero key (which wipes
+  // the released key's schedule), tag length as last used.
+  struct PooledCcm {
+    EVP_CIPHER_CTX* ctx = nullptr;
+    uint8_t tag_size = 0;
   };
 
   // Fetched once: implicit fetches (EVP_sha256() etc.) would look the algorithm up in the
@@ -64,6 +81,14 @@ struct OpenSslCrypto::Impl {
   std::vector<Slot> slots;
   std::vector<uint32_t> free_list;
 
+  // Contexts of released keys, wiped, for the next imports: creating them is the
+  // expensive part of an import (an HMAC context fetches its digest and allocates eleven
+  // times; a CCM context allocates and is set up through parameter lists), re-keying one
+  // is not. Sessions come and go with every association, so imports are on the
+  // association path.
+  std::vector<EVP_MAC_CTX*> mac_pool;              // HMAC-SHA256, keyed with the empty key
+  std::array<std::vector<PooledCcm>, 2> ccm_pool;  // [0] decrypt, [1] encrypt
+
   Impl() {
     hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     aes_ccm = EVP_CIPHER_fetch(nullptr, "AES-128-CCM", nullptr);
@@ -72,7 +97,12 @@ struct OpenSslCrypto::Impl {
   }
 
   ~Impl() {
-    for (Slot& s : slots) FreeSlot(s);
+    // Freeing cleanses: no need to wipe into the pools first.
+    for (Slot& s : slots) FreeSlot(s, /*keep=*/false);
+    for (EVP_MAC_CTX* ctx : mac_pool) EVP_MAC_CTX_free(ctx);
+    for (auto& pool : ccm_pool) {
+      for (PooledCcm& p : pool) EVP_CIPHER_CTX_free(p.ctx);
+    }
     EVP_MAC_CTX_free(oneshot_sha256);
     EVP_MAC_CTX_free(oneshot_sha1);
     EVP_CIPHER_free(aes_ccm);
@@ -94,15 +124,95 @@ struct OpenSslCrypto::Impl {
     return ctx;
   }
 
-  // Frees the OpenSSL contexts; their free functions cleanse the key material (HMAC key
-  // and pads, the AES key schedule) before releasing memory.
-  static void FreeSlot(Slot& s) {
-    EVP_MAC_CTX_free(s.mac);
+  // An HMAC-SHA256 context keyed with `key`, from the pool when it has one.
+  EVP_MAC_CTX* TakeMac(ByteSpan key) {
+    EVP_MAC_CTX* ctx = nullptr;
+    if (!mac_pool.empty()) {
+      ctx = mac_pool.back();
+      mac_pool.pop_back();
+    } else {
+      ctx = NewHmacCtx("SHA256");
+      if (ctx == nullptr) return nullptr;
+    }
+    if (EVP_MAC_init(ctx, KeyPtr(key), key.size(), nullptr) != 1) {
+      EVP_MAC_CTX_free(ctx);
+      return nullptr;
+    }
+    return ctx;
+  }
+
+  // Re-keying with the empty key replaces every key-dependent state in the context (the
+  // saved inner and outer digest states and the working one; OpenSSL frees the old ones
+  // with OPENSSL_clear_free), so a pooled context holds nothing of the released key.
+  // If that fails, or the pool is full, the context is freed, which cleanses it too.
+  void GiveMac(EVP_MAC_CTX* ctx, bool keep) {
+    if (ctx == nullptr) return;
+    if (keep && mac_pool.size() < kPoolMax && EVP_MAC_init(ctx, kEmptyKey, 0, nullptr) == 1) {
+      mac_pool.push_back(ctx);
+      return;
+    }
+    EVP_MAC_CTX_free(ctx);
+  }
+
+  // A CCM context for one direction and tag length keyed with `key`, from the pool when
+  // it has one. Nonce length (L) and tag length (M) must be set before the key: both are
+  // fixed when the key is.
+  EVP_CIPHER_CTX* TakeCcm(bool seal, size_t tag_size, const uint8_t* key) {
+    const int enc = seal ? 1 : 0;
+    std::vector<PooledCcm>& pool = ccm_pool[seal ? 1 : 0];
+    EVP_CIPHER_CTX* c = nullptr;
+    bool ok = true;
+    if (!pool.empty()) {
+      const PooledCcm p = pool.back();
+      pool.pop_back();
+      c = p.ctx;
+      if (p.tag_size != tag_size) {
+        ok =
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_size), nullptr) == 1;
+      }
+    } else {
+      if (aes_ccm == nullptr) return nullptr;
+      c = EVP_CIPHER_CTX_new();
+      if (c == nullptr) return nullptr;
+      ok = EVP_CipherInit_ex(c, aes_ccm, nullptr, nullptr, nullptr, enc) == 1 &&
+           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(kCcmNonceSize),
+                               nullptr) == 1 &&
+           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_size), nullptr) == 1;
+    }
+    ok = ok && EVP_CipherInit_ex(c, nullptr, nullptr, key, nullptr, enc) == 1;
+    if (!ok) {
+      EVP_CIPHER_CTX_free(c);
+      return nullptr;
+    }
+    return c;
+  }
+
+  // Re-keying with the all-zero key overwrites the AES key schedule of the released key;
+  // what else the context keeps (the last nonce and CBC-MAC block) is no key material.
+  // If that fails, or the pool is full, the context is freed, which cleanses it.
+  void GiveCcm(bool seal, size_t tag_size, EVP_CIPHER_CTX* ctx, bool keep) {
+    if (ctx == nullptr) return;
+    static constexpr uint8_t kZeroKey[kAes128KeySize] = {};
+    std::vector<PooledCcm>& pool = ccm_pool[seal ? 1 : 0];
+    if (keep && pool.size() < kPoolMax &&
+        EVP_CipherInit_ex(ctx, nullptr, nullptr, kZeroKey, nullptr, seal ? 1 : 0) == 1) {
+      pool.push_back(PooledCcm{ctx, static_cast<uint8_t>(tag_size)});
+      return;
+    }
+    EVP_CIPHER_CTX_free(ctx);
+  }
+
+  // Returns the slot's contexts to the pools (wiped) or frees them, and cleanses the raw
+  // keys.
+  void FreeSlot(Slot& s, bool keep) {
+    GiveMac(s.mac, keep);
     s.mac = nullptr;
-    for (auto& by_tag : s.ccm) {
-      for (EVP_CIPHER_CTX*& ctx : by_tag) {
-        EVP_CIPHER_CTX_free(ctx);
-        ctx = nullptr;
+    OPENSSL_cleanse(s.mac_key.data(), s.mac_key.size());
+    s.mac_key_len = 0;
+    for (size_t dir = 0; dir < s.ccm.size(); ++dir) {
+      for (size_t i = 0; i < kCcmTagSizes; ++i) {
+        GiveCcm(dir == 1, 2 * i + 4, s.ccm[dir][i], keep);
+        s.ccm[dir][i] = nullptr;
       }
     }
     OPENSSL_cleanse(s.aes_key.data(), s.aes_key.size());
@@ -112,28 +222,19 @@ struct OpenSslCrypto::Impl {
   // The CCM context of `s` for one direction and tag length, keyed on first use.
   EVP_CIPHER_CTX* CcmContext(Slot& s, bool seal, size_t tag_size) {
     EVP_CIPHER_CTX*& ctx = s.ccm[seal ? 1 : 0][CcmTagIndex(tag_size)];
-    if (ctx != nullptr) return ctx;
-    if (aes_ccm == nullptr) return nullptr;
-    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-    if (c == nullptr) return nullptr;
-    const int enc = seal ? 1 : 0;
-    // Nonce length (L) and tag length (M) must be set before the key: both are fixed
-    // when the key is.
-    bool ok =
-        EVP_CipherInit_ex(c, aes_ccm, nullptr, nullptr, nullptr, enc) == 1 &&
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(kCcmNonceSize), nullptr) ==
-            1 &&
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_size), nullptr) == 1 &&
-        EVP_CipherInit_ex(c, nullptr, nullptr, s.aes_key.data(), nullptr, enc) == 1;
-    if (!ok) {
-      EVP_CIPHER_CTX_free(c);
-      return nullptr;
-    }
-    ctx = c;
+    if (ctx == nullptr) ctx = TakeCcm(seal, tag_size, s.aes_key.data());
     return ctx;
   }
 
-  Error Allocate(Kind kind, EVP_MAC_CTX* mac, ByteSpan aes_key, KeyHandle* handle) {
+  // The HMAC context of `s`, keyed on first use; the raw key is cleansed once it is in.
+  EVP_MAC_CTX* MacContext(Slot& s) {
+    if (s.mac != nullptr) return s.mac;
+    s.mac = TakeMac(ByteSpan(s.mac_key.data(), s.mac_key_len));
+    if (s.mac != nullptr) OPENSSL_cleanse(s.mac_key.data(), s.mac_key.size());
+    return s.mac;
+  }
+
+  Error Allocate(Kind kind, KeyHandle* handle, Slot** out) {
     uint32_t index;
     if (!free_list.empty()) {
       index = free_list.back();
@@ -145,9 +246,8 @@ struct OpenSslCrypto::Impl {
     }
     Slot& s = slots[index];
     s.kind = kind;
-    s.mac = mac;
-    if (!aes_key.empty()) std::memcpy(s.aes_key.data(), aes_key.data(), s.aes_key.size());
     handle->id = static_cast<int32_t>((s.generation << kIndexBits) | index);
+    *out = &s;
     return Error::kOk;
   }
 
@@ -170,7 +270,7 @@ struct OpenSslCrypto::Impl {
     if (index >= slots.size()) return;
     Slot& s = slots[index];
     if (s.kind == Kind::kFree || s.generation != (id >> kIndexBits)) return;
-    FreeSlot(s);
+    FreeSlot(s, /*keep=*/true);
     s.generation = (s.generation + 1) & kGenerationMask;
     free_list.push_back(index);
   }
@@ -209,33 +309,49 @@ Error OpenSslCrypto::Hmac(HashAlg alg, ByteSpan key, std::span<const ByteSpan> p
 // OpenSSL 3.0 itself: restoring a saved digest state duplicates the provider's SHA-256
 // context on the heap (EVP_MD_CTX_copy_ex -> dupctx). Avoiding them would mean
 // assembling HMAC from raw SHA-256 calls, which Vigil does not do.
+//
+// The key schedule is paid on the first MacCompute, not at import: every session imports
+// a MAC key, but a session that encrypts its data (the default) never uses it, and an
+// import that keyed a context would cost as much as a whole association message. Until
+// then the slot holds the raw key (cleansed on release, or once keyed).
 Error OpenSslCrypto::MacImport(ByteSpan key, KeyHandle* handle) {
   if (handle == nullptr) return Error::kInvalidArgument;
   handle->id = -1;
-  EVP_MAC_CTX* ctx = impl_->NewHmacCtx("SHA256");
-  if (ctx == nullptr) return Error::kCrypto;
-  if (EVP_MAC_init(ctx, KeyPtr(key), key.size(), nullptr) != 1) {
-    EVP_MAC_CTX_free(ctx);
-    return Error::kCrypto;
+  if (impl_->hmac == nullptr) return Error::kCrypto;
+  EVP_MAC_CTX* ctx = nullptr;
+  if (key.size() > Impl::kLazyMacKeyMax) {
+    ctx = impl_->TakeMac(key);
+    if (ctx == nullptr) return Error::kCrypto;
   }
-  Error e = impl_->Allocate(Impl::Kind::kMac, ctx, ByteSpan(), handle);
-  if (e != Error::kOk) EVP_MAC_CTX_free(ctx);
-  return e;
+  Impl::Slot* s = nullptr;
+  Error e = impl_->Allocate(Impl::Kind::kMac, handle, &s);
+  if (e != Error::kOk) {
+    EVP_MAC_CTX_free(ctx);
+    return e;
+  }
+  s->mac = ctx;
+  if (ctx == nullptr) {
+    if (!key.empty()) std::memcpy(s->mac_key.data(), key.data(), key.size());
+    s->mac_key_len = static_cast<uint8_t>(key.size());
+  }
+  return Error::kOk;
 }
 
 Error OpenSslCrypto::MacCompute(KeyHandle handle, std::span<const ByteSpan> parts,
                                 MutableByteSpan out) {
   Impl::Slot* s = impl_->Lookup(handle, Impl::Kind::kMac);
   if (s == nullptr || out.empty() || out.size() > kSha256Size) return Error::kInvalidArgument;
+  EVP_MAC_CTX* ctx = impl_->MacContext(*s);
+  if (ctx == nullptr) return Error::kCrypto;
   std::array<uint8_t, kSha256Size> full;
   size_t full_len = 0;
-  bool ok = EVP_MAC_init(s->mac, nullptr, 0, nullptr) == 1;
+  bool ok = EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1;
   for (ByteSpan p : parts) {
     if (!ok) break;
-    if (!p.empty()) ok = EVP_MAC_update(s->mac, p.data(), p.size()) == 1;
+    if (!p.empty()) ok = EVP_MAC_update(ctx, p.data(), p.size()) == 1;
   }
-  ok = ok && EVP_MAC_final(s->mac, full.data(), &full_len, full.size()) == 1 &&
-       full_len == kSha256Size;
+  ok =
+      ok && EVP_MAC_final(ctx, full.data(), &full_len, full.size()) == 1 && full_len == kSha256Size;
   if (ok) std::memcpy(out.data(), full.data(), out.size());
   OPENSSL_cleanse(full.data(), full.size());
   return ok ? Error::kOk : Error::kCrypto;
@@ -246,16 +362,19 @@ Error OpenSslCrypto::MacCompute(KeyHandle handle, std::span<const ByteSpan> part
 // decrypts). So one context per (direction, tag length) is keyed on first use and kept;
 // after that a seal or open sets only the nonce, and does no key set-up and no heap
 // allocation (measured). The raw key is kept, cleansed on release, for those first uses.
+// Contexts come from the pool of released ones when it has some: keying one then costs
+// an AES key expansion, no allocation.
 Error OpenSslCrypto::AeadImport(ByteSpan key16, KeyHandle* handle) {
   if (handle == nullptr) return Error::kInvalidArgument;
   handle->id = -1;
   if (key16.size() != kAes128KeySize) return Error::kInvalidArgument;
   if (impl_->aes_ccm == nullptr) return Error::kCrypto;
-  Error e = impl_->Allocate(Impl::Kind::kAead, nullptr, key16, handle);
+  Impl::Slot* s = nullptr;
+  Error e = impl_->Allocate(Impl::Kind::kAead, handle, &s);
   if (e != Error::kOk) return e;
+  std::memcpy(s->aes_key.data(), key16.data(), s->aes_key.size());
   // Key the usual case now (8-byte tag, as in 802.15.4 MIC-64), so that a first frame
   // does not pay for it and a broken back-end shows up at import.
-  Impl::Slot* s = impl_->Lookup(*handle, Impl::Kind::kAead);
   if (impl_->CcmContext(*s, true, 8) == nullptr || impl_->CcmContext(*s, false, 8) == nullptr) {
     impl_->Release(*handle);
     handle->id = -1;

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The unit tests again, built with AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VIGIL_BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON \
+  -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$root/build-asan" --output-on-failure -j "$(nproc)" -L unit --timeout 900

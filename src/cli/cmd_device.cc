@@ -1,0 +1,164 @@
+// vigil device: one or many emulated devices over UDP (see daemon/device_fleet.h).
+//
+// Each --bundle is one device. With --store-dir, a device's secrets move from its bundle
+// into a sealed key store on first start (device/provisioning.h) and are read from there
+// afterwards. For testbeds, --steal and --as-uid turn a bundle into an intruder:
+//   --steal creds   keep the Uid, username and password; the keys are guesses
+//   --steal kd      ... plus Kd (a cloned key); Secretkey2 is a guess
+//   --steal full    everything (a fully cloned device)
+//   --as-uid UID    an enrolled device (this bundle's keys) claiming another identity
+#include <csignal>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/command.h"
+#include "common/hex.h"
+#include "connection/crypto/openssl_provider.h"
+#include "daemon/config.h"
+#include "daemon/device_fleet.h"
+#include "device/bundle.h"
+#include "device/provisioning.h"
+#include "device/sealed_store.h"
+
+namespace vigil::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+struct DeviceOptions {
+  std::string config;
+  std::vector<std::string> bundles;
+  std::string bundle_dir;
+  std::string gateway;
+  std::string version;
+  std::string store_dir;
+  std::string steal;
+  std::string as_uid;
+  int interval_ms = 0;
+  double duration = 0;
+};
+
+[[noreturn]] void Die(const std::string& msg, int code = 1) {
+  fprintf(stderr, "vigil device: %s\n", msg.c_str());
+  throw CLI::RuntimeError(code);
+}
+
+void Run(DeviceOptions o) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  if (!o.config.empty() && LoadDaemonConfig(o.config, &c, &why) != Error::kOk) Die(why, 2);
+  if (!o.gateway.empty()) c.device.gateway = o.gateway;
+  if (o.interval_ms > 0) c.device.report_interval_ms = static_cast<uint32_t>(o.interval_ms);
+  if (!o.store_dir.empty()) c.device.store_dir = o.store_dir;
+  if (!o.version.empty()) {
+    if (!ParseVersion(o.version, &c.protocol.version)) Die("--version: expected v1, v2, v3-paper or hardened", 2);
+    c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
+                                                                        : ConfirmPolicy::kOnAnomaly;
+  }
+  if (!Endpoint::Parse(c.device.gateway, &why).ok()) Die("gateway address: " + why, 2);
+  if (!o.bundle_dir.empty()) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(o.bundle_dir, ec)) {
+      const std::string p = e.path().string();
+      if (p.size() > 12 && p.compare(p.size() - 12, 12, ".bundle.json") == 0) o.bundles.push_back(p);
+    }
+    if (ec) Die(o.bundle_dir + ": " + ec.message());
+    std::sort(o.bundles.begin(), o.bundles.end());
+  }
+  if (o.bundles.empty()) Die("no device: give --bundle FILE or --bundle-dir DIR", 2);
+  std::optional<uint64_t> as_uid;
+  if (!o.as_uid.empty()) {
+    as_uid = UidFromString(o.as_uid);
+    if (!as_uid) Die("--as-uid: expected 16 hex digits", 2);
+  }
+
+  Logger logger("device", stderr);
+  DeviceFleet fleet(c, logger);
+  OpenSslCrypto crypto;
+  OsRandom rng;
+  for (const std::string& path : o.bundles) {
+    DeviceBundle b;
+    if (!c.device.store_dir.empty()) {
+      // The sealed store wins over the bundle once it holds secrets.
+      DeviceBundle peek;
+      if (LoadBundle(path, &peek, &why) != Error::kOk) Die(why);
+      const std::string base = c.device.store_dir + "/" + UidToString(peek.secrets.uid);
+      std::filesystem::create_directories(c.device.store_dir);
+      SealedFileStore store(crypto, rng, base + ".sealed", base + ".key");
+      if (store.Open() != Error::kOk) Die(store.last_error());
+      if (ProvisionFromBundle(store, path, false, &b.secrets, nullptr, &why) != Error::kOk) Die(why);
+      b.kind = peek.kind;
+      SecureZero(&peek.secrets, sizeof(peek.secrets));
+    } else if (LoadBundle(path, &b, &why) != Error::kOk) {
+      Die(why);
+    }
+    std::string label = UidToString(b.secrets.uid);
+    if (o.steal == "creds") {
+      rng.Fill(b.secrets.kd);
+      rng.Fill(b.secrets.secretkey2);
+      label = "intruder(creds of " + label + ")";
+    } else if (o.steal == "kd") {
+      rng.Fill(b.secrets.secretkey2);
+      label = "intruder(creds+kd of " + label + ")";
+    } else if (o.steal == "full") {
+      label = "intruder(clone of " + label + ")";
+    }
+    if (as_uid) {
+      label = "insider " + label + " as " + UidToString(*as_uid);
+      b.secrets.uid = *as_uid;
+    }
+    if (fleet.Add(label, b.secrets, b.kind, &why) != Error::kOk) Die(why);
+    SecureZero(&b.secrets, sizeof(b.secrets));
+  }
+  Log(logger, "info", "devices started")
+      .With("count", static_cast<uint64_t>(fleet.size()))
+      .With("gateway", c.device.gateway)
+      .With("version", wire::VersionName(c.protocol.version));
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::thread timer;
+  if (o.duration > 0) {
+    timer = std::thread([d = o.duration] {
+      const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(d);
+      while (!g_stop && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      g_stop = true;
+    });
+  }
+  fleet.Run(g_stop);
+  if (timer.joinable()) timer.join();
+  Log(logger, "info", "devices stopped")
+      .With("associated", static_cast<uint64_t>(fleet.associated()))
+      .With("count", static_cast<uint64_t>(fleet.size()));
+}
+
+void Setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("device", "Run one or many emulated devices over UDP");
+  auto o = std::make_shared<DeviceOptions>();
+  cmd->add_option("--config", o->config, "TOML configuration file");
+  cmd->add_option("--bundle", o->bundles, "Provisioning bundle (repeatable)");
+  cmd->add_option("--bundle-dir", o->bundle_dir, "Every *.bundle.json in a directory");
+  cmd->add_option("--gateway", o->gateway, "Gateway host:port (default 127.0.0.1:47110)");
+  cmd->add_option("--version", o->version, "v1 | v2 | v3-paper | hardened");
+  cmd->add_option("--store-dir", o->store_dir, "Sealed key stores (imported from bundles)");
+  cmd->add_option("--interval-ms", o->interval_ms, "Reporting interval")->check(CLI::Range(10, 3600000));
+  cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: run until signalled)");
+  cmd->add_option("--steal", o->steal, "Testbed intruder: creds | kd | full")
+      ->check(CLI::IsMember({"creds", "kd", "full"}));
+  cmd->add_option("--as-uid", o->as_uid, "Testbed insider: claim this uid with the bundle's keys");
+  cmd->callback([o] { Run(*o); });
+}
+
+Registrar reg("device", &Setup);
+
+}  // namespace
+}  // namespace vigil::cli

@@ -1,0 +1,59 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil {
+namespace {
+
+TEST(DaemonConfig, EmptyFileKeepsHardenedDefaults) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  ASSERT_EQ(ParseDaemonConfig("", "x.toml", &c, &why), Error::kOk) << why;
+  EXPECT_EQ(c.protocol.version, wire::Version::kHardened);
+  EXPECT_EQ(c.protocol.confirm, ConfirmPolicy::kAlways);
+  EXPECT_TRUE(c.protocol.encrypt_data);
+}
+
+TEST(DaemonConfig, FieldsAreRead) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  ASSERT_EQ(ParseDaemonConfig("[protocol]\nversion = \"v3-paper\"\ntag_size = 16\n"
+                              "encrypt = false\n[gateway]\nlisten = \"127.0.0.1:9000\"\n"
+                              "[device]\nreport_interval_ms = 250\n",
+                              "x.toml", &c, &why),
+            Error::kOk)
+      << why;
+  EXPECT_EQ(c.protocol.version, wire::Version::kV3Paper);
+  EXPECT_EQ(c.protocol.confirm, ConfirmPolicy::kOnAnomaly);
+  EXPECT_EQ(c.protocol.wire.data_tag_size, 16);
+  EXPECT_FALSE(c.protocol.encrypt_data);
+  EXPECT_EQ(c.gateway.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c.device.report_interval_ms, 250u);
+}
+
+struct Bad {
+  const char* text;
+  const char* why;
+};
+
+TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
+  const Bad cases[] = {
+      {"[protocol]\n\nversion = \"v4\"\n", "x.toml:3: [protocol] version: expected one of"},
+      {"[protocol]\ntag_size = 4\n", "x.toml:2: [protocol] tag_size: expected 8..16, got 4"},
+      {"[protocol]\nencrypt = \"yes\"\n", "x.toml:2: [protocol] encrypt: expected true or false"},
+      {"[gateway]\nlisten = \"nowhere\"\n", "x.toml:2: [gateway] listen: expected host:port"},
+      {"[gateway]\nlisen = \"1.2.3.4:5\"\n", "x.toml:2: [gateway] lisen: unknown field"},
+      {"[gatway]\n", "x.toml:1: [] gatway: unknown section"},
+      {"[protocol\n", "x.toml:1: "},
+  };
+  for (const Bad& b : cases) {
+    DaemonConfig c = DefaultDaemonConfig();
+    std::string why;
+    EXPECT_EQ(ParseDaemonConfig(b.text, "x.toml", &c, &why), Error::kInvalidArgument) << b.text;
+    EXPECT_EQ(why.rfind(b.why, 0), 0u) << "got: " << why;
+    EXPECT_EQ(c.protocol.version, wire::Version::kHardened) << "a failed parse changes nothing";
+  }
+}
+
+}  // namespace
+}  // namespace vigil
