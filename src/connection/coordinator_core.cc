@@ -30,10 +30,62 @@ CoordinatorCore::CoordinatorCore(const ProtocolConfig& config,
 }
 
 CoordinatorCore::~CoordinatorCore() {
+  while (!prepared_.empty()) Unprepare(prepared_.begin()->first);
   for (auto& [uid, s] : sessions_) s.keys.Release(crypto_);
   bcast_keys_.Release(crypto_);
   SecureZero(&id_.sign_priv, sizeof(id_.sign_priv));
   SecureZero(persisted_.kb.data(), persisted_.kb.size());
+}
+
+void CoordinatorCore::Unprepare(uint64_t uid) {
+  auto it = prepared_.find(uid);
+  if (it == prepared_.end()) return;
+  crypto_.Release(&it->second.assoc);
+  crypto_.Release(&it->second.r3_key);
+  SecureZero(&it->second, sizeof(Prepared));
+  prepared_.erase(it);
+}
+
+void CoordinatorCore::Prepare(const EnrolledDevice& d) {
+  auto it = prepared_.find(d.uid);
+  if (it != prepared_.end()) {
+    Prepared& p = it->second;
+    if (ConstantTimeEqual(p.kd, d.kd) && ConstantTimeEqual(p.r1, d.r1) &&
+        ConstantTimeEqual(p.r3, d.r3)) {
+      p.used = ++prepared_clock_;
+      return;
+    }
+    Unprepare(d.uid);  // re-enrolled since: these keys are stale
+  }
+  if (prepared_.size() >= kPreparedDevices) {
+    auto oldest = prepared_.begin();
+    for (auto i = prepared_.begin(); i != prepared_.end(); ++i)
+      if (i->second.used < oldest->second.used) oldest = i;
+    Unprepare(oldest->first);
+  }
+  Prepared& p = prepared_[d.uid];
+  p.kd = d.kd;
+  p.r1 = d.r1;
+  p.r3 = d.r3;
+  p.used = ++prepared_clock_;
+  // A failed import leaves the handle invalid: the formulas then use the bytes.
+  crypto_.MacImport(AssocSecret(d), &p.assoc);
+  if (config_.version == Version::kHardened) crypto_.MacImport(d.r3, &p.r3_key);
+}
+
+MacKey CoordinatorCore::AssocKey(const EnrolledDevice& d) const {
+  auto it = prepared_.find(d.uid);
+  return MacKey(AssocSecret(d), it != prepared_.end() ? it->second.assoc : KeyHandle{});
+}
+
+MacKey CoordinatorCore::KdKey(const EnrolledDevice& d) const {
+  if (config_.version == Version::kHardened) return AssocKey(d);
+  return MacKey(d.kd);
+}
+
+MacKey CoordinatorCore::R3Key(const EnrolledDevice& d) const {
+  auto it = prepared_.find(d.uid);
+  return MacKey(d.r3, it != prepared_.end() ? it->second.r3_key : KeyHandle{});
 }
 
 ByteSpan CoordinatorCore::AssocSecret(const EnrolledDevice& d) const {
@@ -108,6 +160,13 @@ void CoordinatorCore::Block(uint64_t link, TimeUs now) {
 bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
   const double cap = config_.assoc_per_link_per_second;
   if (cap <= 0) return true;
+  if (buckets_.size() >= kMaxBuckets) {
+    // Forged sources must not grow the table without bound: forget buckets that have
+    // refilled (an idle source starts full again, so nothing is lost).
+    for (auto i = buckets_.begin(); i != buckets_.end();)
+      i = now - i->second.at >= kSeconds ? buckets_.erase(i) : std::next(i);
+    if (buckets_.size() >= kMaxBuckets) return false;  // under attack: refuse new sources
+  }
   auto [it, fresh] = buckets_.try_emplace(key, Bucket{cap, now});
   Bucket& b = it->second;
   if (!fresh) {
@@ -191,13 +250,18 @@ void CoordinatorCore::HandleFrame(ByteSpan frame, uint64_t link, TimeUs now) {
 void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint64_t link,
                                  TimeUs now) {
   const uint64_t uid = f.src;
-  if (!TakeToken(link != 0 ? link : uid, now)) {
+  // On a radio (link 0) the claimed uid is the only handle; unknown uids share one bucket
+  // so that forged identities cannot each get their own.
+  EnrolledDevice known;
+  const bool enrolled = directory_.Find(uid, &known);
+  if (!TakeToken(link != 0 ? link : (enrolled ? uid : 0), now)) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     return;
   }
   Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
-  EnrolledDevice dev;
-  if (!directory_.Find(uid, &dev) || dev.revoked) {
+  const EnrolledDevice& dev = known;
+  if (!enrolled || dev.revoked) {
+    Unprepare(uid);
     Emit(EventKind::kUnknownDevice, Error::kUnknownDevice, uid, link, now, &m);
     Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now);
     return;
@@ -233,11 +297,12 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
     Result<size_t> n = wire::Encode(r, config_.wire, buf);
     if (!n.ok()) return;
-    sessions_[uid] = std::move(s);
+    PutSession(uid, std::move(s));
     QueuePayload(ByteSpan(buf.data(), *n), uid, link);
     Emit(EventKind::kAssociated, Error::kOk, uid, link, now, &m);
     return;
   }
+  Prepare(dev);
   Attempt a;
   a.t.version = config_.version;
   a.t.device_uid = uid;
@@ -257,12 +322,12 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
   if (!n.ok()) return;
   const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
-  if (tag > 0 && CpanProof(crypto_, AssocSecret(dev), a.t, ByteSpan(buf.data(), *n - tag),
+  if (tag > 0 && CpanProof(crypto_, AssocKey(dev), a.t, ByteSpan(buf.data(), *n - tag),
                            MutableByteSpan(buf.data() + *n - tag, tag)) != Error::kOk)
     return;
   QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
   a.have_last = true;
-  attempts_[uid] = std::move(a);  // a newer attempt replaces an unfinished one
+  PutAttempt(uid, std::move(a));  // a newer attempt replaces an unfinished one
 }
 
 void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint64_t link,
@@ -289,7 +354,7 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
   std::array<uint8_t, wire::kDeviceTagSize> expect{};
   MutableByteSpan exp(expect.data(), m.tag.size());
-  ans.valid = DeviceAnswer(crypto_, AssocSecret(a.dev), a.t, m.prefix, exp) == Error::kOk &&
+  ans.valid = DeviceAnswer(crypto_, AssocKey(a.dev), a.t, m.prefix, exp) == Error::kOk &&
               ConstantTimeEqual(exp, m.tag);
   a.answers.push_back(ans);
 
@@ -350,7 +415,7 @@ void CoordinatorCore::SendConfirmReq(Attempt& a, TimeUs now) {
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
   if (!n.ok()) return;
   const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
-  if (tag > 0 && ConfirmRequestTag(crypto_, a.dev.kd, a.t, ByteSpan(buf.data(), *n - tag),
+  if (tag > 0 && ConfirmRequestTag(crypto_, KdKey(a.dev), a.t, ByteSpan(buf.data(), *n - tag),
                                    MutableByteSpan(buf.data() + *n - tag, tag)) != Error::kOk)
     return;
   QueuePayload(ByteSpan(buf.data(), *n), a.t.device_uid, a.initiator_link, &a.last_sent);
@@ -380,7 +445,7 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
   ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
   std::array<uint8_t, wire::kR3Size> expect{};
   MutableByteSpan exp(expect.data(), m.tag.size());
-  ans.valid = ConfirmAnswer(crypto_, a.dev.r3, a.t, m.prefix, exp) == Error::kOk &&
+  ans.valid = ConfirmAnswer(crypto_, R3Key(a.dev), a.t, m.prefix, exp) == Error::kOk &&
               ConstantTimeEqual(exp, m.tag);
   a.confirms.push_back(ans);
   if (!ans.valid) {
@@ -487,7 +552,42 @@ void CoordinatorCore::HandleTimeout(TimeUs now) {
     it = it->second <= now ? blocked_.erase(it) : std::next(it);
 }
 
-void CoordinatorCore::EndAttempt(uint64_t uid) { attempts_.erase(uid); }
+void CoordinatorCore::EndAttempt(uint64_t uid) {
+  auto node = attempts_.extract(uid);
+  if (node.empty()) return;
+  SecureZero(&node.mapped().dev, sizeof(EnrolledDevice));  // its keys end with the attempt
+  spare_attempt_ = std::move(node);
+}
+
+void CoordinatorCore::PutAttempt(uint64_t uid, Attempt&& a) {
+  auto it = attempts_.find(uid);
+  Attempt* dst = it != attempts_.end() ? &it->second : nullptr;
+  if (dst == nullptr && !spare_attempt_.empty()) {
+    spare_attempt_.key() = uid;
+    dst = &attempts_.insert(std::move(spare_attempt_)).position->second;
+  }
+  if (dst == nullptr) {
+    attempts_.emplace(uid, std::move(a));
+    return;
+  }
+  // Keep the answer lists' storage: a new attempt has no answers yet.
+  std::vector<Answer> answers = std::move(dst->answers), confirms = std::move(dst->confirms);
+  answers.clear();
+  confirms.clear();
+  *dst = std::move(a);
+  dst->answers = std::move(answers);
+  dst->confirms = std::move(confirms);
+}
+
+void CoordinatorCore::PutSession(uint64_t uid, Session&& s) {
+  if (spare_session_.empty() || sessions_.count(uid) != 0) {
+    sessions_[uid] = std::move(s);
+    return;
+  }
+  spare_session_.key() = uid;
+  spare_session_.mapped() = std::move(s);
+  sessions_.insert(std::move(spare_session_));
+}
 
 void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Error why,
                              TimeUs now) {
@@ -520,7 +620,7 @@ void CoordinatorCore::EndSession(uint64_t uid, Error why, TimeUs now) {
   if (it == sessions_.end()) return;
   const uint64_t link = it->second.info.link;
   it->second.keys.Release(crypto_);
-  sessions_.erase(it);
+  spare_session_ = sessions_.extract(it);
   Emit(EventKind::kDisassociated, why, uid, link, now);
 }
 
@@ -545,7 +645,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
   for (const Answer& x : a.answers)
     if (x.valid && !x.unsolicited) link = x.link;
   Session s;
-  if (DeriveSessionKeys(crypto_, AssocSecret(a.dev), a.t, &s.keys) != Error::kOk) {
+  if (DeriveSessionKeys(crypto_, AssocKey(a.dev), a.t, &s.keys) != Error::kOk) {
     Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
     return;
   }
@@ -584,7 +684,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
     return;
   }
   EndSession(uid, Error::kOk, now);  // a re-association replaces the old session
-  sessions_[uid] = std::move(s);
+  PutSession(uid, std::move(s));
   QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
   a.have_last = true;
   Emit(EventKind::kAssociated, Error::kOk, uid, link, now);
@@ -643,6 +743,7 @@ Error CoordinatorCore::SendData(uint64_t uid, ByteSpan payload, TimeUs now) {
   Message m;
   m.version = config_.version;
   m.type = MsgType::kData;
+  if (s.tx_counter == UINT32_MAX) return Error::kInvalidState;  // never wrap: re-associate
   m.counter = ++s.tx_counter;
   m.body = payload;
   const bool encrypt = s.info.authenticated && config_.encrypt_data;
@@ -677,6 +778,7 @@ Error CoordinatorCore::SendBroadcast(ByteSpan payload, TimeUs now) {
   if (payload.size() > max_broadcast_payload()) return Error::kOversized;
   Error e = EnsureBroadcastKey(now);
   if (e != Error::kOk) return e;
+  if (bcast_counter_ == UINT32_MAX) return Error::kInvalidState;  // never wrap: rotate Kb
   const uint32_t counter = ++bcast_counter_;
   if (counter >= persisted_.bcast_ceiling) {
     persisted_.bcast_ceiling = counter + config_.counter_persist_interval;
@@ -718,6 +820,7 @@ Error CoordinatorCore::SendKeyUpdate(uint64_t uid, Session& s, TimeUs now) {
   m.version = config_.version;
   m.type = MsgType::kKeyUpdate;
   m.flags = wire::kDataFlagEncrypted;
+  if (s.tx_counter == UINT32_MAX) return Error::kInvalidState;  // never wrap: re-associate
   m.counter = ++s.tx_counter;
   m.body = block;
   std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
@@ -736,6 +839,7 @@ Error CoordinatorCore::SendKeyUpdate(uint64_t uid, Session& s, TimeUs now) {
 }
 
 Error CoordinatorCore::Revoke(uint64_t uid, TimeUs now) {
+  Unprepare(uid);
   EndSession(uid, Error::kBlocked, now);
   EndAttempt(uid);
   if (config_.version == Version::kV1) return Error::kOk;

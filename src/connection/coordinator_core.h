@@ -38,6 +38,7 @@
 #include "connection/out_frame.h"
 #include "connection/protocol_config.h"
 #include "connection/replay_window.h"
+#include "connection/ring_queue.h"
 #include "connection/session_crypto.h"
 #include "connection/wire/mac_frame.h"
 
@@ -150,8 +151,11 @@ class CoordinatorCore {
   void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now);
   void Decide(uint64_t uid, Attempt& a, TimeUs now);
   void EndAttempt(uint64_t uid);
+  void PutAttempt(uint64_t uid, Attempt&& a);
+  void PutSession(uint64_t uid, Session&& s);
   TimeUs WatchPeriod() const;
   void RecordFailure(uint64_t uid, TimeUs now);
+  static constexpr size_t kMaxBuckets = 16384;
   void Block(uint64_t link, TimeUs now);
   bool TakeToken(uint64_t link, TimeUs now);
   void EndSession(uint64_t uid, Error why, TimeUs now);
@@ -164,6 +168,24 @@ class CoordinatorCore {
   void Emit(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
             const wire::Message* m = nullptr);
   ByteSpan AssocSecret(const EnrolledDevice& d) const;
+  // The long-term keys of the devices that associated most recently, prepared in the
+  // provider: every association tags with them five times, and a prepared key skips
+  // HMAC's key set-up. The bytes are kept to notice a re-enrollment (new keys). Without
+  // an entry the formulas fall back to one-shot HMAC over the directory's bytes.
+  struct Prepared {
+    std::array<uint8_t, kKdSize> kd{};
+    std::array<uint8_t, 32> r1{};
+    std::array<uint8_t, 32> r3{};
+    KeyHandle assoc;   // AssocSecret(): Kd (hardened) or R1
+    KeyHandle r3_key;  // hardened only
+    uint64_t used = 0;
+  };
+  static constexpr size_t kPreparedDevices = 256;
+  void Prepare(const EnrolledDevice& d);
+  void Unprepare(uint64_t uid);
+  MacKey AssocKey(const EnrolledDevice& d) const;
+  MacKey KdKey(const EnrolledDevice& d) const;
+  MacKey R3Key(const EnrolledDevice& d) const;
 
   ProtocolConfig config_;
   CoordinatorIdentity id_;
@@ -178,11 +200,17 @@ class CoordinatorCore {
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Peer> peers_;
   std::unordered_map<uint64_t, TimeUs> blocked_;
+  // The storage of the last ended attempt and session (map node, answer lists), reused
+  // by the next ones: an association then allocates nothing once the core is warm.
+  std::unordered_map<uint64_t, Attempt>::node_type spare_attempt_;
+  std::unordered_map<uint64_t, Session>::node_type spare_session_;
   std::unordered_map<uint64_t, Bucket> buckets_;
+  std::unordered_map<uint64_t, Prepared> prepared_;  // at most kPreparedDevices
+  uint64_t prepared_clock_ = 0;
   uint16_t next_short_ = 1;
   uint8_t mac_seq_ = 0;
-  std::deque<OutFrame> tx_;
-  std::deque<Event> events_;
+  RingQueue<OutFrame> tx_;  // not std::deque: no allocation per few frames (ring_queue.h)
+  RingQueue<Event> events_;
 };
 
 }  // namespace vigil

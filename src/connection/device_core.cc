@@ -29,11 +29,18 @@ DeviceCore::DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secret
       persisted_(persisted) {
   CommonFunctionR1(crypto_, secrets_.username.span(), secrets_.password.span(), r1_);
   CommonFunctionR3(crypto_, secrets_, r3_);
+  // Prepared once: every association tags with them five times, and a prepared key
+  // skips HMAC's key set-up. A failed import leaves the handle invalid: the formulas then
+  // use the bytes.
+  crypto_.MacImport(AssocSecret(), &assoc_key_);
+  if (config_.version == Version::kHardened) crypto_.MacImport(r3_, &r3_key_);
   unsolicited_tokens_ = config_.unsolicited_answers_per_minute;
 }
 
 DeviceCore::~DeviceCore() {
   DropSession();
+  crypto_.Release(&assoc_key_);
+  crypto_.Release(&r3_key_);
   SecureZero(r1_.data(), r1_.size());
   SecureZero(r3_.data(), r3_.size());
   SecureZero(&secrets_, sizeof(secrets_));
@@ -43,6 +50,13 @@ ByteSpan DeviceCore::AssocSecret() const {
   // Paper versions key the handshake with the credential key Kc = R1; hardened with Kd.
   if (config_.version == Version::kHardened) return secrets_.kd;
   return r1_;
+}
+
+MacKey DeviceCore::AssocKey() const { return MacKey(AssocSecret(), assoc_key_); }
+
+MacKey DeviceCore::KdKey() const {
+  if (config_.version == Version::kHardened) return AssocKey();
+  return MacKey(secrets_.kd);
 }
 
 size_t DeviceCore::max_payload() const {
@@ -85,7 +99,20 @@ void DeviceCore::Emit(EventKind k, Error e, TimeUs now, const Message* m) {
   events_.Push(MakeEvent(k, e, now, m));  // a full queue drops the newest event
 }
 
+void DeviceCore::Abandon(TimeUs now) {
+  if (state_ != State::kWaitAuthReq && state_ != State::kWaitAssocResp) return;
+  stale_ = t_;
+  stale_valid_ = true;
+  stale_has_nc_ = state_ == State::kWaitAssocResp;
+  stale_until_ = now + config_.pending_timeout;
+}
+
+bool DeviceCore::IsStale(const wire::Nonce& nd, TimeUs now) const {
+  return stale_valid_ && now < stale_until_ && nd == stale_.nd;
+}
+
 void DeviceCore::Fail(Error why, TimeUs now) {
+  Abandon(now);
   have_last_ = false;
   deadline_ = kNever;
   state_ = State::kIdle;
@@ -229,7 +256,7 @@ Error DeviceCore::SendAuthResp(const Transcript& t, uint8_t flags) {
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
   if (!n.ok()) return n.error();
   const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
-  Error e = DeviceAnswer(crypto_, AssocSecret(), t, ByteSpan(buf.data(), *n - tag),
+  Error e = DeviceAnswer(crypto_, AssocKey(), t, ByteSpan(buf.data(), *n - tag),
                          MutableByteSpan(buf.data() + *n - tag, tag));
   if (e != Error::kOk) return e;
   return Queue(ByteSpan(buf.data(), *n), secrets_.cpan_uid, flags == 0);
@@ -244,7 +271,7 @@ Error DeviceCore::SendConfirmResp(const Transcript& t, uint8_t flags) {
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
   if (!n.ok()) return n.error();
   const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
-  Error e = ConfirmAnswer(crypto_, r3_, t, ByteSpan(buf.data(), *n - tag),
+  Error e = ConfirmAnswer(crypto_, MacKey(r3_, r3_key_), t, ByteSpan(buf.data(), *n - tag),
                           MutableByteSpan(buf.data() + *n - tag, tag));
   if (e != Error::kOk) return e;
   // Our own confirmation is the handshake's latest word: resent on timeout like the rest.
@@ -262,7 +289,7 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
   auto proof_ok = [&]() {
     if (m.version == Version::kV1) return true;  // v1: no CPAN authentication
     std::array<uint8_t, wire::kCpanProofSize> expect{};
-    if (CpanProof(crypto_, AssocSecret(), t, m.prefix, expect) != Error::kOk) return false;
+    if (CpanProof(crypto_, AssocKey(), t, m.prefix, expect) != Error::kOk) return false;
     return ConstantTimeEqual(expect, m.tag);
   };
 
@@ -273,7 +300,7 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
       return;  // keep waiting: the genuine CPAN's request may still come
     }
     t_ = t;
-    Error e = DeriveSessionKeys(crypto_, AssocSecret(), t_, &keys_);
+    Error e = DeriveSessionKeys(crypto_, AssocKey(), t_, &keys_);
     if (e != Error::kOk) {
       Fail(e, now);
       return;
@@ -289,11 +316,14 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
     tx_.Push(last_);  // our answer was lost: resend it
     return;
   }
+  // v3 and hardened requests echo Nd: a late request for an attempt this device gave up
+  // is its own, and is dropped silently.
+  if (UsesConfirmation(m.version) && IsStale(t.nd, now)) return;
   // A request this device did not ask for: someone is associating with its identity.
   Emit(EventKind::kUnsolicitedAuthRequest, Error::kUnexpected, now, &m);
   if (!UsesConfirmation(config_.version)) return;  // v1/v2 devices stay silent
   for (const Foreign& f : foreign_) {
-    if (f.valid && f.t.nd == t.nd && f.t.nc == t.nc) {
+    if (f.Live(now) && f.t.nd == t.nd && f.t.nc == t.nc) {
       SendAuthResp(f.t, wire::kAnswerFlagUnsolicited);  // retransmitted request
       return;
     }
@@ -306,7 +336,7 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, now, &m);
     return;
   }
-  foreign_[foreign_next_] = Foreign{t, true};
+  foreign_[foreign_next_] = Foreign{t, true, now + config_.pending_timeout};
   foreign_next_ = static_cast<uint8_t>((foreign_next_ + 1) % 2);
   ++unsolicited_answers_;
   SendAuthResp(t, wire::kAnswerFlagUnsolicited);
@@ -316,8 +346,9 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
   if (m.version == Version::kV3Paper) {
     // The paper's confirmation request carries no challenge: the device answers R3.
     const bool own = state_ == State::kWaitAssocResp;
-    const bool foreign = foreign_[0].valid || foreign_[1].valid;
+    const bool foreign = foreign_[0].Live(now) || foreign_[1].Live(now);
     if (!own && !foreign) {
+      if (stale_valid_ && now < stale_until_) return;  // late, for an abandoned attempt
       Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &m);
       return;
     }
@@ -325,7 +356,10 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
       tx_.Push(last_);  // the request was repeated: same bytes again
       return;
     }
-    SendConfirmResp(own ? t_ : foreign_[(foreign_next_ + 1) % 2].t, 0);
+    const Foreign& last = foreign_[(foreign_next_ + 1) % 2].Live(now)
+                              ? foreign_[(foreign_next_ + 1) % 2]
+                              : foreign_[foreign_next_];
+    SendConfirmResp(own ? t_ : last.t, 0);
     if (own) {
       confirmed_ = true;
       retries_ = 0;
@@ -337,7 +371,7 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
   auto try_transcript = [&](Transcript t, uint8_t flags) {
     t.ncf = m.ncf;
     std::array<uint8_t, wire::kCpanProofSize> expect{};
-    if (ConfirmRequestTag(crypto_, secrets_.kd, t, m.prefix, expect) != Error::kOk) return false;
+    if (ConfirmRequestTag(crypto_, KdKey(), t, m.prefix, expect) != Error::kOk) return false;
     if (!ConstantTimeEqual(expect, m.tag)) return false;
     SendConfirmResp(t, flags);
     return true;
@@ -354,7 +388,15 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
     return;
   }
   for (const Foreign& f : foreign_) {
-    if (f.valid && try_transcript(f.t, wire::kAnswerFlagUnsolicited)) return;
+    if (f.Live(now) && try_transcript(f.t, wire::kAnswerFlagUnsolicited)) return;
+  }
+  if (stale_valid_ && stale_has_nc_ && now < stale_until_) {
+    Transcript t = stale_;
+    t.ncf = m.ncf;
+    std::array<uint8_t, wire::kCpanProofSize> expect{};
+    if (ConfirmRequestTag(crypto_, KdKey(), t, m.prefix, expect) == Error::kOk &&
+        ConstantTimeEqual(expect, m.tag))
+      return;  // the coordinator is still confirming an attempt this device gave up
   }
   Emit(EventKind::kCpanAuthFailed, Error::kBadTag, now, &m);
 }

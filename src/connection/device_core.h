@@ -80,6 +80,8 @@ class DeviceCore {
   struct Foreign {  // an authentication request this device did not ask for
     Transcript t;
     bool valid = false;
+    TimeUs until = 0;  // forgotten after the CPAN's pending timeout: it answers nothing later
+    bool Live(TimeUs now) const { return valid && now < until; }
   };
 
   void OnAuthReq(const wire::Message& m, TimeUs now);
@@ -102,6 +104,8 @@ class DeviceCore {
   void DropSession(bool keep_broadcast = false);
   bool TakeUnsolicitedToken(TimeUs now);
   ByteSpan AssocSecret() const;
+  MacKey AssocKey() const;  // AssocSecret(), with its prepared handle
+  MacKey KdKey() const;
   bool InstallKeyBlock(ByteSpan block, TimeUs now);
 
   ProtocolConfig config_;
@@ -110,6 +114,8 @@ class DeviceCore {
   RandomSource& random_;
   std::array<uint8_t, kSha256Size> r1_{};
   std::array<uint8_t, kSha256Size> r3_{};
+  KeyHandle assoc_key_;  // AssocSecret(), prepared
+  KeyHandle r3_key_;     // R3, prepared (hardened)
 
   State state_ = State::kIdle;
   Transcript t_;
@@ -123,6 +129,17 @@ class DeviceCore {
   ReplayWindow bcast_window_;
   DevicePersisted persisted_;
   bool authenticated_session_ = false;
+
+  // The attempt this device last abandoned (retries exhausted, refused, or restarted):
+  // the coordinator may still answer it for a while. Such late requests are this
+  // device's own, not someone else's, and must not be answered as unsolicited nor
+  // reported as a rogue coordinator (on a busy channel they are common).
+  void Abandon(TimeUs now);
+  bool IsStale(const wire::Nonce& nd, TimeUs now) const;
+  Transcript stale_;
+  bool stale_valid_ = false;
+  bool stale_has_nc_ = false;
+  TimeUs stale_until_ = 0;
 
   Foreign foreign_[2];
   uint8_t foreign_next_ = 0;

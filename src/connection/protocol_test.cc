@@ -469,6 +469,71 @@ TEST(IdentityTheft, SniffedR3ReplaysAgainstPaperV3ButNotHardened) {
   }
 }
 
+// v3-paper confirmation requests carry no challenge; a device must not answer one long
+// after the request it was answering (else anyone can pull R3 out of it later).
+TEST(IdentityTheft, PaperV3DeviceForgetsForeignRequestsAfterThePendingTimeout) {
+  ProtocolConfig c = Config(Version::kV3Paper);
+  LoopbackPan pan(c, 21);
+  const size_t victim = pan.AddDevice();
+  pan.node(victim).core->StartAssociation(0);
+  pan.RunFor(kSeconds);
+  const size_t x = pan.AddNode(pan.StolenCredentials(victim));
+  pan.node(x).core->StartAssociation(pan.now());
+  pan.RunFor(3 * kSeconds);
+  ASSERT_EQ(pan.node(victim).core->unsolicited_answers(), 1u);
+  size_t confirm_answers = 0;
+  pan.tap = [&](const OutFrame& f, size_t from) {
+    auto mf = wire::DecodeMacFrame(f.span());
+    if (from == victim && mf.ok() && (mf->payload[0] & 0x0F) == 5) ++confirm_answers;
+  };
+  wire::Message m;
+  m.version = Version::kV3Paper;
+  m.type = wire::MsgType::kConfirmReq;
+  std::vector<uint8_t> buf(8);
+  wire::MacFrame r;
+  r.pan_id = wire::kDefaultPanId;
+  r.src = pan.identity().uid;
+  r.dst = pan.node(victim).secrets.uid;
+  r.payload = ByteSpan(buf.data(), *wire::Encode(m, {}, buf));
+  OutFrame o;
+  o.size = static_cast<uint8_t>(*wire::EncodeMacFrame(r, o.bytes));
+  pan.Inject(o.span(), LoopbackPan::kCpan);
+  pan.RunFor(kSeconds);
+  EXPECT_EQ(confirm_answers, 0u);
+}
+
+TEST(DenialOfService, ForgedIdentitiesOnARadioShareOneRateLimit) {
+  ProtocolConfig c = Config(Version::kHardened);
+  LoopbackPan pan(c, 22);
+  const size_t d = pan.AddDevice();
+  DeviceSecrets forged = pan.node(d).secrets;
+  size_t refused_by_limit = 0;
+  for (int i = 0; i < 200; ++i) {  // 200 different unknown uids within one second
+    forged.uid = 0x7000 + static_cast<uint64_t>(i);
+    wire::Message m;
+    m.version = Version::kHardened;
+    m.type = wire::MsgType::kAssocReq;
+    m.flags = wire::kAssocFlagAuthenticate;
+    std::vector<uint8_t> buf(32);
+    wire::MacFrame r;
+    r.pan_id = wire::kDefaultPanId;
+    r.src = forged.uid;
+    r.dst = pan.identity().uid;
+    r.payload = ByteSpan(buf.data(), *wire::Encode(m, {}, buf));
+    OutFrame o;
+    o.size = static_cast<uint8_t>(*wire::EncodeMacFrame(r, o.bytes));
+    pan.coordinator().HandleFrame(o.span(), 0, pan.now());
+  }
+  Event ev;
+  while (pan.coordinator().PollEvent(&ev))
+    if (ev.kind == EventKind::kRateLimited) ++refused_by_limit;
+  EXPECT_EQ(refused_by_limit, 200u - c.assoc_per_link_per_second);
+  // The enrolled device has its own bucket and still gets in.
+  pan.node(d).core->StartAssociation(pan.now());
+  pan.RunFor(kSeconds);
+  EXPECT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+}
+
 TEST(IdentityTheft, RogueCpanIsDetectedByTheDeviceFromV2On) {
   LoopbackPan pan(Config(Version::kV2), 13);
   const size_t d = pan.AddDevice();

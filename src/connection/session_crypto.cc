@@ -45,10 +45,11 @@ void CcmNonce(const FrameAddress& a, uint32_t counter, std::array<uint8_t, kCcmN
 
 bool Hardened(Version v) { return v == Version::kHardened; }
 
-Error MacParts(CryptoProvider& c, ByteSpan key, std::initializer_list<ByteSpan> parts,
+Error MacParts(CryptoProvider& c, const MacKey& key, std::initializer_list<ByteSpan> parts,
                MutableByteSpan out) {
-  return c.Hmac(HashAlg::kSha256, key, std::span<const ByteSpan>(parts.begin(), parts.size()),
-                out);
+  const std::span<const ByteSpan> p(parts.begin(), parts.size());
+  if (key.prepared.valid()) return c.MacCompute(key.prepared, p, out);
+  return c.Hmac(HashAlg::kSha256, key.bytes, p, out);
 }
 
 // Builds associated data = header | implicit (hardened) into a stack buffer.
@@ -66,8 +67,7 @@ ByteSpan BuildAad(Version v, ByteSpan header, const FrameAddress& a,
 
 }  // namespace
 
-Error DeriveSessionKeys(CryptoProvider& c, ByteSpan secret, const Transcript& t,
-                        SessionKeys* out) {
+Error DeriveSessionKeys(CryptoProvider& c, MacKey secret, const Transcript& t, SessionKeys* out) {
   std::array<uint8_t, kSha256Size> prk{};
   Error e;
   if (Hardened(t.version)) {
@@ -99,7 +99,7 @@ Error DeriveBroadcastKeys(CryptoProvider& c, ByteSpan kb, SessionKeys* out) {
   return e;
 }
 
-Error CpanProof(CryptoProvider& c, ByteSpan secret, const Transcript& t, ByteSpan prefix,
+Error CpanProof(CryptoProvider& c, MacKey secret, const Transcript& t, ByteSpan prefix,
                 MutableByteSpan out) {
   if (Hardened(t.version)) {
     Implicit imp(Direction::kCpanToDevice, t.cpan_uid, t.device_uid);
@@ -108,7 +108,7 @@ Error CpanProof(CryptoProvider& c, ByteSpan secret, const Transcript& t, ByteSpa
   return MacParts(c, secret, {Str("cpan"), t.nd, t.nc}, out);
 }
 
-Error DeviceAnswer(CryptoProvider& c, ByteSpan secret, const Transcript& t, ByteSpan prefix,
+Error DeviceAnswer(CryptoProvider& c, MacKey secret, const Transcript& t, ByteSpan prefix,
                    MutableByteSpan out) {
   if (Hardened(t.version)) {
     Implicit imp(Direction::kDeviceToCpan, t.device_uid, t.cpan_uid);
@@ -125,24 +125,24 @@ Error DeviceAnswer(CryptoProvider& c, ByteSpan secret, const Transcript& t, Byte
     n += wire::kNonceSize;
   }
   Result<uint32_t> otp =
-      Hotp(c, HashAlg::kSha256, secret, ByteSpan(factor.data(), n), wire::kOtpDigits);
+      Hotp(c, HashAlg::kSha256, secret.bytes, ByteSpan(factor.data(), n), wire::kOtpDigits);
   if (!otp.ok()) return otp.error();
   ByteWriter w(out);
   w.U32Be(*otp);
   return Error::kOk;
 }
 
-Error ConfirmRequestTag(CryptoProvider& c, ByteSpan kd, const Transcript& t, ByteSpan prefix,
+Error ConfirmRequestTag(CryptoProvider& c, MacKey kd, const Transcript& t, ByteSpan prefix,
                         MutableByteSpan out) {
   Implicit imp(Direction::kCpanToDevice, t.cpan_uid, t.device_uid);
   return MacParts(c, kd, {Str("vigil/confirm-req"), prefix, t.nd, t.nc, imp.span()}, out);
 }
 
-Error ConfirmAnswer(CryptoProvider& c, ByteSpan r3, const Transcript& t, ByteSpan prefix,
+Error ConfirmAnswer(CryptoProvider& c, MacKey r3, const Transcript& t, ByteSpan prefix,
                     MutableByteSpan out) {
   if (!Hardened(t.version)) {
-    if (out.size() != r3.size()) return Error::kInvalidArgument;
-    std::memcpy(out.data(), r3.data(), r3.size());
+    if (out.size() != r3.bytes.size()) return Error::kInvalidArgument;
+    std::memcpy(out.data(), r3.bytes.data(), r3.bytes.size());
     return Error::kOk;
   }
   Implicit imp(Direction::kDeviceToCpan, t.device_uid, t.cpan_uid);

@@ -11,6 +11,7 @@
 // a frame cannot be reflected or moved to another session.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 
 #include "common/bytes.h"
@@ -42,26 +43,34 @@ struct SessionKeys {
   }
 };
 
+// A long-term MAC key: its bytes, and optionally the same key prepared in the provider
+// (MacImport), which spares each tag below HMAC's key set-up.
+// REQUIRES: `prepared`, when valid, holds exactly `bytes`.
+struct MacKey {
+  ByteSpan bytes;
+  KeyHandle prepared;
+  MacKey(const std::convertible_to<ByteSpan> auto& b, KeyHandle h = {}) : bytes(b), prepared(h) {}
+};
+
 // Session keys from the association secret and the transcript (docs/protocol.md, "Keys").
-Error DeriveSessionKeys(CryptoProvider& c, ByteSpan secret, const Transcript& t,
-                        SessionKeys* out);
+Error DeriveSessionKeys(CryptoProvider& c, MacKey secret, const Transcript& t, SessionKeys* out);
 // Broadcast keys of an epoch from the hidden broadcast key Kb.
 Error DeriveBroadcastKeys(CryptoProvider& c, ByteSpan kb, SessionKeys* out);
 
 // ---- handshake tags: `prefix` is Message::prefix of the message carrying the tag ----
 // AUTH_REQ proof by the CPAN (v2, v3-paper, hardened).
-Error CpanProof(CryptoProvider& c, ByteSpan secret, const Transcript& t, ByteSpan prefix,
+Error CpanProof(CryptoProvider& c, MacKey secret, const Transcript& t, ByteSpan prefix,
                 MutableByteSpan out);
 // AUTH_RESP answer: the 8-digit OTP (paper versions, 4 bytes big-endian) or the
 // hardened tag (8 bytes).
-Error DeviceAnswer(CryptoProvider& c, ByteSpan secret, const Transcript& t, ByteSpan prefix,
+Error DeviceAnswer(CryptoProvider& c, MacKey secret, const Transcript& t, ByteSpan prefix,
                    MutableByteSpan out);
 // Hardened CONFIRM_REQ tag (keyed with Kd).
-Error ConfirmRequestTag(CryptoProvider& c, ByteSpan kd, const Transcript& t, ByteSpan prefix,
+Error ConfirmRequestTag(CryptoProvider& c, MacKey kd, const Transcript& t, ByteSpan prefix,
                         MutableByteSpan out);
 // CONFIRM_RESP: v3-paper sends R3 itself (static, so a sniffed answer replays: the hole
 // the hardened variant closes); hardened sends HMAC(R3, transcript | Ncf)[0:16].
-Error ConfirmAnswer(CryptoProvider& c, ByteSpan r3, const Transcript& t, ByteSpan prefix,
+Error ConfirmAnswer(CryptoProvider& c, MacKey r3, const Transcript& t, ByteSpan prefix,
                     MutableByteSpan out);
 
 // ---- frame protection ----
