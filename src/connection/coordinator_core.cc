@@ -192,18 +192,9 @@ void CoordinatorCore::RecordFailure(uint64_t uid, TimeUs now) {
 Error CoordinatorCore::QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link,
                                     OutFrame* keep) {
   OutFrame f;
-  wire::MacFrame mf;
-  mf.ack_request = dst != wire::kBroadcastUid;
-  mf.seq = mac_seq_++;
-  mf.pan_id = config_.pan_id;
-  mf.dst = dst;
-  mf.src = id_.uid;
-  mf.payload = payload;
-  Result<size_t> n = wire::EncodeMacFrame(mf, f.bytes);
-  if (!n.ok()) return n.error();
-  f.size = static_cast<uint8_t>(*n);
-  f.dst = dst;
-  f.ack_request = mf.ack_request;
+  if (Error e = BuildOutFrame(config_.pan_id, mac_seq_++, id_.uid, dst, payload, &f);
+      e != Error::kOk)
+    return e;
   f.link_hint = link;
   if (keep != nullptr) *keep = f;
   tx_.push_back(f);

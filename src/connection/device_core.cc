@@ -122,18 +122,9 @@ void DeviceCore::Fail(Error why, TimeUs now) {
 
 Error DeviceCore::Queue(ByteSpan payload, uint64_t dst, bool remember) {
   OutFrame f;
-  wire::MacFrame mf;
-  mf.ack_request = dst != wire::kBroadcastUid;
-  mf.seq = mac_seq_++;
-  mf.pan_id = config_.pan_id;
-  mf.dst = dst;
-  mf.src = secrets_.uid;
-  mf.payload = payload;
-  Result<size_t> n = wire::EncodeMacFrame(mf, f.bytes);
-  if (!n.ok()) return n.error();
-  f.size = static_cast<uint8_t>(*n);
-  f.dst = dst;
-  f.ack_request = mf.ack_request;
+  if (Error e = BuildOutFrame(config_.pan_id, mac_seq_++, secrets_.uid, dst, payload, &f);
+      e != Error::kOk)
+    return e;
   if (remember) {
     last_ = f;
     have_last_ = true;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/bytes.h"
+#include "common/error.h"
 #include "connection/wire/format.h"
 
 namespace vigil {
@@ -17,6 +18,11 @@ struct OutFrame {
   uint64_t link_hint = 0;    // coordinator: the source token the request came from (0: none)
   ByteSpan span() const { return ByteSpan(bytes.data(), size); }
 };
+
+// Wraps a protocol payload in an 802.15.4 data frame from `src` to `dst` (unicast frames
+// request an acknowledgement). Errors: kOversized if it would not fit one frame.
+Error BuildOutFrame(uint16_t pan_id, uint8_t seq, uint64_t src, uint64_t dst, ByteSpan payload,
+                    OutFrame* out);
 
 // Fixed-capacity FIFO: the device core's queues (no heap).
 template <typename T, size_t N>
