@@ -43,6 +43,7 @@ struct DeviceOptions {
   std::string store_dir;
   std::string steal;
   std::string as_uid;
+  std::string tamper_flag;
   int interval_ms = 0;
   double duration = 0;
 };
@@ -83,19 +84,21 @@ void Run(DeviceOptions o) {
 
   Logger logger("device", stderr);
   DeviceFleet fleet(c, logger);
-  OpenSslCrypto crypto;
   OsRandom rng;
   for (const std::string& path : o.bundles) {
     DeviceBundle b;
+    std::unique_ptr<SealedFileStore> store;
     if (!c.device.store_dir.empty()) {
       // The sealed store wins over the bundle once it holds secrets.
       DeviceBundle peek;
       if (LoadBundle(path, &peek, &why) != Error::kOk) Die(why);
       const std::string base = c.device.store_dir + "/" + UidToString(peek.secrets.uid);
       std::filesystem::create_directories(c.device.store_dir);
-      SealedFileStore store(crypto, rng, base + ".sealed", base + ".key");
-      if (store.Open() != Error::kOk) Die(store.last_error());
-      if (ProvisionFromBundle(store, path, false, &b.secrets, nullptr, &why) != Error::kOk) Die(why);
+      store = std::make_unique<SealedFileStore>(fleet.crypto(), fleet.random(), base + ".sealed",
+                                                base + ".key");
+      if (store->Open() != Error::kOk) Die(store->last_error());
+      if (ProvisionFromBundle(*store, path, false, &b.secrets, nullptr, &why) != Error::kOk)
+        Die(why);
       b.kind = peek.kind;
       SecureZero(&peek.secrets, sizeof(peek.secrets));
     } else if (LoadBundle(path, &b, &why) != Error::kOk) {
@@ -116,7 +119,8 @@ void Run(DeviceOptions o) {
       label = "insider " + label + " as " + UidToString(*as_uid);
       b.secrets.uid = *as_uid;
     }
-    if (fleet.Add(label, b.secrets, b.kind, &why) != Error::kOk) Die(why);
+    if (fleet.Add(label, b.secrets, b.kind, &why, std::move(store), o.tamper_flag) != Error::kOk)
+      Die(why);
     SecureZero(&b.secrets, sizeof(b.secrets));
   }
   Log(logger, "info", "devices started")
@@ -152,6 +156,8 @@ void Setup(CLI::App& app) {
   cmd->add_option("--store-dir", o->store_dir, "Sealed key stores (imported from bundles)");
   cmd->add_option("--interval-ms", o->interval_ms, "Reporting interval")->check(CLI::Range(10, 3600000));
   cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: run until signalled)");
+  cmd->add_option("--tamper-flag", o->tamper_flag,
+                  "With --store-dir: if this file appears, zeroize the sealed store and stop");
   cmd->add_option("--steal", o->steal, "Testbed intruder: creds | kd | full")
       ->check(CLI::IsMember({"creds", "kd", "full"}));
   cmd->add_option("--as-uid", o->as_uid, "Testbed insider: claim this uid with the bundle's keys");

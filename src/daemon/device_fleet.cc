@@ -19,7 +19,8 @@ DeviceFleet::~DeviceFleet() = default;
 TimeUs DeviceFleet::now() const { return MonotonicUs() - start_mono_; }
 
 Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
-                       std::string* why) {
+                       std::string* why, std::unique_ptr<KeyStore> store,
+                       const std::string& tamper_flag) {
   if (gateway_.len == 0) {
     *why = "bad gateway address \"" + config_.device.gateway + "\"";
     return Error::kInvalidArgument;
@@ -30,7 +31,22 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
   auto bind = Endpoint::Parse(config_.device.bind, why);
   if (!bind.ok()) return bind.error();
   if (Error e = m->socket.Bind(*bind, why); e != Error::kOk) return e;
-  m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_);
+  DevicePersisted persisted;
+  if (store) {
+    PersistedCounters pc;
+    const Error e = store->LoadCounters(&pc);
+    if (e != Error::kOk && e != Error::kNotFound) {
+      *why = store->last_error();
+      return e;
+    }
+    persisted.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
+    persisted.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
+    m->tamper = std::make_unique<TamperMonitor>(*store, nullptr);
+    m->tamper->WatchFlagFile(tamper_flag);
+    m->store = std::move(store);
+  }
+  m->core =
+      std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
   m->sensor = std::make_unique<SensorModel>(kind, secrets.uid);
   // Spread the first attempts over 200 ms: a fleet powering up together is a burst.
   m->next_attempt = now() + static_cast<TimeUs>(members_.size() % 20) * 10 * kMillis;
@@ -40,7 +56,7 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
 
 size_t DeviceFleet::associated() const {
   return static_cast<size_t>(std::count_if(members_.begin(), members_.end(), [](const auto& m) {
-    return m->core->state() == DeviceCore::State::kAssociated;
+    return m->core && m->core->state() == DeviceCore::State::kAssociated;
   }));
 }
 
@@ -50,6 +66,18 @@ void DeviceFleet::Drain(Member& m) {
   while (m.core->PollEvent(&ev)) {
     if (on_event) on_event(m, ev);
     switch (ev.kind) {
+      case EventKind::kPersist:
+        if (m.store) {
+          PersistedCounters pc;
+          m.store->LoadCounters(&pc);
+          pc.broadcast_epoch = m.core->persisted().bcast_epoch;
+          pc.broadcast_counter = m.core->persisted().bcast_rx_high;
+          if (m.store->SaveCounters(pc) != Error::kOk)
+            Log(log_, "error", "cannot persist counters")
+                .With("device", m.label)
+                .With("error", m.store->last_error());
+        }
+        break;
       case EventKind::kAssociated:
         ++m.associations;
         m.backoff = 0;
@@ -90,6 +118,15 @@ void DeviceFleet::Drain(Member& m) {
 }
 
 void DeviceFleet::Step(Member& m, TimeUs t) {
+  if (m.zeroized) return;
+  if (m.tamper && m.tamper->Poll(t)) {
+    // The secrets are gone from storage; drop them from memory too and go silent.
+    m.zeroized = true;
+    m.core.reset();
+    SecureZero(&m.secrets, sizeof(m.secrets));
+    Log(log_, "warn", "tamper detected: secrets zeroized, device stopped").With("device", m.label);
+    return;
+  }
   m.core->HandleTimeout(t);
   if (m.core->state() == DeviceCore::State::kIdle && t >= m.next_attempt) {
     m.next_attempt = t + 30 * kSeconds;  // re-armed by the failure event, if any
@@ -112,6 +149,7 @@ void DeviceFleet::Poll(int max_wait_ms) {
   TimeUs next = kNever;
   for (const auto& m : members_) {
     fds.push_back(pollfd{m->socket.fd(), POLLIN, 0});
+    if (!m->core) continue;
     next = std::min({next, m->core->NextDeadline(),
                      m->core->state() == DeviceCore::State::kIdle ? m->next_attempt : kNever,
                      m->core->state() == DeviceCore::State::kAssociated ? m->next_report
@@ -130,7 +168,7 @@ void DeviceFleet::Poll(int max_wait_ms) {
         Endpoint from;
         Result<size_t> n = m.socket.Receive(buf, &from);
         if (!n.ok()) break;
-        if (!(from == gateway_)) continue;  // only the gateway speaks to a device
+        if (!(from == gateway_) || !m.core) continue;  // only the gateway speaks to a device
         m.core->HandleFrame(ByteSpan(buf.data(), std::min(*n, buf.size())), now());
         Drain(m);
       }

@@ -20,7 +20,9 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/udp.h"
+#include "device/sealed_store.h"
 #include "device/sensor_model.h"
+#include "device/tamper.h"
 
 namespace vigil {
 
@@ -39,14 +41,23 @@ class DeviceFleet {
     uint64_t associations = 0;
     uint64_t refusals = 0;
     DeviceCore::State last_state = DeviceCore::State::kIdle;
+    std::unique_ptr<KeyStore> store;       // sealed secrets and counters (optional)
+    std::unique_ptr<TamperMonitor> tamper;  // zeroizes `store` when tripped
+    bool zeroized = false;                  // tampered: the device is dead until re-provisioned
   };
 
   DeviceFleet(const DaemonConfig& config, Logger& log);
   ~DeviceFleet();
 
   // Adds a device (binds its socket on config.device.bind's address, a fresh port).
+  // With a `store`, the device's persisted counters are loaded from it and every
+  // kPersist event is written back (a reboot does not reopen broadcast replay); with a
+  // `tamper_flag` path, the file's appearance zeroizes the store and stops the device.
   Error Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
-            std::string* why);
+            std::string* why, std::unique_ptr<KeyStore> store = nullptr,
+            const std::string& tamper_flag = "");
+  CryptoProvider& crypto() { return crypto_; }
+  RandomSource& random() { return random_; }
   void Poll(int max_wait_ms);
   void Run(const std::atomic<bool>& stop);
   TimeUs now() const;

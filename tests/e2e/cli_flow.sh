@@ -27,7 +27,8 @@ grep -q 'bad.toml:2: \[protocol\] version' bad.err || fail "config error does no
 "$vigil" gateway --registry gw.db --listen 127.0.0.1:$port --alerts alerts.json 2> gw.log &
 pids+=($!)
 sleep 0.5
-"$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --interval-ms 200 2> dev.log &
+"$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --interval-ms 200 \
+  --store-dir store --tamper-flag tamper.flag 2> dev.log &
 pids+=($!)
 sleep 1.5
 victim=$(ls bundles | head -1)
@@ -43,4 +44,11 @@ other=$(ls bundles | sed -n 2p)
 "$vigil" registry revoke --registry gw.db "${other%%.bundle.json}" > /dev/null
 sleep 3
 grep -q '"msg":"device revoked; broadcast key rotated"' gw.log || fail "revocation not applied"
+# Secrets were sealed on first start; a tamper signal wipes them and stops the devices.
+[ "$(ls store/*.sealed | wc -l)" -eq 4 ] || fail "sealed stores missing"
+if grep -q "$victim_uid" store/*.sealed; then fail "sealed store holds the uid in clear"; fi
+touch tamper.flag
+sleep 1
+[ "$(grep -c 'tamper detected' dev.log)" -eq 4 ] || fail "tamper not acted on"
+if ls store/*.sealed >/dev/null 2>&1; then fail "sealed stores survived the tamper signal"; fi
 echo "cli_flow: ok"
