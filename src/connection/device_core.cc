@@ -216,10 +216,25 @@ void DeviceCore::HandleTimeout(TimeUs now) {
     return;
   }
   ++retries_;
-  // Same bytes again (same MAC sequence number too): a retransmission is recognisable
-  // as such by the CPAN and never looks like a second party.
-  tx_.Push(last_);
+  // The same message again: a retransmission is recognisable as such by the CPAN (it
+  // compares the messages) and never looks like a second party.
+  Resend();
   deadline_ = now + config_.retransmit_timeout;
+}
+
+void DeviceCore::Resend() {
+  // A fresh MAC sequence number: an 802.15.4 MAC discards a frame whose source and
+  // sequence number repeat the previous one (a retransmission after a lost ACK), so the
+  // same frame resent here would never reach the CPAN's core when only its answer was
+  // lost. The message itself is unchanged.
+  if (last_.size >= wire::kMhrUnicast + wire::kFcsSize) {
+    last_.bytes[2] = mac_seq_++;
+    const size_t body = last_.size - wire::kFcsSize;
+    const uint16_t fcs = wire::Crc16Itu(ByteSpan(last_.bytes.data(), body));
+    last_.bytes[body] = static_cast<uint8_t>(fcs);
+    last_.bytes[body + 1] = static_cast<uint8_t>(fcs >> 8);
+  }
+  tx_.Push(last_);
 }
 
 bool DeviceCore::TakeUnsolicitedToken(TimeUs now) {
@@ -304,7 +319,7 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
     return;
   }
   if (state_ == State::kWaitAssocResp && t.nd == t_.nd && t.nc == t_.nc) {
-    tx_.Push(last_);  // our answer was lost: resend it
+    Resend();  // our answer was lost: resend it
     return;
   }
   // v3 and hardened requests echo Nd: a late request for an attempt this device gave up
@@ -344,7 +359,7 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
       return;
     }
     if (own && confirmed_) {
-      tx_.Push(last_);  // the request was repeated: same bytes again
+      Resend();  // the request was repeated: same answer again
       return;
     }
     const Foreign& last = foreign_[(foreign_next_ + 1) % 2].Live(now)
@@ -368,7 +383,7 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
     return true;
   };
   if (state_ == State::kWaitAssocResp && confirmed_ && m.ncf == t_.ncf) {
-    tx_.Push(last_);  // the request was repeated: same bytes again
+    Resend();  // the request was repeated: same answer again
     return;
   }
   if (state_ == State::kWaitAssocResp && try_transcript(t_, 0)) {

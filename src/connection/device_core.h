@@ -96,6 +96,8 @@ class DeviceCore {
   // Wraps a protocol payload in a MAC frame and queues it; remembers it for
   // retransmission when `remember` is set.
   Error Queue(ByteSpan payload, uint64_t dst, bool remember);
+  // Queues last_ again, under a fresh MAC sequence number.
+  void Resend();
   Event MakeEvent(EventKind k, Error e, TimeUs now, const wire::Message* m) const;
   void Emit(EventKind k, Error e, TimeUs now, const wire::Message* m = nullptr);
   void Fail(Error why, TimeUs now);
