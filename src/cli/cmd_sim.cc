@@ -42,8 +42,8 @@ struct SimOptions {
 
 sim::Scenario LoadScenario(const std::string& name) {
   sim::ScenarioResult r;
-  const bool looks_like_path = name.find('/') != std::string::npos ||
-                               name.find(".toml") != std::string::npos;
+  const bool looks_like_path =
+      name.find('/') != std::string::npos || name.find(".toml") != std::string::npos;
   if (!looks_like_path && name == sim::kDefaultScenarioName) {
     r = sim::ParseScenario(sim::DefaultScenarioText(), std::string(name) + ".toml");
   } else if (looks_like_path) {
@@ -64,11 +64,16 @@ std::vector<wire::Version> ParseVersions(const std::string& list) {
   std::stringstream ss(list);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (item == "v1") out.push_back(wire::Version::kV1);
-    else if (item == "v2") out.push_back(wire::Version::kV2);
-    else if (item == "v3-paper" || item == "v3") out.push_back(wire::Version::kV3Paper);
-    else if (item == "hardened" || item == "v3-hardened") out.push_back(wire::Version::kHardened);
-    else Die("unknown version \"" + item + "\" (v1, v2, v3-paper, hardened)");
+    if (item == "v1")
+      out.push_back(wire::Version::kV1);
+    else if (item == "v2")
+      out.push_back(wire::Version::kV2);
+    else if (item == "v3-paper" || item == "v3")
+      out.push_back(wire::Version::kV3Paper);
+    else if (item == "hardened" || item == "v3-hardened")
+      out.push_back(wire::Version::kHardened);
+    else
+      Die("unknown version \"" + item + "\" (v1, v2, v3-paper, hardened)");
   }
   if (out.empty()) Die("--versions is empty");
   return out;
@@ -105,9 +110,12 @@ void Run(const SimOptions& o) {
   const double w1 = eo.table1 ? 0.05 : 0, w2 = eo.benign ? 0.35 : 0;
   eo.progress = [&](const std::string& phase, double f) {
     double total = 0;
-    if (phase == "Table 1") total = w1 * f;
-    else if (phase == "benign") total = w1 + w2 * f;
-    else total = w1 + w2 + (1 - w1 - w2) * f;
+    if (phase == "Table 1")
+      total = w1 * f;
+    else if (phase == "benign")
+      total = w1 + w2 * f;
+    else
+      total = w1 + w2 + (1 - w1 - w2) * f;
     progress.Update(phase, total);
   };
   std::string error;
@@ -115,7 +123,8 @@ void Run(const SimOptions& o) {
   progress.Finish();
   if (!error.empty()) Die(scenario.name + ": " + error);
 
-  const std::string out = o.out.empty() ? "sim-" + scenario.name + "-" + std::to_string(o.seed) : o.out;
+  const std::string out =
+      o.out.empty() ? "sim-" + scenario.name + "-" + std::to_string(o.seed) : o.out;
   if (mkdir(out.c_str(), 0755) != 0 && errno != EEXIST)
     Die("cannot create " + out + ": " + std::strerror(errno));
   const std::string json = sim::RenderJson(ev);

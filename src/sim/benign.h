@@ -16,10 +16,10 @@ namespace vigil::sim {
 struct BenignResult {
   wire::Version version = wire::Version::kHardened;
   uint64_t associations = 0;
-  uint64_t failed_attempts = 0;   // attempts that gave up (out of coverage, loss) and retried
-  uint64_t retransmissions = 0;   // MAC retransmissions on the channel
+  uint64_t failed_attempts = 0;  // attempts that gave up (out of coverage, loss) and retried
+  uint64_t retransmissions = 0;  // MAC retransmissions on the channel
   uint64_t frames_on_air = 0;
-  uint64_t alerts = 0;            // all false positives
+  uint64_t alerts = 0;               // all false positives
   std::vector<ids::Alert> examples;  // the first few
   TimeUs simulated = 0;
   double loss = 0;

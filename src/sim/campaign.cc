@@ -25,6 +25,7 @@ class Ledger : public WorldListener {
     Entry e;
     e.attack = MakeAttack(p, env_);
     e.outcome.plan = p;
+    e.outcome.victim_uid = world_.device(p.victim).secrets.uid;
     e.start = world_.now();
     entries_.push_back(std::move(e));
     const size_t idx = entries_.size() - 1;
@@ -137,8 +138,7 @@ DayResult RunDay(const Scenario& s, const HospitalPlan& plan,
   r.frames_on_air = st.tx_frames;
   r.acks_on_air = st.acks_sent;
   r.scheduler_events = world.scheduler().executed();
-  r.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 

@@ -29,6 +29,7 @@ namespace vigil::sim {
 
 struct AttackOutcome {
   AttackPlan plan;
+  uint64_t victim_uid = 0;  // the victim's identity when the attack started
   bool executed = true;
   bool detected = false;
   bool blocked = true;

@@ -76,8 +76,8 @@ class Planner {
         auto [x, y] = SpotIn(w);
         std::vector<size_t> devs;
         for (size_t k = 0; k < ws.patient_devices.size(); ++k) {
-          devs.push_back(AddDevice(ws.patient_devices[k], w, x + 0.4 * static_cast<double>(k),
-                                   y, false, bed_id, false));
+          devs.push_back(AddDevice(ws.patient_devices[k], w, x + 0.4 * static_cast<double>(k), y,
+                                   false, bed_id, false));
         }
         size_t watch = SIZE_MAX;
         if (s_.patients.own_smartwatch > 0) {
@@ -107,7 +107,8 @@ class Planner {
             ActionType::kPowerOn, dev);
       }
       first = false;
-      const TimeUs discharge = admit + std::max(Minutes(30), Hours(rng_.Exp(s_.patients.stay_hours)));
+      const TimeUs discharge =
+          admit + std::max(Minutes(30), Hours(rng_.Exp(s_.patients.stay_hours)));
       // Walks out of coverage while admitted.
       if (s_.patients.walks_per_day > 0) {
         TimeUs wt = admit + Hours(rng_.Exp(24.0 / s_.patients.walks_per_day));
@@ -126,8 +127,8 @@ class Planner {
       if (discharge >= d_) break;
       for (size_t dev : on) Add(discharge, ActionType::kPowerOff, dev);
       if (on.size() > devs.size()) Add(discharge + Secs(1), ActionType::kRevoke, watch);
-      t = discharge + Hours(rng_.Between(s_.patients.turnover_hours_min,
-                                          s_.patients.turnover_hours_max));
+      t = discharge +
+          Hours(rng_.Between(s_.patients.turnover_hours_min, s_.patients.turnover_hours_max));
     }
     (void)x;
     (void)y;
@@ -149,8 +150,8 @@ class Planner {
         auto [x, y] = SpotIn(home);
         std::vector<size_t> devs;
         for (size_t k = 0; k < st.devices.size(); ++k)
-          devs.push_back(AddDevice(st.devices[k], home, x + 0.3 * static_cast<double>(k), y,
-                                   true, person, false));
+          devs.push_back(AddDevice(st.devices[k], home, x + 0.3 * static_cast<double>(k), y, true,
+                                   person, false));
         const int group = p % groups;
         const TimeUs shift = Hours(st.shift_hours);
         for (TimeUs start = Hours(st.shift_hours * group); start < d_; start += Hours(24)) {
@@ -213,7 +214,8 @@ void SortAndTrace(HospitalPlan* plan) {
                    [](const PlannedAction& a, const PlannedAction& b) { return a.at < b.at; });
   plan->presence.assign(plan->devices.size(), {});
   std::vector<Presence> cur(plan->devices.size());
-  for (size_t i = 0; i < plan->devices.size(); ++i) cur[i] = {0, 0, false, plan->devices[i].home_ward};
+  for (size_t i = 0; i < plan->devices.size(); ++i)
+    cur[i] = {0, 0, false, plan->devices[i].home_ward};
   auto close = [&](size_t i, TimeUs at) {
     Presence p = cur[i];
     p.to = at;
@@ -224,10 +226,17 @@ void SortAndTrace(HospitalPlan* plan) {
     const size_t i = a.device;
     close(i, a.at);
     switch (a.type) {
-      case ActionType::kPowerOn: cur[i].on = true; break;
-      case ActionType::kPowerOff: cur[i].on = false; break;
-      case ActionType::kMove: cur[i].ward = a.ward; break;
-      default: break;  // reboot, identity change: a break in stability only
+      case ActionType::kPowerOn:
+        cur[i].on = true;
+        break;
+      case ActionType::kPowerOff:
+        cur[i].on = false;
+        break;
+      case ActionType::kMove:
+        cur[i].ward = a.ward;
+        break;
+      default:
+        break;  // reboot, identity change: a break in stability only
     }
   }
   for (size_t i = 0; i < plan->devices.size(); ++i) close(i, plan->duration);
@@ -266,8 +275,7 @@ void AddDisruptions(const Scenario& s, uint64_t seed, double mean_minutes, Hospi
         } else {
           const size_t w = plan->devices[dev].home_ward;
           const PlannedDevice& pd = plan->devices[dev];
-          plan->actions.push_back(
-              {t, ActionType::kMove, dev, kCorridor, plan->CorridorX(w, s), 0});
+          plan->actions.push_back({t, ActionType::kMove, dev, kCorridor, plan->CorridorX(w, s), 0});
           plan->actions.push_back(
               {t + Secs(rng.Between(20, 120)), ActionType::kMove, dev, w, pd.x, pd.y});
         }
@@ -309,8 +317,12 @@ void Hospital::Start() {
 
 void Hospital::Apply(const PlannedAction& a) {
   switch (a.type) {
-    case ActionType::kPowerOn: world_.PowerOn(a.device); break;
-    case ActionType::kPowerOff: world_.PowerOff(a.device); break;
+    case ActionType::kPowerOn:
+      world_.PowerOn(a.device);
+      break;
+    case ActionType::kPowerOff:
+      world_.PowerOff(a.device);
+      break;
     case ActionType::kReboot:
       if (world_.device(a.device).powered) world_.Reboot(a.device);
       break;
@@ -318,8 +330,12 @@ void Hospital::Apply(const PlannedAction& a) {
       world_.MoveTo(a.device, a.ward == kCorridor ? world_.device(a.device).ward : a.ward, a.x,
                     a.y);
       break;
-    case ActionType::kReprovision: world_.Reprovision(a.device); break;
-    case ActionType::kRevoke: world_.Revoke(a.device); break;
+    case ActionType::kReprovision:
+      world_.Reprovision(a.device);
+      break;
+    case ActionType::kRevoke:
+      world_.Revoke(a.device);
+      break;
   }
 }
 
@@ -327,7 +343,8 @@ void Hospital::ScheduleBroadcast(size_t w) {
   const double minutes = scenario_.events.broadcast_interval_min;
   if (minutes <= 0 || world_.config().protocol.version == wire::Version::kV1) return;
   const TimeUs period = Minutes(minutes);
-  const TimeUs at = period / 2 + static_cast<TimeUs>(world_.Uniform() * static_cast<double>(period));
+  const TimeUs at =
+      period / 2 + static_cast<TimeUs>(world_.Uniform() * static_cast<double>(period));
   world_.scheduler().After(at, [this, w] {
     if (world_.ward(w).cpan->core().session_count() > 0) {
       static const char kMsg[] = "ward announcement: rounds at 14:00";
@@ -341,7 +358,8 @@ void Hospital::ScheduleDownlink(size_t d) {
   const double minutes = scenario_.events.downlink_interval_min;
   if (minutes <= 0) return;
   const TimeUs period = Minutes(minutes);
-  const TimeUs at = period / 2 + static_cast<TimeUs>(world_.Uniform() * static_cast<double>(period));
+  const TimeUs at =
+      period / 2 + static_cast<TimeUs>(world_.Uniform() * static_cast<double>(period));
   world_.scheduler().After(at, [this, d] {
     if (world_.device(d).associated) {
       static const char kMsg[] = "rate=4.0ml/h confirm";

@@ -29,9 +29,9 @@ inline constexpr size_t kCorridor = SIZE_MAX;  // "ward" of a device out of cove
 struct PlannedDevice {
   DeviceKind kind = DeviceKind::kThermometer;
   size_t home_ward = 0;
-  double x = 0, y = 0;  // home position
-  bool staff = false;   // worn by a staff member (else attached to a patient / bed)
-  size_t owner = 0;     // staff member or bed index
+  double x = 0, y = 0;    // home position
+  bool staff = false;     // worn by a staff member (else attached to a patient / bed)
+  size_t owner = 0;       // staff member or bed index
   bool personal = false;  // a patient's own device: enrolled per admission
 };
 
@@ -67,8 +67,8 @@ struct HospitalPlan {
   };
   std::vector<Ward> wards;
   std::vector<PlannedDevice> devices;
-  std::vector<PlannedAction> actions;            // by time, then by insertion
-  std::vector<std::vector<Presence>> presence;   // per device, in time order
+  std::vector<PlannedAction> actions;           // by time, then by insertion
+  std::vector<std::vector<Presence>> presence;  // per device, in time order
   TimeUs duration = 0;
 
   // True if the device is on and in `ward` for the whole of [from, to].

@@ -15,7 +15,8 @@ double NsPerCall(int n, Fn&& fn) {
   fn();  // warm up
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) fn();
-  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / n;
+  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
+         n;
 }
 
 }  // namespace

@@ -156,8 +156,7 @@ void CoreDriver::Drain(TimeUs now) {
 }
 
 void CoreDriver::ArmDeadline(TimeUs deadline) {
-  if (deadline == deadline_at_ && (deadline == kNever || sched_.IsPending(deadline_event_)))
-    return;
+  if (deadline == deadline_at_ && (deadline == kNever || sched_.IsPending(deadline_event_))) return;
   sched_.Cancel(deadline_event_);
   deadline_event_ = EventId{};
   deadline_at_ = deadline;
@@ -221,8 +220,8 @@ void DeviceDriver::OnRx(const RxFrame& f) {
   Work w;
   w.messages = 1;
   if (DecodeMessage(f.bytes, f.dst, &m)) {
-    const bool own = m.type == wire::MsgType::kAuthReq &&
-                     core_->state() == DeviceCore::State::kWaitAuthReq;
+    const bool own =
+        m.type == wire::MsgType::kAuthReq && core_->state() == DeviceCore::State::kWaitAuthReq;
     w = DeviceRxWork(m, own);
   }
   std::vector<uint8_t> bytes(f.bytes.begin(), f.bytes.end());
@@ -241,8 +240,7 @@ void DeviceDriver::OnTimeout(TimeUs now) {
 
 // ---------------------------------------------------------------------------------------
 
-CoordinatorDriver::CoordinatorDriver(Scheduler& sched, RadioNode node,
-                                     const DeviceProfile& profile,
+CoordinatorDriver::CoordinatorDriver(Scheduler& sched, RadioNode node, const DeviceProfile& profile,
                                      const wire::WireParams& params, bool authenticated,
                                      std::unique_ptr<CoordinatorCore> core)
     : CoreDriver(sched, node, profile, params),

@@ -23,7 +23,8 @@ bool Hardened(const Message& m) { return m.version == Version::kHardened; }
 // then the two keys are imported.
 Work DeriveSession(const Message& m) {
   Work w;
-  const size_t prk_msg = Hardened(m) ? 13 + 8 + 8 + 8 + 8 : (m.version == Version::kV1 ? 2 + 8 : 2 + 16);
+  const size_t prk_msg =
+      Hardened(m) ? 13 + 8 + 8 + 8 + 8 : (m.version == Version::kV1 ? 2 + 8 : 2 + 16);
   w.sha256_blocks += Hmac(prk_msg) + Hmac(3) + 2;
   w.aes_blocks += 1;
   return w;

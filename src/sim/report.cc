@@ -155,10 +155,9 @@ std::string GroupedBars(const std::string& title, const std::string& unit,
       const double x = gx + bw * static_cast<double>(si);
       const double v = std::min(values[g][si], ymax);
       const double bh = plot_h * v / ymax;
-      o << "<rect x=\"" << F(x) << "\" y=\"" << F(top + plot_h - bh) << "\" width=\""
-        << F(bw * 0.9) << "\" height=\"" << F(bh) << "\" fill=\"" << kColors[si % 6]
-        << "\"><title>" << groups[g] << " " << series[si] << ": " << F(values[g][si], 1)
-        << "</title></rect>\n";
+      o << "<rect x=\"" << F(x) << "\" y=\"" << F(top + plot_h - bh) << "\" width=\"" << F(bw * 0.9)
+        << "\" height=\"" << F(bh) << "\" fill=\"" << kColors[si % 6] << "\"><title>" << groups[g]
+        << " " << series[si] << ": " << F(values[g][si], 1) << "</title></rect>\n";
       if (!paper.empty() && paper[g][si] >= 0) {
         const double ph = plot_h * std::min(paper[g][si], ymax) / ymax;
         o << "<rect x=\"" << F(x) << "\" y=\"" << F(top + plot_h - ph) << "\" width=\""
@@ -167,15 +166,15 @@ std::string GroupedBars(const std::string& title, const std::string& unit,
           << F(paper[g][si], 0) << "</title></rect>\n";
       }
     }
-    o << "<text x=\"" << F(gx + bw * static_cast<double>(ns) / 2) << "\" y=\""
-      << top + plot_h + 16 << "\" text-anchor=\"middle\">" << groups[g] << "</text>\n";
+    o << "<text x=\"" << F(gx + bw * static_cast<double>(ns) / 2) << "\" y=\"" << top + plot_h + 16
+      << "\" text-anchor=\"middle\">" << groups[g] << "</text>\n";
   }
   double lx = left;
   const int ly = h - 22;
   for (size_t si = 0; si < series.size(); ++si) {
     o << "<rect x=\"" << F(lx) << "\" y=\"" << ly - 10 << "\" width=\"12\" height=\"12\" fill=\""
-      << kColors[si % 6] << "\"/><text x=\"" << F(lx + 16) << "\" y=\"" << ly << "\">"
-      << series[si] << "</text>\n";
+      << kColors[si % 6] << "\"/><text x=\"" << F(lx + 16) << "\" y=\"" << ly << "\">" << series[si]
+      << "</text>\n";
     lx += 24 + 7.0 * static_cast<double>(series[si].size());
   }
   if (!paper.empty()) {
@@ -195,8 +194,9 @@ std::string CdfPlot(const Evaluation& ev) {
     if (r.authenticated && !r.samples_ms.empty()) xmax = std::max(xmax, r.ms.p99 * 1.1);
   xmax = std::ceil(xmax / 10) * 10;
   std::ostringstream o;
-  o << SvgHeader(w, h, "Association time with authentication: CDF (" + ev.device_profile +
-                           " devices, " + ev.cpan_profile + " CPAN)");
+  o << SvgHeader(w, h,
+                 "Association time with authentication: CDF (" + ev.device_profile + " devices, " +
+                     ev.cpan_profile + " CPAN)");
   for (int k = 0; k <= 5; ++k) {
     const double x = left + plot_w * k / 5;
     o << "<line x1=\"" << F(x) << "\" y1=\"" << top << "\" x2=\"" << F(x) << "\" y2=\""
@@ -214,11 +214,13 @@ std::string CdfPlot(const Evaluation& ev) {
     if (!r.authenticated || r.samples_ms.empty()) continue;
     std::vector<double> v = r.samples_ms;
     std::sort(v.begin(), v.end());
-    o << "<polyline fill=\"none\" stroke=\"" << kColors[si % 6] << "\" stroke-width=\"2\" points=\"";
+    o << "<polyline fill=\"none\" stroke=\"" << kColors[si % 6]
+      << "\" stroke-width=\"2\" points=\"";
     const size_t step = std::max<size_t>(1, v.size() / 200);
     for (size_t i = 0; i < v.size(); i += step) {
       const double x = left + plot_w * std::min(v[i], xmax) / xmax;
-      const double y = top + plot_h - plot_h * static_cast<double>(i + 1) / static_cast<double>(v.size());
+      const double y =
+          top + plot_h - plot_h * static_cast<double>(i + 1) / static_cast<double>(v.size());
       o << F(x) << "," << F(y) << " ";
     }
     o << F(left + plot_w * std::min(v.back(), xmax) / xmax) << "," << top << "\"/>\n";
@@ -271,13 +273,13 @@ std::vector<std::string> Misses(const DayResult& d) {
     const auto cls = static_cast<AttackClass>(key.first);
     const auto cap = static_cast<Capability>(key.second);
     std::string s = ClassLabel(cls) + " (" + std::string(CapabilityName(cap)) + "): ";
-    s += r.detected == 0 ? "never detected"
-                         : "detected " + std::to_string(r.detected) + " of " +
-                               std::to_string(r.instances);
+    s += r.detected == 0
+             ? "never detected"
+             : "detected " + std::to_string(r.detected) + " of " + std::to_string(r.instances);
     s += r.blocked == r.instances ? ", always blocked"
-         : r.blocked == 0         ? ", never blocked (the attack succeeds)"
-                                  : ", blocked " + std::to_string(r.blocked) + " of " +
-                                        std::to_string(r.instances);
+         : r.blocked == 0
+             ? ", never blocked (the attack succeeds)"
+             : ", blocked " + std::to_string(r.blocked) + " of " + std::to_string(r.instances);
     out.push_back(s);
   }
   return out;
@@ -425,11 +427,11 @@ std::string RenderMarkdown(const Evaluation& ev) {
       std::string fp = "-";
       if (const BenignResult* b = Benign(ev, d.version))
         fp = std::to_string(b->alerts) + " in " + std::to_string(b->associations);
-      o << "| " << VName(d.version) << " | " << F(ri.detected_pct()) << "% (" << ri.detected
-        << "/" << ri.instances << ") | " << F(re.detected_pct()) << "% (" << re.detected << "/"
-        << re.instances << ") | " << F(ra.detected_pct()) << "% | " << F(ra.blocked_pct())
-        << "% | " << F(p.internal_pct, 0) << "% / " << F(p.external_pct, 0) << "% | " << fp
-        << " | " << F(t.p50, 1) << " / " << F(t.p95, 1) << " |\n";
+      o << "| " << VName(d.version) << " | " << F(ri.detected_pct()) << "% (" << ri.detected << "/"
+        << ri.instances << ") | " << F(re.detected_pct()) << "% (" << re.detected << "/"
+        << re.instances << ") | " << F(ra.detected_pct()) << "% | " << F(ra.blocked_pct()) << "% | "
+        << F(p.internal_pct, 0) << "% / " << F(p.external_pct, 0) << "% | " << fp << " | "
+        << F(t.p50, 1) << " / " << F(t.p95, 1) << " |\n";
     }
     o << "\n![Table 2](table2.svg)\n\n### Per attack class\n\n"
          "detected% / blocked%, internal | external intruder.\n\n| class |";
@@ -455,8 +457,10 @@ std::string RenderMarkdown(const Evaluation& ev) {
     for (const DayResult& d : ev.days) {
       o << "**" << VName(d.version) << "**";
       const std::vector<std::string> m = Misses(d);
-      if (m.empty()) o << ": every executed attack was detected.\n\n";
-      else o << ":\n\n";
+      if (m.empty())
+        o << ": every executed attack was detected.\n\n";
+      else
+        o << ":\n\n";
       for (const std::string& s : m) o << "- " << s << "\n";
       if (!m.empty()) o << "\n";
     }
@@ -468,8 +472,8 @@ std::string RenderMarkdown(const Evaluation& ev) {
          "attack |\n|---|---|---|---|---|---|---|\n";
     for (const DayResult& d : ev.days) {
       const BenignResult* b = Benign(ev, d.version);
-      o << "| " << VName(d.version) << " | " << (b ? std::to_string(b->associations) : "-")
-        << " | " << (b ? std::to_string(b->alerts) : "-") << " | "
+      o << "| " << VName(d.version) << " | " << (b ? std::to_string(b->associations) : "-") << " | "
+        << (b ? std::to_string(b->alerts) : "-") << " | "
         << (b ? F(static_cast<double>(b->simulated) / 3.6e9, 1) : "-") << " | "
         << (b ? std::to_string(b->failed_attempts) : "-") << " | "
         << (b ? std::to_string(b->retransmissions) : "-") << " | " << d.unattributed_alerts
@@ -503,7 +507,8 @@ std::string RenderJson(const Evaluation& ev) {
   j["hours"] = ev.hours;
   j["wards"] = ev.wards;
   j["devices"] = ev.devices;
-  j["profiles"] = {{"device", ev.device_profile}, {"cpan", ev.cpan_profile}, {"note", ev.profile_note}};
+  j["profiles"] = {
+      {"device", ev.device_profile}, {"cpan", ev.cpan_profile}, {"note", ev.profile_note}};
   json t1 = json::array();
   for (const Table1Row& r : ev.table1) {
     const PaperFigures& p = PaperFor(r.version);
@@ -553,6 +558,7 @@ std::string RenderJson(const Evaluation& ev) {
                          {"capability", CapabilityName(o.plan.capability)},
                          {"ward", o.plan.ward},
                          {"victim", o.plan.victim},
+                         {"victim_uid", UidToString(o.victim_uid)},
                          {"executed", o.executed},
                          {"detected", o.detected},
                          {"blocked", o.blocked},
@@ -562,27 +568,54 @@ std::string RenderJson(const Evaluation& ev) {
                          {"note", o.note}});
     }
     const BenignResult* b = Benign(ev, d.version);
-    t2.push_back({{"version", VName(d.version)},
-                  {"internal", {{"instances", ri.instances}, {"detected", ri.detected}, {"blocked", ri.blocked}}},
-                  {"external", {{"instances", re.instances}, {"detected", re.detected}, {"blocked", re.blocked}}},
-                  {"overall", {{"instances", ra.instances}, {"detected", ra.detected}, {"blocked", ra.blocked}}},
-                  {"detection_pct", {{"internal", ri.detected_pct()}, {"external", re.detected_pct()}, {"overall", ra.detected_pct()}}},
-                  {"paper_pct", {{"internal", p.internal_pct}, {"external", p.external_pct}}},
-                  {"time_to_detect_ms", {{"n", t.n}, {"mean", t.mean}, {"p50", t.p50}, {"p95", t.p95}, {"max", t.max}}},
-                  {"not_executed", NotExecuted(d)},
-                  {"cannot_detect", Misses(d)},
-                  {"classes", classes},
-                  {"day", {{"associations", d.associations}, {"data_frames", d.data_frames},
-                           {"frames_on_air", d.frames_on_air}, {"acks_on_air", d.acks_on_air},
-                           {"alerts", d.alerts}, {"unattributed_alerts", d.unattributed_alerts}}},
-                  {"benign", b == nullptr ? json(nullptr)
-                                          : json{{"associations", b->associations},
-                                                 {"alerts", b->alerts},
-                                                 {"loss", b->loss},
-                                                 {"simulated_h", static_cast<double>(b->simulated) / 3.6e9},
-                                                 {"failed_attempts", b->failed_attempts},
-                                                 {"retransmissions", b->retransmissions}}},
-                  {"attacks", attacks}});
+    json unattributed = json::array();
+    for (const ids::Alert& a : d.unattributed_examples)
+      unattributed.push_back({{"t_s", static_cast<double>(a.time) / kSeconds},
+                              {"signature", a.signature},
+                              {"uid", UidToString(a.uid)},
+                              {"detail", a.detail}});
+    json fp = json::array();
+    if (b != nullptr)
+      for (const ids::Alert& a : b->examples)
+        fp.push_back({{"t_s", static_cast<double>(a.time) / kSeconds},
+                      {"signature", a.signature},
+                      {"uid", UidToString(a.uid)},
+                      {"detail", a.detail}});
+    t2.push_back(
+        {{"version", VName(d.version)},
+         {"internal",
+          {{"instances", ri.instances}, {"detected", ri.detected}, {"blocked", ri.blocked}}},
+         {"external",
+          {{"instances", re.instances}, {"detected", re.detected}, {"blocked", re.blocked}}},
+         {"overall",
+          {{"instances", ra.instances}, {"detected", ra.detected}, {"blocked", ra.blocked}}},
+         {"detection_pct",
+          {{"internal", ri.detected_pct()},
+           {"external", re.detected_pct()},
+           {"overall", ra.detected_pct()}}},
+         {"paper_pct", {{"internal", p.internal_pct}, {"external", p.external_pct}}},
+         {"time_to_detect_ms",
+          {{"n", t.n}, {"mean", t.mean}, {"p50", t.p50}, {"p95", t.p95}, {"max", t.max}}},
+         {"not_executed", NotExecuted(d)},
+         {"cannot_detect", Misses(d)},
+         {"classes", classes},
+         {"day",
+          {{"associations", d.associations},
+           {"data_frames", d.data_frames},
+           {"frames_on_air", d.frames_on_air},
+           {"acks_on_air", d.acks_on_air},
+           {"alerts", d.alerts},
+           {"unattributed_alerts", d.unattributed_alerts},
+           {"unattributed_examples", unattributed}}},
+         {"benign", b == nullptr ? json(nullptr)
+                                 : json{{"associations", b->associations},
+                                        {"alerts", b->alerts},
+                                        {"loss", b->loss},
+                                        {"simulated_h", static_cast<double>(b->simulated) / 3.6e9},
+                                        {"failed_attempts", b->failed_attempts},
+                                        {"false_positive_examples", fp},
+                                        {"retransmissions", b->retransmissions}}},
+         {"attacks", attacks}});
   }
   j["table2"] = t2;
   j["window_s"] = ev.window_s;
@@ -610,10 +643,9 @@ std::vector<std::pair<std::string, std::string>> RenderSvgs(const Evaluation& ev
       paper.push_back({PaperFor(v).without_auth_ms, PaperFor(v).with_auth_ms});
       ymax = std::max({ymax, a->ms.mean, b->ms.mean, PaperFor(v).with_auth_ms});
     }
-    out.emplace_back("table1.svg",
-                     GroupedBars("Table 1: mean association time", "ms", groups,
-                                 {"without authentication", "with authentication"}, values,
-                                 paper, std::ceil(ymax / 20) * 20));
+    out.emplace_back("table1.svg", GroupedBars("Table 1: mean association time", "ms", groups,
+                                               {"without authentication", "with authentication"},
+                                               values, paper, std::ceil(ymax / 20) * 20));
     out.emplace_back("association_cdf.svg", CdfPlot(ev));
   }
   if (!ev.days.empty()) {
@@ -622,12 +654,13 @@ std::vector<std::pair<std::string, std::string>> RenderSvgs(const Evaluation& ev
     for (const DayResult& d : ev.days) {
       const Intruder in = Intruder::kInternal, ex = Intruder::kExternal;
       groups.push_back(VName(d.version));
-      values.push_back({RateOf(d, nullptr, &in).detected_pct(), RateOf(d, nullptr, &ex).detected_pct()});
+      values.push_back(
+          {RateOf(d, nullptr, &in).detected_pct(), RateOf(d, nullptr, &ex).detected_pct()});
       paper.push_back({PaperFor(d.version).internal_pct, PaperFor(d.version).external_pct});
     }
-    out.emplace_back("table2.svg", GroupedBars("Table 2: detection rate", "% detected", groups,
-                                               {"internal intruder", "external intruder"},
-                                               values, paper, 100));
+    out.emplace_back("table2.svg",
+                     GroupedBars("Table 2: detection rate", "% detected", groups,
+                                 {"internal intruder", "external intruder"}, values, paper, 100));
     std::vector<std::string> cgroups, series;
     for (const DayResult& d : ev.days) series.push_back(VName(d.version));
     std::vector<std::vector<double>> cvalues;

@@ -11,8 +11,8 @@ namespace vigil::sim {
 namespace {
 
 constexpr std::array<std::string_view, kDeviceKindCount> kKindNames = {
-    "ecg_patch", "pulse_oximeter", "thermometer", "bp_cuff",
-    "infusion_pump", "smartwatch", "tablet"};
+    "ecg_patch",     "pulse_oximeter", "thermometer", "bp_cuff",
+    "infusion_pump", "smartwatch",     "tablet"};
 
 // A parse failure, carried out of the nested readers.
 struct Failure {
@@ -73,8 +73,8 @@ class Reader {
     *out = v;
   }
 
-  void Integer(const toml::table& t, std::string_view key, const std::string& ctx, int* out,
-               int lo, int hi) const {
+  void Integer(const toml::table& t, std::string_view key, const std::string& ctx, int* out, int lo,
+               int hi) const {
     const toml::node* n = t.get(key);
     if (n == nullptr) return;
     auto i = n->value_exact<int64_t>();
@@ -122,7 +122,8 @@ class Reader {
       DeviceKind k;
       if (!ParseDeviceKind(names[i], &k)) {
         std::string known;
-        for (std::string_view kn : kKindNames) known += (known.empty() ? "" : ", ") + std::string(kn);
+        for (std::string_view kn : kKindNames)
+          known += (known.empty() ? "" : ", ") + std::string(kn);
         Fail(Line(*a->get(i)), ctx, key,
              "unknown device kind \"" + names[i] + "\" (known: " + known + ")");
       }
@@ -136,8 +137,7 @@ class Reader {
     Number(t, hi_key, ctx, hi, min, max);
     if (*lo > *hi) {
       const toml::node* n = t.get(hi_key) ? t.get(hi_key) : t.get(lo_key);
-      Fail(n ? Line(*n) : Line(t), ctx, hi_key,
-           "must not be below " + std::string(lo_key));
+      Fail(n ? Line(*n) : Line(t), ctx, hi_key, "must not be below " + std::string(lo_key));
     }
   }
 
@@ -151,8 +151,9 @@ std::string Quoted(std::string_view what, std::string_view name) {
 
 Scenario Parse(const Reader& r, const toml::table& root) {
   Scenario s;
-  r.Keys(root, "", {"name", "description", "hours", "radio", "protocol", "device", "ward",
-                    "staff", "patients", "events", "attacks", "table1", "benign"});
+  r.Keys(root, "",
+         {"name", "description", "hours", "radio", "protocol", "device", "ward", "staff",
+          "patients", "events", "attacks", "table1", "benign"});
   r.String(root, "name", "", &s.name);
   r.String(root, "description", "", &s.description);
   r.Number(root, "hours", "", &s.hours, 0.01, 24 * 14);
@@ -170,14 +171,15 @@ Scenario Parse(const Reader& r, const toml::table& root) {
   }
   if (const toml::table* t = r.Table(root, "protocol", "")) {
     const std::string c = "[protocol]";
-    r.Keys(*t, c, {"retransmit_timeout_ms", "max_retransmits", "answer_window_ms",
-                   "confirm_timeout_ms", "unsolicited_answers_per_minute"});
+    r.Keys(*t, c,
+           {"retransmit_timeout_ms", "max_retransmits", "answer_window_ms", "confirm_timeout_ms",
+            "unsolicited_answers_per_minute"});
     r.Number(*t, "retransmit_timeout_ms", c, &s.protocol.retransmit_timeout_ms, 1, 60000);
     r.Integer(*t, "max_retransmits", c, &s.protocol.max_retransmits, 0, 20);
     r.Number(*t, "answer_window_ms", c, &s.protocol.answer_window_ms, 0, 10000);
     r.Number(*t, "confirm_timeout_ms", c, &s.protocol.confirm_timeout_ms, 1, 60000);
-    r.Number(*t, "unsolicited_answers_per_minute", c, &s.protocol.unsolicited_answers_per_minute,
-             0, 6000);
+    r.Number(*t, "unsolicited_answers_per_minute", c, &s.protocol.unsolicited_answers_per_minute, 0,
+             6000);
   }
   if (const toml::table* t = r.Table(root, "device", "")) {
     for (const auto& [k, v] : *t) {
@@ -224,8 +226,9 @@ Scenario Parse(const Reader& r, const toml::table& root) {
       r.String(t, "role", "[[staff]]", &st.role);
       if (st.role.empty()) r.Fail(Reader::Line(t), "[[staff]]", "role", "missing or empty");
       const std::string c = Quoted("staff", st.role);
-      r.Keys(t, c, {"role", "count", "devices", "home_wards", "shift_hours", "moves_per_hour",
-                    "visit_minutes_min", "visit_minutes_max"});
+      r.Keys(t, c,
+             {"role", "count", "devices", "home_wards", "shift_hours", "moves_per_hour",
+              "visit_minutes_min", "visit_minutes_max"});
       r.Integer(t, "count", c, &st.count, 0, 10000);
       r.Kinds(t, "devices", c, &st.devices);
       r.Strings(t, "home_wards", c, &st.home_wards);
@@ -243,8 +246,9 @@ Scenario Parse(const Reader& r, const toml::table& root) {
   }
   if (const toml::table* t = r.Table(root, "patients", "")) {
     const std::string c = "[patients]";
-    r.Keys(*t, c, {"stay_hours", "turnover_hours_min", "turnover_hours_max", "walks_per_day",
-                   "walk_minutes_min", "walk_minutes_max", "own_smartwatch"});
+    r.Keys(*t, c,
+           {"stay_hours", "turnover_hours_min", "turnover_hours_max", "walks_per_day",
+            "walk_minutes_min", "walk_minutes_max", "own_smartwatch"});
     r.Number(*t, "stay_hours", c, &s.patients.stay_hours, 0.1, 24 * 365);
     r.Range(*t, "turnover_hours_min", "turnover_hours_max", c, &s.patients.turnover_hours_min,
             &s.patients.turnover_hours_max, 0, 24 * 30);
@@ -255,8 +259,9 @@ Scenario Parse(const Reader& r, const toml::table& root) {
   }
   if (const toml::table* t = r.Table(root, "events", "")) {
     const std::string c = "[events]";
-    r.Keys(*t, c, {"reboots_per_device_per_day", "transit_s_min", "transit_s_max",
-                   "broadcast_interval_min", "downlink_interval_min"});
+    r.Keys(*t, c,
+           {"reboots_per_device_per_day", "transit_s_min", "transit_s_max",
+            "broadcast_interval_min", "downlink_interval_min"});
     r.Number(*t, "reboots_per_device_per_day", c, &s.events.reboots_per_device_per_day, 0, 1000);
     r.Range(*t, "transit_s_min", "transit_s_max", c, &s.events.transit_s_min,
             &s.events.transit_s_max, 0, 3600);

@@ -33,16 +33,16 @@ std::string_view DeviceKindName(DeviceKind k);
 bool ParseDeviceKind(std::string_view name, DeviceKind* out);
 
 struct DeviceKindSpec {
-  double interval_s = 60;    // one data frame every interval (0: no data)
-  int payload_bytes = 24;    // application payload of one data frame
+  double interval_s = 60;  // one data frame every interval (0: no data)
+  int payload_bytes = 24;  // application payload of one data frame
 };
 
 struct WardSpec {
   std::string name;
   int beds = 0;
-  double occupancy = 0.85;  // fraction of beds occupied at the start
+  double occupancy = 0.85;                  // fraction of beds occupied at the start
   std::vector<DeviceKind> patient_devices;  // attached to every patient of this ward
-  int line = 0;  // where the ward is defined (for later errors)
+  int line = 0;                             // where the ward is defined (for later errors)
 };
 
 struct StaffSpec {
@@ -56,7 +56,7 @@ struct StaffSpec {
 };
 
 struct PatientSpec {
-  double stay_hours = 72;  // mean length of stay (exponential)
+  double stay_hours = 72;                                 // mean length of stay (exponential)
   double turnover_hours_min = 1, turnover_hours_max = 4;  // empty bed between patients
   double walks_per_day = 1;  // out of the ward (radiology, a walk): no coverage
   double walk_minutes_min = 10, walk_minutes_max = 40;
@@ -88,8 +88,8 @@ struct EventSpec {
 };
 
 struct AttackSpec {
-  int instances = 12;    // per attack class and intruder type
-  double window_s = 5;   // "detected": an alert naming the right device within this time
+  int instances = 12;       // per attack class and intruder type
+  double window_s = 5;      // "detected": an alert naming the right device within this time
   double start_hour = 0.5;  // first attack; they are spread evenly until the day ends
   std::vector<std::string> classes;  // empty: every class (attacks/catalog.h)
 };

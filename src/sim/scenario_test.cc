@@ -21,7 +21,8 @@ TEST(Scenario, DefaultPolyclinicParsesWithAtLeast300Devices) {
   EXPECT_EQ(s.name, "polyclinic");
   EXPECT_EQ(s.wards.size(), 7u);
   size_t devices = 0;
-  for (const WardSpec& w : s.wards) devices += static_cast<size_t>(w.beds) * w.patient_devices.size();
+  for (const WardSpec& w : s.wards)
+    devices += static_cast<size_t>(w.beds) * w.patient_devices.size();
   for (const StaffSpec& st : s.staff) devices += static_cast<size_t>(st.count) * st.devices.size();
   EXPECT_GE(devices, 300u);
   EXPECT_DOUBLE_EQ(s.hours, 24.0);
@@ -29,7 +30,8 @@ TEST(Scenario, DefaultPolyclinicParsesWithAtLeast300Devices) {
 }
 
 TEST(Scenario, EmbeddedDefaultIsTheFileInTheSourceTree) {
-  ScenarioResult file = LoadScenarioFile(std::string(VIGIL_SOURCE_DIR) + "/scenarios/polyclinic.toml");
+  ScenarioResult file =
+      LoadScenarioFile(std::string(VIGIL_SOURCE_DIR) + "/scenarios/polyclinic.toml");
   ASSERT_TRUE(file.ok()) << file.error;
   EXPECT_EQ(file.scenario.wards.size(),
             ParseScenario(DefaultScenarioText(), "x").scenario.wards.size());
@@ -48,8 +50,8 @@ TEST(Scenario, UnknownFieldIsAMistakeNotADefault) {
 }
 
 TEST(Scenario, UnknownDeviceKindIsNamed) {
-  const std::string e = ErrorOf(
-      "[[ward]]\nname = \"icu\"\npatient_devices = [\"ecg_patch\",\n  \"toaster\"]\n");
+  const std::string e =
+      ErrorOf("[[ward]]\nname = \"icu\"\npatient_devices = [\"ecg_patch\",\n  \"toaster\"]\n");
   EXPECT_EQ(e.rfind("test.toml:4: ward \"icu\": field \"patient_devices\": unknown device kind "
                     "\"toaster\"",
                     0),
@@ -81,8 +83,9 @@ TEST(Scenario, TomlSyntaxErrorNamesTheLine) {
 }
 
 TEST(Scenario, InvertedRangeIsRefused) {
-  EXPECT_EQ(ErrorOf("[[ward]]\nname = \"a\"\n[events]\ntransit_s_min = 50.0\ntransit_s_max = 10.0\n"),
-            "test.toml:5: [events]: field \"transit_s_max\": must not be below transit_s_min");
+  EXPECT_EQ(
+      ErrorOf("[[ward]]\nname = \"a\"\n[events]\ntransit_s_min = 50.0\ntransit_s_max = 10.0\n"),
+      "test.toml:5: [events]: field \"transit_s_max\": must not be below transit_s_min");
 }
 
 TEST(Scenario, MissingFileIsAnErrorNotACrash) {

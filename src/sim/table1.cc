@@ -36,8 +36,7 @@ HospitalPlan WardOnly(const HospitalPlan& full, size_t ward) {
 
 class Measure : public WorldListener {
  public:
-  Measure(World& w, size_t dev, size_t ward, int target)
-      : w_(w), dev_(dev), target_(target) {
+  Measure(World& w, size_t dev, size_t ward, int target) : w_(w), dev_(dev), target_(target) {
     node_ = w_.device(dev).node;
     cpan_node_ = w_.ward(ward).node;
     cpan_driver_ = w_.ward(ward).cpan.get();
@@ -62,7 +61,8 @@ class Measure : public WorldListener {
     dev_cpu_sum_ += static_cast<double>(w_.device(dev_).driver->cpu_busy() - dev_cpu0_);
     cpan_cpu_sum_ += static_cast<double>(cpan_driver_->cpu_busy() - cpan_cpu0_);
     std::string key;
-    for (const FloorFrame& f : frames_) key += std::to_string(f.sender) + ":" + std::to_string(f.mpdu_bytes) + ",";
+    for (const FloorFrame& f : frames_)
+      key += std::to_string(f.sender) + ":" + std::to_string(f.mpdu_bytes) + ",";
     auto& slot = sequences_[key];
     ++slot.first;
     slot.second = frames_;

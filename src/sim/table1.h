@@ -28,13 +28,13 @@ namespace vigil::sim {
 struct Table1Row {
   wire::Version version = wire::Version::kHardened;
   bool authenticated = true;
-  Summary ms;                 // association time, milliseconds
-  double bytes_on_air = 0;    // mean per association, PHY overhead and ACKs included
-  double frames_on_air = 0;   // mean data frames per association (ACKs not counted)
+  Summary ms;                // association time, milliseconds
+  double bytes_on_air = 0;   // mean per association, PHY overhead and ACKs included
+  double frames_on_air = 0;  // mean data frames per association (ACKs not counted)
   double floor_expected_ms = 0;
   double floor_min_ms = 0;
   std::vector<size_t> frame_sizes;  // MPDU sizes of the most common exchange
-  double device_cpu_ms = 0;   // mean processing time charged to the device per association
+  double device_cpu_ms = 0;         // mean processing time charged to the device per association
   double cpan_cpu_ms = 0;
   uint64_t failed = 0;
   std::vector<double> samples_ms;  // every association time, for the CDF plot

@@ -20,7 +20,8 @@ World::World(const WorldConfig& config, uint64_t seed)
       radio_random_(seed * 0x9e3779b97f4a7c15ULL + 3) {
   RadioConfig rc;
   rc.default_loss = config_.loss;
-  radio_ = std::make_unique<Radio>(sched_, [this] { return radio_random_.Next64(); }, rc);
+  radio_ = std::make_unique<Radio>(
+      sched_, [this] { return radio_random_.Next64(); }, rc);
   if (config_.ids_enabled) {
     ids::RegisterDefaultDetectors(ids_, config_.ids);
     ids_.SetSink([this](const ids::Alert& a) { Deliver(a); });
@@ -67,9 +68,9 @@ size_t World::AddWard(const std::string& name, double x, double y) {
   ward.node = radio_->AddNode(nc);
   const ProtocolConfig pc = WardProtocol(w);
   auto core = std::make_unique<CoordinatorCore>(pc, ward.identity, directory_, crypto_, random_);
-  ward.cpan = std::make_unique<CoordinatorDriver>(sched_, radio_->node(ward.node),
-                                                  config_.cpan_profile, pc.wire,
-                                                  pc.authenticate, std::move(core));
+  ward.cpan =
+      std::make_unique<CoordinatorDriver>(sched_, radio_->node(ward.node), config_.cpan_profile,
+                                          pc.wire, pc.authenticate, std::move(core));
   ward.cpan->set_event_sink([this, w](const Event& e) { OnCpanEvent(w, e); });
   wards_.push_back(std::move(ward));
   for (Device& d : devices_) d.persisted.resize(wards_.size());

@@ -79,12 +79,12 @@ class WorldListener {
 };
 
 struct DeviceSetup {
-  uint8_t kind = 0;              // opaque to the world: goes into the payload
+  uint8_t kind = 0;                 // opaque to the world: goes into the payload
   TimeUs interval = 60 * kSeconds;  // data reporting interval; kNever: no data
-  size_t payload_bytes = 16;     // clamped to the core's max_payload()
+  size_t payload_bytes = 16;        // clamped to the core's max_payload()
   size_t ward = 0;
   double x = 0, y = 0;
-  bool enrolled = true;          // in the hospital's registry
+  bool enrolled = true;  // in the hospital's registry
 };
 
 class World {
@@ -126,8 +126,8 @@ class World {
   Radio& radio() { return *radio_; }
   OpenSslCrypto& crypto() { return crypto_; }
   SeededRandom& random() { return random_; }  // protocol randomness (nonces, keys)
-  uint64_t Draw();  // simulation decisions (not protocol)
-  double Uniform();  // [0, 1)
+  uint64_t Draw();                            // simulation decisions (not protocol)
+  double Uniform();                           // [0, 1)
   const WorldConfig& config() const { return config_; }
   ProtocolConfig WardProtocol(size_t ward) const;
 

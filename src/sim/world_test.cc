@@ -76,6 +76,26 @@ INSTANTIATE_TEST_SUITE_P(All, Versions,
                            return n;
                          });
 
+// A power cut: a whole lossy ward switched on at the same instant. Attempts time out on
+// the crowded channel and are retried; the coordinator's late answers to abandoned
+// attempts must not look like an intruder (device_core.cc, abandoned attempts).
+TEST_P(Versions, WardSwitchedOnAtOnceRaisesNoAlert) {
+  World w(Config(GetParam(), 0.05), 8);
+  const size_t ward = w.AddWard("ward", 0, 0);
+  for (int i = 0; i < 20; ++i) {
+    DeviceSetup s;
+    s.ward = ward;
+    s.x = i % 5;
+    s.y = i / 5;
+    s.interval = 5 * kSeconds;
+    w.PowerOn(w.AddDevice(s));
+  }
+  w.RunUntil(120 * kSeconds);
+  EXPECT_GT(w.association_failures(), 0u) << "the channel was not crowded: no test";
+  for (size_t i = 0; i < w.device_count(); ++i) EXPECT_TRUE(w.device(i).associated) << i;
+  EXPECT_TRUE(w.alerts().empty()) << w.alerts().front().signature;
+}
+
 TEST(World, MovedDeviceJoinsTheCoordinatorOfItsNewWard) {
   World w(Config(Version::kHardened, 0.0), 9);
   const size_t a = w.AddWard("a", 0, 0);

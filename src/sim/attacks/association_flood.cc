@@ -36,7 +36,8 @@ class AssociationFlood final : public Attack {
 
   void Stop() override {
     stopped_ = true;
-    note_ = "requests=" + std::to_string(sent_) + (probe_ok_ ? ", probe associated" : ", probe failed");
+    note_ =
+        "requests=" + std::to_string(sent_) + (probe_ok_ ? ", probe associated" : ", probe failed");
   }
 
   void OnAssociation(size_t device, TimeUs start, TimeUs end) override {
@@ -55,9 +56,8 @@ class AssociationFlood final : public Attack {
     m.type = wire::MsgType::kAssocReq;
     m.flags = wire::kAssocFlagAuthenticate;
     forge::Guess(env_.Draw(), m.nd);
-    Transmit(node_, forge::Build({pc_.pan_id, uid, ward().identity.uid,
-                                       static_cast<uint8_t>(n)},
-                                      m, pc_.wire, nullptr));
+    Transmit(node_, forge::Build({pc_.pan_id, uid, ward().identity.uid, static_cast<uint8_t>(n)}, m,
+                                 pc_.wire, nullptr));
     ++sent_;
     After(20 * kMillis, [this, n] { Send(n + 1); });
   }

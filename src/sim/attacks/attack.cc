@@ -7,11 +7,18 @@
 namespace vigil::sim {
 namespace {
 
-constexpr std::array<std::string_view, kAttackClassCount> kClassNames = {
-    "identity_theft_online", "identity_theft_offline", "replay",
-    "reflection",            "parallel_session",       "modification",
-    "fabricated_data",       "broadcast_forgery",      "rogue_cpan",
-    "otp_brute_force",       "association_flood",      "battery_drain"};
+constexpr std::array<std::string_view, kAttackClassCount> kClassNames = {"identity_theft_online",
+                                                                         "identity_theft_offline",
+                                                                         "replay",
+                                                                         "reflection",
+                                                                         "parallel_session",
+                                                                         "modification",
+                                                                         "fabricated_data",
+                                                                         "broadcast_forgery",
+                                                                         "rogue_cpan",
+                                                                         "otp_brute_force",
+                                                                         "association_flood",
+                                                                         "battery_drain"};
 
 }  // namespace
 
@@ -33,12 +40,18 @@ std::string_view IntruderName(Intruder i) {
 
 std::string_view CapabilityName(Capability c) {
   switch (c) {
-    case Capability::kNothing: return "nothing";
-    case Capability::kCredentials: return "credentials";
-    case Capability::kCredentialsKd: return "credentials+Kd";
-    case Capability::kFullClone: return "full clone";
-    case Capability::kSniffing: return "sniffing";
-    case Capability::kRelay: return "relay";
+    case Capability::kNothing:
+      return "nothing";
+    case Capability::kCredentials:
+      return "credentials";
+    case Capability::kCredentialsKd:
+      return "credentials+Kd";
+    case Capability::kFullClone:
+      return "full clone";
+    case Capability::kSniffing:
+      return "sniffing";
+    case Capability::kRelay:
+      return "relay";
   }
   return "?";
 }
@@ -66,9 +79,9 @@ const Overheard* AttackEnv::Heard(uint64_t uid) const {
   return it == heard_.end() ? nullptr : &it->second;
 }
 
-uint32_t AttackEnv::LastBroadcastCounter(uint16_t pan) const {
+uint32_t AttackEnv::LastBroadcastCounter(uint16_t pan, uint8_t epoch) const {
   auto it = last_bcast_.find(pan);
-  return it == last_bcast_.end() ? 0 : it->second;
+  return it == last_bcast_.end() || it->second.first != epoch ? 0 : it->second.second;
 }
 
 void AttackEnv::Record(const AirFrame& f) {
@@ -86,7 +99,9 @@ void AttackEnv::Record(const AirFrame& f) {
   Result<wire::Message> m = wire::Decode(mf->payload, world_.config().protocol.wire);
   if (!m.ok()) return;
   switch (type) {
-    case wire::MsgType::kAssocReq: last_nd_[mf->src] = m->nd; break;
+    case wire::MsgType::kAssocReq:
+      last_nd_[mf->src] = m->nd;
+      break;
     case wire::MsgType::kAssocResp: {
       auto it = pending_.find(mf->dst);
       if (m->status != wire::AssocStatus::kAccepted || it == pending_.end()) break;
@@ -110,13 +125,16 @@ void AttackEnv::Record(const AirFrame& f) {
       h.handshake_at = f.start;
       break;
     }
-    case wire::MsgType::kData: heard_[mf->src].last_counter = m->counter; break;
+    case wire::MsgType::kData:
+      heard_[mf->src].last_counter = m->counter;
+      break;
     case wire::MsgType::kBroadcast:
       // Only the CPAN's own broadcasts (the recorder knows which node sent what).
       for (size_t w = 0; w < world_.ward_count(); ++w)
-        if (world_.ward(w).node == f.transmitter) last_bcast_[mf->pan_id] = m->counter;
+        if (world_.ward(w).node == f.transmitter) last_bcast_[mf->pan_id] = {m->epoch, m->counter};
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

@@ -56,12 +56,12 @@ enum class Intruder : uint8_t {
 std::string_view IntruderName(Intruder i);
 
 enum class Capability : uint8_t {
-  kNothing,           // identities read on the air only
-  kCredentials,       // a stolen Uid + username + password (seed 000 Figure 1)
-  kCredentialsKd,     // ... plus Kd: a cloned key
-  kFullClone,         // ... plus Secretkey2: a fully cloned device
-  kSniffing,          // passive recording of the air
-  kRelay,             // active relay / man in the middle between device and CPAN
+  kNothing,        // identities read on the air only
+  kCredentials,    // a stolen Uid + username + password (seed 000 Figure 1)
+  kCredentialsKd,  // ... plus Kd: a cloned key
+  kFullClone,      // ... plus Secretkey2: a fully cloned device
+  kSniffing,       // passive recording of the air
+  kRelay,          // active relay / man in the middle between device and CPAN
 };
 std::string_view CapabilityName(Capability c);
 
@@ -118,15 +118,16 @@ class AttackEnv {
   void ResetNode(NodeId node);
   // What the attackers' recorders overheard of a device (null if nothing).
   const Overheard* Heard(uint64_t uid) const;
-  // The counter of the last genuine broadcast heard on a PAN (0 if none).
-  uint32_t LastBroadcastCounter(uint16_t pan) const;
+  // The counter of the last genuine broadcast heard on a PAN under key epoch `epoch`
+  // (0 if none: a new epoch restarts the counter).
+  uint32_t LastBroadcastCounter(uint16_t pan, uint8_t epoch) const;
 
  private:
   void Record(const AirFrame& f);
   std::unordered_map<uint64_t, Overheard> heard_;
   std::unordered_map<uint64_t, wire::Nonce> last_nd_;
   std::unordered_map<uint64_t, Overheard> pending_;  // handshakes not yet accepted
-  std::unordered_map<uint16_t, uint32_t> last_bcast_;
+  std::unordered_map<uint16_t, std::pair<uint8_t, uint32_t>> last_bcast_;  // epoch, counter
   World& world_;
   const HospitalPlan& plan_;
   const Scenario& scenario_;

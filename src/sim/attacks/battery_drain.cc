@@ -43,9 +43,9 @@ class BatteryDrain final : public Attack {
     m.type = wire::MsgType::kAssocReq;
     m.flags = wire::kAssocFlagAuthenticate;
     forge::Guess(env_.Draw(), m.nd);
-    Transmit(node_, forge::Build({pc_.pan_id, victim_uid(), ward().identity.uid,
-                                       static_cast<uint8_t>(n)},
-                                      m, pc_.wire, nullptr));
+    Transmit(node_,
+             forge::Build({pc_.pan_id, victim_uid(), ward().identity.uid, static_cast<uint8_t>(n)},
+                          m, pc_.wire, nullptr));
     ++sent_;
     After(200 * kMillis, [this, n] { Send(n + 1); });
   }

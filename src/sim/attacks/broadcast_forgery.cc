@@ -39,8 +39,7 @@ class BroadcastForgery final : public Attack {
   }
 
   void OnDeviceEvent(size_t, const Event& e) override {
-    if (e.kind == EventKind::kBroadcastReceived && e.data_len > 0 && e.data[0] == '!')
-      goal_ = true;
+    if (e.kind == EventKind::kBroadcastReceived && e.data_len > 0 && e.data[0] == '!') goal_ = true;
   }
 
  private:
@@ -53,7 +52,7 @@ class BroadcastForgery final : public Attack {
       forge::Guess(env_.Draw(), id.sign_priv);  // not the CPAN's signing key
       // The counter right after the last genuine one heard on the air: the devices accept
       // it, and refuse the CPAN's next genuine broadcast once as a replay.
-      state.bcast_ceiling = env_.LastBroadcastCounter(pc_.pan_id);
+      state.bcast_ceiling = env_.LastBroadcastCounter(pc_.pan_id, state.epoch);
       CoordinatorCore forger(pc_, id, world().directory(), world().crypto(), world().random(),
                              state);
       if (forger.SendBroadcast(kForged, now()) == Error::kOk) {
@@ -70,7 +69,7 @@ class BroadcastForgery final : public Attack {
       m.type = wire::MsgType::kBroadcast;
       m.flags = wire::kDataFlagEncrypted;
       m.epoch = state.epoch;  // read on the air from any genuine broadcast
-      m.counter = env_.LastBroadcastCounter(pc_.pan_id) + 1;
+      m.counter = env_.LastBroadcastCounter(pc_.pan_id, state.epoch) + 1;
       m.body = kForged;
       // Tag (and hardened signature) are the message's last bytes: all guessed.
       std::array<uint8_t, wire::kMaxBroadcastPayload> buf{};
@@ -79,9 +78,9 @@ class BroadcastForgery final : public Attack {
         size_t tail = wire::TagSize(m.version, m.type, pc_.wire);
         if (m.version == wire::Version::kHardened) tail += wire::kSignatureSize;
         forge::Guess(env_.Draw(), MutableByteSpan(buf.data() + *len - tail, tail));
-        frame = forge::Frame({pc_.pan_id, ward().identity.uid, wire::kBroadcastUid,
-                              static_cast<uint8_t>(0x60 + n)},
-                             ByteSpan(buf.data(), *len));
+        frame = forge::Frame(
+            {pc_.pan_id, ward().identity.uid, wire::kBroadcastUid, static_cast<uint8_t>(0x60 + n)},
+            ByteSpan(buf.data(), *len));
       }
     }
     if (!frame.empty()) Transmit(node_, frame);

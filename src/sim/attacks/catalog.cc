@@ -22,17 +22,28 @@ bool NeedsTraffic(AttackClass c) {
 std::unique_ptr<Attack> MakeAttack(const AttackPlan& p, AttackEnv& env) {
   switch (p.cls) {
     case AttackClass::kIdentityTheftOnline:
-    case AttackClass::kIdentityTheftOffline: return MakeIdentityTheft(p, env);
-    case AttackClass::kReplay: return MakeReplay(p, env);
-    case AttackClass::kReflection: return MakeReflection(p, env);
-    case AttackClass::kParallelSession: return MakeParallelSession(p, env);
-    case AttackClass::kModification: return MakeModification(p, env);
-    case AttackClass::kFabricatedData: return MakeFabricatedData(p, env);
-    case AttackClass::kBroadcastForgery: return MakeBroadcastForgery(p, env);
-    case AttackClass::kRogueCpan: return MakeRogueCpan(p, env);
-    case AttackClass::kOtpBruteForce: return MakeOtpBruteForce(p, env);
-    case AttackClass::kAssociationFlood: return MakeAssociationFlood(p, env);
-    case AttackClass::kBatteryDrain: return MakeBatteryDrain(p, env);
+    case AttackClass::kIdentityTheftOffline:
+      return MakeIdentityTheft(p, env);
+    case AttackClass::kReplay:
+      return MakeReplay(p, env);
+    case AttackClass::kReflection:
+      return MakeReflection(p, env);
+    case AttackClass::kParallelSession:
+      return MakeParallelSession(p, env);
+    case AttackClass::kModification:
+      return MakeModification(p, env);
+    case AttackClass::kFabricatedData:
+      return MakeFabricatedData(p, env);
+    case AttackClass::kBroadcastForgery:
+      return MakeBroadcastForgery(p, env);
+    case AttackClass::kRogueCpan:
+      return MakeRogueCpan(p, env);
+    case AttackClass::kOtpBruteForce:
+      return MakeOtpBruteForce(p, env);
+    case AttackClass::kAssociationFlood:
+      return MakeAssociationFlood(p, env);
+    case AttackClass::kBatteryDrain:
+      return MakeBatteryDrain(p, env);
   }
   return nullptr;
 }
@@ -42,14 +53,15 @@ Capability DefaultCapability(AttackClass cls, Intruder who, int instance) {
   switch (cls) {
     case AttackClass::kIdentityTheftOnline:
     case AttackClass::kIdentityTheftOffline: {
-      static constexpr Capability kLadder[] = {Capability::kCredentials,
-                                               Capability::kCredentialsKd,
+      static constexpr Capability kLadder[] = {Capability::kCredentials, Capability::kCredentialsKd,
                                                Capability::kFullClone};
       return kLadder[static_cast<size_t>(instance) % 3];
     }
     case AttackClass::kReplay:
-    case AttackClass::kReflection: return Capability::kSniffing;
-    case AttackClass::kModification: return Capability::kRelay;
+    case AttackClass::kReflection:
+      return Capability::kSniffing;
+    case AttackClass::kModification:
+      return Capability::kRelay;
     case AttackClass::kFabricatedData:
     case AttackClass::kRogueCpan:
       // An insider knows a colleague's or a patient device's credentials.
@@ -58,7 +70,8 @@ Capability DefaultCapability(AttackClass cls, Intruder who, int instance) {
     case AttackClass::kBroadcastForgery:
     case AttackClass::kOtpBruteForce:
     case AttackClass::kAssociationFlood:
-    case AttackClass::kBatteryDrain: return Capability::kNothing;
+    case AttackClass::kBatteryDrain:
+      return Capability::kNothing;
   }
   return Capability::kNothing;
 }
@@ -68,14 +81,20 @@ std::string_view GoalDefinition(AttackClass cls) {
     case AttackClass::kIdentityTheftOnline:
     case AttackClass::kIdentityTheftOffline:
       return "the CPAN accepts a data frame the intruder made in the victim's name";
-    case AttackClass::kReplay: return "the CPAN accepts a replayed frame";
-    case AttackClass::kReflection: return "the victim accepts its own uplink frame as downlink";
+    case AttackClass::kReplay:
+      return "the CPAN accepts a replayed frame";
+    case AttackClass::kReflection:
+      return "the victim accepts its own uplink frame as downlink";
     case AttackClass::kParallelSession:
       return "the CPAN grants an association the victim did not make";
-    case AttackClass::kModification: return "the CPAN accepts an altered frame";
-    case AttackClass::kFabricatedData: return "the CPAN accepts a fabricated frame";
-    case AttackClass::kBroadcastForgery: return "a device accepts a forged broadcast";
-    case AttackClass::kRogueCpan: return "the victim associates with the rogue coordinator";
+    case AttackClass::kModification:
+      return "the CPAN accepts an altered frame";
+    case AttackClass::kFabricatedData:
+      return "the CPAN accepts a fabricated frame";
+    case AttackClass::kBroadcastForgery:
+      return "a device accepts a forged broadcast";
+    case AttackClass::kRogueCpan:
+      return "the victim associates with the rogue coordinator";
     case AttackClass::kOtpBruteForce:
       return "the CPAN grants an association the victim did not make";
     case AttackClass::kAssociationFlood:
@@ -152,8 +171,7 @@ std::vector<AttackPlan> PlanAttacks(const Scenario& s, const HospitalPlan& plan,
         const double iv = s.kind(plan.devices[d].kind).interval_s;
         if (iv <= 0 || iv > 60) continue;
       }
-      if (plan.StablyIn(d, ward, at - kMargin, at + kAttackSpan + kMargin))
-        candidates.push_back(d);
+      if (plan.StablyIn(d, ward, at - kMargin, at + kAttackSpan + kMargin)) candidates.push_back(d);
     }
     if (candidates.empty()) {
       if (dropped != nullptr) ++*dropped;

@@ -64,8 +64,8 @@ class FabricatedData final : public Attack {
     for (size_t i = 0; text[i] != 0; ++i) p[i] = static_cast<uint8_t>(text[i]);
     forge::Mac mac{pc_.pan_id, victim_uid(), ward().identity.uid, static_cast<uint8_t>(0xA0 + n)};
     Transmit(node_, forge::Data(mac, pc_.version, pc_.wire, counter_++, p, pc_.encrypt_data,
-                                     world().crypto(), have_keys_ ? &keys_ : nullptr,
-                                     wire::Direction::kDeviceToCpan, env_.Draw()));
+                                world().crypto(), have_keys_ ? &keys_ : nullptr,
+                                wire::Direction::kDeviceToCpan, env_.Draw()));
     if (n < 9) After(500 * kMillis, [this, n] { Send(n + 1); });
   }
 

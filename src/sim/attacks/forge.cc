@@ -70,8 +70,7 @@ Bytes Data(const Mac& mac, wire::Version v, const wire::WireParams& params, uint
   return Frame(mac, ByteSpan(buf.data(), *n));
 }
 
-bool Parse(ByteSpan frame, const wire::WireParams& params, wire::MacFrame* mf,
-           wire::Message* m) {
+bool Parse(ByteSpan frame, const wire::WireParams& params, wire::MacFrame* mf, wire::Message* m) {
   Result<wire::MacFrame> f = wire::DecodeMacFrame(frame);
   if (!f.ok()) return false;
   Result<wire::Message> msg = wire::Decode(f->payload, params);

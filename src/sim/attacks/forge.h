@@ -40,8 +40,7 @@ Bytes Data(const Mac& mac, wire::Version v, const wire::WireParams& params, uint
            wire::Direction dir, uint64_t random_seed);
 
 // Parses a frame; the message views `frame`. False if it is not a protocol message.
-bool Parse(ByteSpan frame, const wire::WireParams& params, wire::MacFrame* mf,
-           wire::Message* m);
+bool Parse(ByteSpan frame, const wire::WireParams& params, wire::MacFrame* mf, wire::Message* m);
 
 // The same frame with its payload changed by `edit` and a valid FCS.
 Bytes Edit(ByteSpan frame, const std::function<void(Bytes& payload, wire::MacFrame& mac)>& edit);

@@ -27,8 +27,8 @@ class IdentityTheft final : public Attack {
     s.cpan_uid = ward().identity.uid;
     s.cpan_sign_pub = ward().identity.sign_pub;
     if (offline_) world().PowerOff(plan_.victim);
-    intruder_ = std::make_unique<IntruderDevice>(
-        env_, env_.NodeFor(plan_.ward, plan_.intruder), plan_.ward, s, env_.Draw());
+    intruder_ = std::make_unique<IntruderDevice>(env_, env_.NodeFor(plan_.ward, plan_.intruder),
+                                                 plan_.ward, s, env_.Draw());
     Attempt(0);
     After(2 * kSeconds, [this] { Use(); });
   }

@@ -8,8 +8,12 @@ namespace vigil::sim {
 
 IntruderDevice::IntruderDevice(AttackEnv& env, NodeId node, size_t ward,
                                const DeviceSecrets& secrets, uint64_t seed)
-    : env_(env), node_(node), ward_(ward), config_(env.world().WardProtocol(ward)),
-      uid_(secrets.uid), seed_(seed) {
+    : env_(env),
+      node_(node),
+      ward_(ward),
+      config_(env.world().WardProtocol(ward)),
+      uid_(secrets.uid),
+      seed_(seed) {
   World& w = env_.world();
   // An attacker's hardware is not a constrained device: price its work like the CPAN's.
   driver_ = std::make_unique<DeviceDriver>(w.scheduler(), w.radio().node(node),
@@ -35,7 +39,8 @@ void IntruderDevice::SendFabricated() {
   std::array<uint8_t, 24> p{};
   p[0] = '!';
   const char* text = "hr=30 spo2=70 ALARM";
-  for (size_t i = 0; text[i] != 0 && i + 1 < p.size(); ++i) p[i + 1] = static_cast<uint8_t>(text[i]);
+  for (size_t i = 0; text[i] != 0 && i + 1 < p.size(); ++i)
+    p[i + 1] = static_cast<uint8_t>(text[i]);
   p[p.size() - 1] = static_cast<uint8_t>(++fabricated_);
   driver_->SendData(p);
 }
@@ -68,10 +73,9 @@ void IntruderDevice::OnEvent(const Event& e) {
     return;
   }
   const uint64_t guess = seed_ + (++blind_answers_) * 7919;
-  env_.Transmit(node_, forge::Build(mac, r, config_.wire,
-                                    [guess](ByteSpan, MutableByteSpan tag) {
-                                      forge::Guess(guess, tag);
-                                    }));
+  env_.Transmit(node_, forge::Build(mac, r, config_.wire, [guess](ByteSpan, MutableByteSpan tag) {
+                  forge::Guess(guess, tag);
+                }));
 }
 
 }  // namespace vigil::sim

@@ -45,8 +45,8 @@ class OtpBruteForce final : public Attack {
     forge::Guess(env_.Draw(), m.nd);
     nd_ = m.nd;
     answered_ = false;
-    Transmit(node_, forge::Build({pc_.pan_id, victim_uid(), ward().identity.uid, seq_++},
-                                      m, pc_.wire, nullptr));
+    Transmit(node_, forge::Build({pc_.pan_id, victim_uid(), ward().identity.uid, seq_++}, m,
+                                 pc_.wire, nullptr));
     if (n < 11) After(600 * kMillis, [this, n] { Attempt(n + 1); });
   }
 
@@ -64,16 +64,16 @@ class OtpBruteForce final : public Attack {
     const uint64_t g = env_.Draw();
     const bool paper = pc_.version != wire::Version::kHardened;
     Transmit(node_, forge::Build({pc_.pan_id, victim_uid(), ward().identity.uid, seq_++}, r,
-                                      pc_.wire, [g, paper](ByteSpan, MutableByteSpan tag) {
-                                        forge::Guess(g, tag);
-                                        if (paper && tag.size() == 4) {  // 8 decimal digits
-                                          const uint32_t otp = static_cast<uint32_t>(g % 100000000u);
-                                          tag[0] = static_cast<uint8_t>(otp >> 24);
-                                          tag[1] = static_cast<uint8_t>(otp >> 16);
-                                          tag[2] = static_cast<uint8_t>(otp >> 8);
-                                          tag[3] = static_cast<uint8_t>(otp);
-                                        }
-                                      }));
+                                 pc_.wire, [g, paper](ByteSpan, MutableByteSpan tag) {
+                                   forge::Guess(g, tag);
+                                   if (paper && tag.size() == 4) {  // 8 decimal digits
+                                     const uint32_t otp = static_cast<uint32_t>(g % 100000000u);
+                                     tag[0] = static_cast<uint8_t>(otp >> 24);
+                                     tag[1] = static_cast<uint8_t>(otp >> 16);
+                                     tag[2] = static_cast<uint8_t>(otp >> 8);
+                                     tag[3] = static_cast<uint8_t>(otp);
+                                   }
+                                 }));
   }
 
   NodeId node_ = 0;

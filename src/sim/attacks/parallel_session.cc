@@ -47,8 +47,8 @@ class ParallelSession final : public Attack {
     m.type = wire::MsgType::kAssocReq;
     m.flags = wire::kAssocFlagAuthenticate;
     forge::Guess(env_.Draw(), m.nd);
-    Transmit(node_, forge::Build({pc.pan_id, victim_uid(), ward().identity.uid, seq_++}, m,
-                                      pc.wire, nullptr));
+    Transmit(node_, forge::Build({pc.pan_id, victim_uid(), ward().identity.uid, seq_++}, m, pc.wire,
+                                 nullptr));
     if (n < 2) After(10 * kSeconds, [this, n] { Open(n + 1); });
   }
 
@@ -61,8 +61,8 @@ class ParallelSession final : public Attack {
     if (f.transmitter == node_) return;
     // The oracle's answer: forward it as the initiator's, "unsolicited" cleared.
     forge::Bytes out = forge::Edit(f.bytes, [&](forge::Bytes& p, wire::MacFrame& mac) {
-      if (p.size() > 1 && (m.type == wire::MsgType::kAuthResp ||
-                           m.version == wire::Version::kHardened))
+      if (p.size() > 1 &&
+          (m.type == wire::MsgType::kAuthResp || m.version == wire::Version::kHardened))
         p[1] = static_cast<uint8_t>(p[1] & ~wire::kAnswerFlagUnsolicited);
       mac.seq = seq_++;
     });

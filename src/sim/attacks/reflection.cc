@@ -26,6 +26,9 @@ class Reflection final : public Attack {
     env_.ResetNode(node_);
     executed_ = reflected_ > 0;
     note_ = "reflected=" + std::to_string(reflected_);
+    // Accepted uplink counters, far above the CPAN's own, make the victim refuse the CPAN's
+    // next downlink frames (key updates included) as replays: staff would restart it.
+    if (goal_) world().Reboot(plan_.victim);
   }
 
   void OnDeviceEvent(size_t device, const Event& e) override {
@@ -43,9 +46,8 @@ class Reflection final : public Attack {
     if (mf.src != victim_uid() || m.type != wire::MsgType::kData) return;
     if (m.counter == last_counter_) return;  // MAC retransmission
     last_counter_ = m.counter;
-    forge::Bytes out = forge::Edit(f.bytes, [](forge::Bytes&, wire::MacFrame& mac) {
-      std::swap(mac.src, mac.dst);
-    });
+    forge::Bytes out = forge::Edit(
+        f.bytes, [](forge::Bytes&, wire::MacFrame& mac) { std::swap(mac.src, mac.dst); });
     ++pending_;
     After(1500 * kMillis, [this, out] {
       --pending_;

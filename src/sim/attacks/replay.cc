@@ -27,13 +27,13 @@ class Replay final : public Attack {
   void Stop() override {
     stopped_ = true;
     env_.ResetNode(node_);
-    note_ = "captured=" + std::to_string(captured_.size()) + " replayed=" +
-            std::to_string(replayed_);
+    note_ =
+        "captured=" + std::to_string(captured_.size()) + " replayed=" + std::to_string(replayed_);
   }
 
   void OnCoordinatorEvent(size_t w, const Event& e) override {
-    if (w == plan_.ward && firing_ && e.kind == EventKind::kDataReceived &&
-        e.uid == victim_uid() && counters_.count(e.counter) != 0)
+    if (w == plan_.ward && firing_ && e.kind == EventKind::kDataReceived && e.uid == victim_uid() &&
+        counters_.count(e.counter) != 0)
       goal_ = true;
   }
 
@@ -44,7 +44,8 @@ class Replay final : public Attack {
     wire::Message m;
     if (!forge::Parse(f.bytes, world().config().protocol.wire, &mf, &m)) return;
     if (mf.src != victim_uid() || m.type != wire::MsgType::kData) return;
-    if (!captured_.empty() && captured_.back() == std::vector<uint8_t>(f.bytes.begin(), f.bytes.end()))
+    if (!captured_.empty() &&
+        captured_.back() == std::vector<uint8_t>(f.bytes.begin(), f.bytes.end()))
       return;  // a MAC retransmission of the same frame
     captured_.emplace_back(f.bytes.begin(), f.bytes.end());
     counters_.insert(m.counter);
