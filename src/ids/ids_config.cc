@@ -52,6 +52,7 @@ std::string IdsConfig::Validate() const {
   c.NonNegativeTime("brute_force.holdoff", brute_force.holdoff);
   c.NonNegativeTime("broadcast_forgery.holdoff", broadcast_forgery.holdoff);
   c.AtLeastOne("malformed.per_source_threshold", malformed.per_source_threshold);
+  c.AtLeastOne("malformed.frame_tag_threshold", malformed.frame_tag_threshold);
   c.AtLeastOne("malformed.total_threshold", malformed.total_threshold);
   c.Positive("malformed.window", malformed.window);
   c.NonNegativeTime("malformed.holdoff", malformed.holdoff);

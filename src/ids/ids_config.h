@@ -59,6 +59,10 @@ struct BroadcastForgeryConfig {
 struct MalformedConfig {
   bool enabled = true;
   uint32_t per_source_threshold = 5;  // per kind, per link (or claimed uid if no link)
+  // Frame-tag failures on an established session are held to a stricter threshold: the
+  // link checksum already removes noise, so a wrong MAC on an intact frame means a key
+  // mismatch: a forged, modified or reflected frame. One is enough to name the device.
+  uint32_t frame_tag_threshold = 1;
   uint32_t total_threshold = 50;      // per kind, all sources
   TimeUs window = 10 * kSeconds;
   TimeUs holdoff = 60 * kSeconds;
