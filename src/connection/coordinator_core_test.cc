@@ -27,6 +27,10 @@ void* operator new(size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+// The nothrow forms must come from the same allocator as the deletes above (the standard
+// library's temporary buffers use them).
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return malloc(n ? n : 1); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
 
 namespace vigil {
 namespace {
