@@ -53,8 +53,8 @@ void RunDemo(const DemoOptions& d) {
     printf("%s\n", line.c_str());
     fflush(stdout);
   };
-  printf("Vigil demo: %d devices, 2 intruders, %.0f s on loopback UDP (work dir %s)\n\n",
-         d.devices, d.seconds, dir.c_str());
+  printf("Vigil demo: %d devices, 2 intruders, %.0f s on loopback UDP (work dir %s)\n\n", d.devices,
+         d.seconds, dir.c_str());
   UdpDemoOutcome r = RunUdpDemo(o);
   if (!r.error.empty()) {
     fprintf(stderr, "vigil demo: %s\n", r.error.c_str());
@@ -91,7 +91,8 @@ void Setup(CLI::App& app) {
   auto opts = std::make_shared<DemoOptions>();
   cmd->add_option("--devices", opts->devices, "Honest devices (default 6)")
       ->check(CLI::Range(2, 200));
-  cmd->add_option("--seconds", opts->seconds, "Duration (default 8)")->check(CLI::Range(2.0, 3600.0));
+  cmd->add_option("--seconds", opts->seconds, "Duration (default 8)")
+      ->check(CLI::Range(2.0, 3600.0));
   cmd->add_option("--version", opts->version, "v1 | v2 | v3-paper | hardened (default)");
   cmd->add_option("--confirm", opts->confirm, "always | on-anomaly")
       ->check(CLI::IsMember({"always", "on-anomaly"}));

@@ -7,11 +7,10 @@
 //   --steal kd      ... plus Kd (a cloned key); Secretkey2 is a guess
 //   --steal full    everything (a fully cloned device)
 //   --as-uid UID    an enrolled device (this bundle's keys) claiming another identity
-#include <csignal>
-
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -61,7 +60,8 @@ void Run(DeviceOptions o) {
   if (o.interval_ms > 0) c.device.report_interval_ms = static_cast<uint32_t>(o.interval_ms);
   if (!o.store_dir.empty()) c.device.store_dir = o.store_dir;
   if (!o.version.empty()) {
-    if (!ParseVersion(o.version, &c.protocol.version)) Die("--version: expected v1, v2, v3-paper or hardened", 2);
+    if (!ParseVersion(o.version, &c.protocol.version))
+      Die("--version: expected v1, v2, v3-paper or hardened", 2);
     c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
                                                                         : ConfirmPolicy::kOnAnomaly;
   }
@@ -70,7 +70,8 @@ void Run(DeviceOptions o) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(o.bundle_dir, ec)) {
       const std::string p = e.path().string();
-      if (p.size() > 12 && p.compare(p.size() - 12, 12, ".bundle.json") == 0) o.bundles.push_back(p);
+      if (p.size() > 12 && p.compare(p.size() - 12, 12, ".bundle.json") == 0)
+        o.bundles.push_back(p);
     }
     if (ec) Die(o.bundle_dir + ": " + ec.message());
     std::sort(o.bundles.begin(), o.bundles.end());
@@ -154,8 +155,10 @@ void Setup(CLI::App& app) {
   cmd->add_option("--gateway", o->gateway, "Gateway host:port (default 127.0.0.1:47110)");
   cmd->add_option("--version", o->version, "v1 | v2 | v3-paper | hardened");
   cmd->add_option("--store-dir", o->store_dir, "Sealed key stores (imported from bundles)");
-  cmd->add_option("--interval-ms", o->interval_ms, "Reporting interval")->check(CLI::Range(10, 3600000));
-  cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: run until signalled)");
+  cmd->add_option("--interval-ms", o->interval_ms, "Reporting interval")
+      ->check(CLI::Range(10, 3600000));
+  cmd->add_option("--duration", o->duration,
+                  "Stop after this many seconds (default: run until signalled)");
   cmd->add_option("--tamper-flag", o->tamper_flag,
                   "With --store-dir: if this file appears, zeroize the sealed store and stop");
   cmd->add_option("--steal", o->steal, "Testbed intruder: creds | kd | full")

@@ -1,8 +1,7 @@
 // vigil gateway: the CPAN daemon over UDP (see daemon/gateway.h).
-#include <csignal>
-
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -36,7 +35,8 @@ void Run(const GatewayOptions& o) {
   if (!o.alerts.empty()) c.gateway.alerts = o.alerts;
   if (!o.log.empty()) c.gateway.log = o.log;
   if (!o.version.empty()) {
-    if (!ParseVersion(o.version, &c.protocol.version)) Die("--version: expected v1, v2, v3-paper or hardened", 2);
+    if (!ParseVersion(o.version, &c.protocol.version))
+      Die("--version: expected v1, v2, v3-paper or hardened", 2);
     c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
                                                                         : ConfirmPolicy::kOnAnomaly;
   }

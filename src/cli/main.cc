@@ -16,9 +16,7 @@ std::vector<std::pair<std::string, CommandSetup>>& Commands() {
 }
 }  // namespace
 
-Registrar::Registrar(const char* name, CommandSetup setup) {
-  Commands().emplace_back(name, setup);
-}
+Registrar::Registrar(const char* name, CommandSetup setup) { Commands().emplace_back(name, setup); }
 
 }  // namespace vigil::cli
 

@@ -22,18 +22,18 @@ enum class Error : uint8_t {
   kNotFound,         // a local lookup found nothing (file, key, record)
   kCorrupt,          // local persisted data failed its integrity check
   // --- remote misbehaviour (evidence about a peer; feeds the IDS) ---
-  kMalformed,        // a field has an impossible value or the layout is wrong
-  kTruncated,        // the input ends before the structure does
-  kOversized,        // the input is longer than any valid message
-  kBadFcs,           // link checksum mismatch (noise, not an attack: never an alert)
-  kUnknownVersion,   // protocol version this side does not speak
-  kUnknownType,      // message type not defined
-  kUnknownDevice,    // Uid not enrolled at this coordinator
-  kBadTag,           // a MAC, OTP, proof or AEAD tag did not verify
-  kReplay,           // counter already seen or below the replay window
-  kUnexpected,       // a well-formed message that does not fit the current state
-  kBlocked,          // the source is blocked after an intrusion verdict
-  kRateLimited,      // dropped by a rate limiter (flooding, battery drain)
+  kMalformed,       // a field has an impossible value or the layout is wrong
+  kTruncated,       // the input ends before the structure does
+  kOversized,       // the input is longer than any valid message
+  kBadFcs,          // link checksum mismatch (noise, not an attack: never an alert)
+  kUnknownVersion,  // protocol version this side does not speak
+  kUnknownType,     // message type not defined
+  kUnknownDevice,   // Uid not enrolled at this coordinator
+  kBadTag,          // a MAC, OTP, proof or AEAD tag did not verify
+  kReplay,          // counter already seen or below the replay window
+  kUnexpected,      // a well-formed message that does not fit the current state
+  kBlocked,         // the source is blocked after an intrusion verdict
+  kRateLimited,     // dropped by a rate limiter (flooding, battery drain)
 };
 
 // True for errors that say something about the remote peer rather than about us.
@@ -46,7 +46,7 @@ template <typename T>
 class Result {
  public:
   Result(T value) : value_(static_cast<T&&>(value)), error_(Error::kOk) {}  // NOLINT
-  Result(Error e) : value_(), error_(e) {}                                 // NOLINT
+  Result(Error e) : value_(), error_(e) {}                                  // NOLINT
   bool ok() const { return error_ == Error::kOk; }
   Error error() const { return error_; }
   const T& value() const { return value_; }

@@ -19,11 +19,14 @@ bool SameBytes(const std::array<uint8_t, 48>& a, size_t n, ByteSpan b) {
 }
 }  // namespace
 
-CoordinatorCore::CoordinatorCore(const ProtocolConfig& config,
-                                 const CoordinatorIdentity& identity,
+CoordinatorCore::CoordinatorCore(const ProtocolConfig& config, const CoordinatorIdentity& identity,
                                  const DeviceDirectory& directory, CryptoProvider& crypto,
                                  RandomSource& random, const CoordinatorPersisted& persisted)
-    : config_(config), id_(identity), directory_(directory), crypto_(crypto), random_(random),
+    : config_(config),
+      id_(identity),
+      directory_(directory),
+      crypto_(crypto),
+      random_(random),
       persisted_(persisted) {
   // Resume above the persisted ceiling: counters used before a crash are never reused.
   bcast_counter_ = persisted_.bcast_ceiling;
@@ -141,9 +144,8 @@ std::vector<SessionInfo> CoordinatorCore::Sessions() const {
   std::vector<SessionInfo> v;
   v.reserve(sessions_.size());
   for (const auto& [uid, s] : sessions_) v.push_back(s.info);
-  std::sort(v.begin(), v.end(), [](const SessionInfo& a, const SessionInfo& b) {
-    return a.uid < b.uid;
-  });
+  std::sort(v.begin(), v.end(),
+            [](const SessionInfo& a, const SessionInfo& b) { return a.uid < b.uid; });
   return v;
 }
 
@@ -189,8 +191,7 @@ void CoordinatorCore::RecordFailure(uint64_t uid, TimeUs now) {
   }
 }
 
-Error CoordinatorCore::QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link,
-                                    OutFrame* keep) {
+Error CoordinatorCore::QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link, OutFrame* keep) {
   OutFrame f;
   if (Error e = BuildOutFrame(config_.pan_id, mac_seq_++, id_.uid, dst, payload, &f);
       e != Error::kOk)
@@ -208,8 +209,8 @@ void CoordinatorCore::HandleFrame(ByteSpan frame, uint64_t link, TimeUs now) {
       Emit(EventKind::kMalformedFrame, f.error(), 0, link, now);
     return;
   }
-  if (f->pan_id != config_.pan_id) return;        // another PAN on the same channel
-  if (f->dst != id_.uid) return;                  // not for us (overheard)
+  if (f->pan_id != config_.pan_id) return;  // another PAN on the same channel
+  if (f->dst != id_.uid) return;            // not for us (overheard)
   if (f->src == 0 || f->src == wire::kBroadcastUid) {
     Emit(EventKind::kMalformedFrame, Error::kMalformed, f->src, link, now);
     return;
@@ -228,10 +229,18 @@ void CoordinatorCore::HandleFrame(ByteSpan frame, uint64_t link, TimeUs now) {
     return;
   }
   switch (m->type) {
-    case MsgType::kAssocReq: OnAssocReq(*f, *m, link, now); break;
-    case MsgType::kAuthResp: OnAuthResp(*f, *m, link, now); break;
-    case MsgType::kConfirmResp: OnConfirmResp(*f, *m, link, now); break;
-    case MsgType::kData: OnData(*f, *m, link, now); break;
+    case MsgType::kAssocReq:
+      OnAssocReq(*f, *m, link, now);
+      break;
+    case MsgType::kAuthResp:
+      OnAuthResp(*f, *m, link, now);
+      break;
+    case MsgType::kConfirmResp:
+      OnConfirmResp(*f, *m, link, now);
+      break;
+    case MsgType::kData:
+      OnData(*f, *m, link, now);
+      break;
     default:  // messages only a CPAN sends
       Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, f->src, link, now, &*m);
       break;
@@ -333,7 +342,7 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   for (const Answer& prev : a.answers) {
     if (SameBytes(prev.bytes, prev.size, f.payload)) {
       if (a.have_last) tx_.push_back(a.last_sent);  // our reply was lost: resend it
-      if (a.phase == Phase::kConfirm)  // the confirmation round starts again
+      if (a.phase == Phase::kConfirm)               // the confirmation round starts again
         a.deadline = std::min(now + config_.confirm_timeout, a.started + config_.pending_timeout);
       return;
     }
@@ -467,9 +476,8 @@ void CoordinatorCore::Decide(uint64_t uid, Attempt& a, TimeUs now) {
   }
   if (a.phase == Phase::kWaitAnswer || a.phase == Phase::kCollect) {
     const bool granted_candidate =
-        !a.anomaly && std::any_of(a.answers.begin(), a.answers.end(), [](const Answer& x) {
-          return x.valid && !x.unsolicited;
-        });
+        !a.anomaly && std::any_of(a.answers.begin(), a.answers.end(),
+                                  [](const Answer& x) { return x.valid && !x.unsolicited; });
     if (granted_candidate) {
       Grant(a, now);
     } else {
@@ -690,8 +698,7 @@ TimeUs CoordinatorCore::WatchPeriod() const {
   return config_.answer_window + (config_.max_retransmits + 1) * config_.retransmit_timeout;
 }
 
-void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link,
-                             TimeUs now) {
+void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link, TimeUs now) {
   const uint64_t uid = f.src;
   auto it = sessions_.find(uid);
   if (it == sessions_.end()) {

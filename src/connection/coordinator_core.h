@@ -119,7 +119,7 @@ class CoordinatorCore {
     TimeUs started = 0;
     TimeUs deadline = 0;
     bool anomaly = false;
-    bool granted = false;  // kWatch after a grant (else after a refusal)
+    bool granted = false;          // kWatch after a grant (else after a refusal)
     std::vector<Answer> answers;   // distinct AUTH_RESPs
     std::vector<Answer> confirms;  // distinct CONFIRM_RESPs
     OutFrame last_sent;            // resent when a retransmitted request/answer arrives
@@ -142,8 +142,7 @@ class CoordinatorCore {
 
   void OnAssocReq(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
   void OnAuthResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
-  void OnConfirmResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link,
-                     TimeUs now);
+  void OnConfirmResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
   void OnData(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
 
   void SendConfirmReq(Attempt& a, TimeUs now);

@@ -14,10 +14,14 @@ using wire::Version;
 
 const char* DeviceStateName(DeviceCore::State s) {
   switch (s) {
-    case DeviceCore::State::kIdle: return "idle";
-    case DeviceCore::State::kWaitAuthReq: return "wait_auth_req";
-    case DeviceCore::State::kWaitAssocResp: return "wait_assoc_resp";
-    case DeviceCore::State::kAssociated: return "associated";
+    case DeviceCore::State::kIdle:
+      return "idle";
+    case DeviceCore::State::kWaitAuthReq:
+      return "wait_auth_req";
+    case DeviceCore::State::kWaitAssocResp:
+      return "wait_assoc_resp";
+    case DeviceCore::State::kAssociated:
+      return "associated";
   }
   return "?";
 }
@@ -25,8 +29,7 @@ const char* DeviceStateName(DeviceCore::State s) {
 DeviceCore::DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secrets,
                        CryptoProvider& crypto, RandomSource& random,
                        const DevicePersisted& persisted)
-    : config_(config), secrets_(secrets), crypto_(crypto), random_(random),
-      persisted_(persisted) {
+    : config_(config), secrets_(secrets), crypto_(crypto), random_(random), persisted_(persisted) {
   CommonFunctionR1(crypto_, secrets_.username.span(), secrets_.password.span(), r1_);
   CommonFunctionR3(crypto_, secrets_, r3_);
   // Prepared once: every association tags with them five times, and a prepared key
@@ -197,13 +200,27 @@ void DeviceCore::HandleFrame(ByteSpan frame, TimeUs now) {
     return;
   }
   switch (m->type) {
-    case MsgType::kAuthReq: OnAuthReq(*m, now); break;
-    case MsgType::kConfirmReq: OnConfirmReq(*m, now); break;
-    case MsgType::kAssocResp: OnAssocResp(*m, now); break;
-    case MsgType::kData: OnData(*m, now); break;
-    case MsgType::kKeyUpdate: OnKeyUpdate(*m, now); break;
-    case MsgType::kBroadcast: OnBroadcast(*m, now); break;
-    default: Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &*m); break;
+    case MsgType::kAuthReq:
+      OnAuthReq(*m, now);
+      break;
+    case MsgType::kConfirmReq:
+      OnConfirmReq(*m, now);
+      break;
+    case MsgType::kAssocResp:
+      OnAssocResp(*m, now);
+      break;
+    case MsgType::kData:
+      OnData(*m, now);
+      break;
+    case MsgType::kKeyUpdate:
+      OnKeyUpdate(*m, now);
+      break;
+    case MsgType::kBroadcast:
+      OnBroadcast(*m, now);
+      break;
+    default:
+      Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, now, &*m);
+      break;
   }
 }
 
@@ -246,8 +263,7 @@ bool DeviceCore::TakeUnsolicitedToken(TimeUs now) {
     ++unsolicited_tokens_;
     unsolicited_refill_at_ += period;
   }
-  if (unsolicited_tokens_ >= config_.unsolicited_answers_per_minute)
-    unsolicited_refill_at_ = now;
+  if (unsolicited_tokens_ >= config_.unsolicited_answers_per_minute) unsolicited_refill_at_ = now;
   if (unsolicited_tokens_ == 0) return false;
   --unsolicited_tokens_;
   return true;
@@ -541,8 +557,8 @@ void DeviceCore::OnBroadcast(const Message& m, TimeUs now) {
   if (m.version == Version::kHardened) {
     // Kb is shared by every device: only the CPAN's signature shows who sent it.
     const ByteSpan signed_part(m.prefix.data(), m.prefix.size() + m.tag.size());
-    if (VerifyBroadcastSignature(crypto_, secrets_.cpan_sign_pub, config_.pan_id,
-                                 secrets_.cpan_uid, signed_part, m.signature) != Error::kOk) {
+    if (VerifyBroadcastSignature(crypto_, secrets_.cpan_sign_pub, config_.pan_id, secrets_.cpan_uid,
+                                 signed_part, m.signature) != Error::kOk) {
       Emit(EventKind::kBroadcastForgery, Error::kBadTag, now, &m);
       return;
     }

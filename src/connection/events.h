@@ -28,21 +28,21 @@ enum class EventKind : uint8_t {
   kAssociationAttempt,  // coordinator: an association request was received
   kConfirmationPassed,  // coordinator: a confirmation answer verified
   // ---- security events: remote misbehaviour ----
-  kMalformedFrame,       // undecodable frame (error: malformed/truncated/oversized/...)
-  kUnknownDevice,        // a Uid that is not enrolled
-  kAuthFailed,           // OTP / authentication tag wrong (coordinator side)
-  kCpanAuthFailed,       // device side: the coordinator's proof failed (rogue CPAN)
-  kFrameTagInvalid,      // unicast data frame MAC / AEAD tag wrong
-  kReplay,               // counter already seen or below the window
-  kUnexpectedMessage,    // well-formed but out of state (e.g. stray auth answer)
+  kMalformedFrame,          // undecodable frame (error: malformed/truncated/oversized/...)
+  kUnknownDevice,           // a Uid that is not enrolled
+  kAuthFailed,              // OTP / authentication tag wrong (coordinator side)
+  kCpanAuthFailed,          // device side: the coordinator's proof failed (rogue CPAN)
+  kFrameTagInvalid,         // unicast data frame MAC / AEAD tag wrong
+  kReplay,                  // counter already seen or below the window
+  kUnexpectedMessage,       // well-formed but out of state (e.g. stray auth answer)
   kUnsolicitedAuthRequest,  // device side: auth request it did not ask for (v3)
-  kUnsolicitedAnswer,    // coordinator: an answer flagged "I did not ask" (v3)
-  kDuplicateAnswer,      // coordinator: two distinct answers for one identity (v3)
-  kConfirmationFailed,   // coordinator: wrong or missing confirmation answer
-  kIdentityConflict,     // coordinator: two parties both prove the identity (clone)
-  kBroadcastForgery,     // broadcast frame whose tag/signature fails
-  kRateLimited,          // input dropped by a limiter (flooding, battery drain)
-  kBlockedSource,        // frame from a source blocked after an intrusion verdict
+  kUnsolicitedAnswer,       // coordinator: an answer flagged "I did not ask" (v3)
+  kDuplicateAnswer,         // coordinator: two distinct answers for one identity (v3)
+  kConfirmationFailed,      // coordinator: wrong or missing confirmation answer
+  kIdentityConflict,        // coordinator: two parties both prove the identity (clone)
+  kBroadcastForgery,        // broadcast frame whose tag/signature fails
+  kRateLimited,             // input dropped by a limiter (flooding, battery drain)
+  kBlockedSource,           // frame from a source blocked after an intrusion verdict
 };
 
 std::string_view EventKindName(EventKind k);
@@ -54,13 +54,13 @@ struct Event {
   EventKind kind = EventKind::kAssociated;
   Error error = Error::kOk;
   TimeUs time = 0;
-  uint64_t uid = 0;        // identity concerned (as claimed on the air)
-  uint64_t observer = 0;   // uid of the node that observed it (CPAN or device)
-  uint64_t link = 0;       // driver's opaque source token (UDP endpoint, radio node); 0 = none
-  uint8_t version = 0;     // protocol version byte of the frame, if any
-  uint8_t msg_type = 0;    // message type of the frame, if any
+  uint64_t uid = 0;       // identity concerned (as claimed on the air)
+  uint64_t observer = 0;  // uid of the node that observed it (CPAN or device)
+  uint64_t link = 0;      // driver's opaque source token (UDP endpoint, radio node); 0 = none
+  uint8_t version = 0;    // protocol version byte of the frame, if any
+  uint8_t msg_type = 0;   // message type of the frame, if any
   uint16_t short_addr = 0;
-  uint32_t counter = 0;    // frame counter / epoch where relevant
+  uint32_t counter = 0;  // frame counter / epoch where relevant
   uint8_t data_len = 0;
   std::array<uint8_t, kMaxEventData> data{};
 };

@@ -9,8 +9,8 @@ LoopbackPan::LoopbackPan(const ProtocolConfig& config, uint64_t seed)
   identity_.uid = 0x00124b0000c0ffeeULL;
   random_.Fill(identity_.sign_priv);
   crypto_.Ed25519PublicFromPrivate(identity_.sign_priv, identity_.sign_pub);
-  coordinator_ = std::make_unique<CoordinatorCore>(config_, identity_, directory_, crypto_,
-                                                   random_);
+  coordinator_ =
+      std::make_unique<CoordinatorCore>(config_, identity_, directory_, crypto_, random_);
 }
 
 LoopbackPan::~LoopbackPan() {

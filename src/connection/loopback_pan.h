@@ -24,8 +24,8 @@ class LoopbackPan {
   struct Node {
     std::unique_ptr<DeviceCore> core;
     DeviceSecrets secrets;
-    uint64_t link = 0;      // the token the coordinator sees for this node
-    bool online = true;     // offline nodes neither send nor hear
+    uint64_t link = 0;   // the token the coordinator sees for this node
+    bool online = true;  // offline nodes neither send nor hear
     std::vector<Event> events;
   };
 

@@ -20,9 +20,9 @@ struct ProtocolConfig {
   wire::Version version = wire::Version::kHardened;
   wire::WireParams wire;
   uint16_t pan_id = wire::kDefaultPanId;
-  bool authenticate = true;   // false: Table 1's "without authentication" (refused by a
-                              // coordinator unless allow_unauthenticated is set)
-  bool encrypt_data = true;   // AES-CCM confidentiality; false: HMAC integrity only
+  bool authenticate = true;  // false: Table 1's "without authentication" (refused by a
+                             // coordinator unless allow_unauthenticated is set)
+  bool encrypt_data = true;  // AES-CCM confidentiality; false: HMAC integrity only
   ConfirmPolicy confirm = ConfirmPolicy::kAlways;
 
   // ---- device side ----
@@ -34,8 +34,8 @@ struct ProtocolConfig {
   bool allow_unauthenticated = false;
   TimeUs answer_window = 12 * kMillis;  // v3: wait for a second answer to one request
   TimeUs confirm_timeout = 150 * kMillis;
-  TimeUs pending_timeout = 2 * kSeconds;   // an unfinished association is forgotten
-  uint32_t max_auth_failures = 5;          // per Uid within failure_window -> lockout
+  TimeUs pending_timeout = 2 * kSeconds;  // an unfinished association is forgotten
+  uint32_t max_auth_failures = 5;         // per Uid within failure_window -> lockout
   TimeUs failure_window = 60 * kSeconds;
   TimeUs lockout = 60 * kSeconds;
   uint32_t assoc_per_link_per_second = 20;  // flooding guard (token bucket per source)

@@ -27,9 +27,8 @@ size_t Count(const std::vector<Event>& evs, EventKind k) {
 }
 
 size_t SecurityEvents(const std::vector<Event>& evs) {
-  return static_cast<size_t>(std::count_if(evs.begin(), evs.end(), [](const Event& e) {
-    return IsSecurityEvent(e.kind);
-  }));
+  return static_cast<size_t>(std::count_if(evs.begin(), evs.end(),
+                                           [](const Event& e) { return IsSecurityEvent(e.kind); }));
 }
 
 ByteSpan Bytes(const std::string& s) {
@@ -76,9 +75,9 @@ TEST_P(EveryVersion, AssociatesAndExchangesDataBothWays) {
   EXPECT_EQ(pan.node(d).core->short_addr(), pan.coordinator().Sessions()[0].short_addr);
 
   ASSERT_EQ(pan.node(d).core->SendData(Bytes("hr=72 spo2=98"), pan.now()), Error::kOk);
-  ASSERT_EQ(pan.coordinator().SendData(pan.node(d).secrets.uid, Bytes("set-interval 5s"),
-                                       pan.now()),
-            Error::kOk);
+  ASSERT_EQ(
+      pan.coordinator().SendData(pan.node(d).secrets.uid, Bytes("set-interval 5s"), pan.now()),
+      Error::kOk);
   pan.RunFor(kSeconds);
   const Event* up = Last(pan.coordinator_events(), EventKind::kDataReceived);
   ASSERT_NE(up, nullptr);
@@ -273,9 +272,8 @@ TEST(DataPlane, ReflectedFrameIsRejectedByHardenedButNotByPaperIntegrityOnly) {
   for (Version v : {Version::kHardened, Version::kV2}) {
     AssociatedPan p(v, 9, /*encrypt=*/false);
     OutFrame f = p.CaptureUplink("alarm-off");
-    OutFrame reflected = Edit(f, [](std::vector<uint8_t>&) {}, [](wire::MacFrame& m) {
-      std::swap(m.src, m.dst);
-    });
+    OutFrame reflected = Edit(
+        f, [](std::vector<uint8_t>&) {}, [](wire::MacFrame& m) { std::swap(m.src, m.dst); });
     const size_t before = Count(p.pan->node(p.d).events, EventKind::kDataReceived);
     p.pan->Inject(reflected.span(), LoopbackPan::kCpan);
     p.pan->RunFor(kSeconds);
@@ -305,9 +303,9 @@ TEST(DataPlane, MalformedTruncatedAndOversizedFramesBecomeEventsNotCrashes) {
     f.size = static_cast<uint8_t>(*n);
     return f;
   };
-  p.pan->Inject(frame({0x47, 0x00}).span(), p.d);  // DATA cut short
-  p.pan->Inject(frame({0xF1}).span(), p.d);        // unknown version
-  p.pan->Inject(frame({0x4F}).span(), p.d);        // unknown type
+  p.pan->Inject(frame({0x47, 0x00}).span(), p.d);                     // DATA cut short
+  p.pan->Inject(frame({0xF1}).span(), p.d);                           // unknown version
+  p.pan->Inject(frame({0x4F}).span(), p.d);                           // unknown type
   p.pan->Inject(frame(std::vector<uint8_t>(104, 0x41)).span(), p.d);  // bad ASSOC_REQ
   std::vector<uint8_t> junk(130, 0x55);
   p.pan->Inject(ByteSpan(junk.data(), 127), p.d);  // bad FCS: noise, not an event
@@ -602,8 +600,7 @@ TEST(Broadcast, HiddenKeyProtectsBroadcastAndRevocationRotatesIt) {
   ASSERT_EQ(pan.coordinator().SendBroadcast(Bytes("code-blue ward 3"), pan.now()), Error::kOk);
   pan.RunFor(kSeconds);
   ASSERT_NE(Last(pan.node(b).events, EventKind::kBroadcastReceived), nullptr);
-  EXPECT_EQ(DataOf(*Last(pan.node(b).events, EventKind::kBroadcastReceived)),
-            "code-blue ward 3");
+  EXPECT_EQ(DataOf(*Last(pan.node(b).events, EventKind::kBroadcastReceived)), "code-blue ward 3");
   const uint8_t epoch = pan.node(b).core->bcast_epoch();
   ASSERT_EQ(pan.coordinator().Revoke(pan.node(a).secrets.uid, pan.now()), Error::kOk);
   pan.directory().SetRevoked(pan.node(a).secrets.uid, true);

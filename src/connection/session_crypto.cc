@@ -146,13 +146,12 @@ Error ConfirmAnswer(CryptoProvider& c, MacKey r3, const Transcript& t, ByteSpan 
     return Error::kOk;
   }
   Implicit imp(Direction::kDeviceToCpan, t.device_uid, t.cpan_uid);
-  return MacParts(c, r3, {Str("vigil/confirm-resp"), prefix, t.nd, t.nc, t.ncf, imp.span()},
-                  out);
+  return MacParts(c, r3, {Str("vigil/confirm-resp"), prefix, t.nd, t.nc, t.ncf, imp.span()}, out);
 }
 
-Error ProtectMessage(CryptoProvider& c, const SessionKeys& keys, Version v,
-                     const FrameAddress& a, uint32_t counter, bool encrypt, MutableByteSpan msg,
-                     size_t body_off, size_t body_len, size_t tag_len) {
+Error ProtectMessage(CryptoProvider& c, const SessionKeys& keys, Version v, const FrameAddress& a,
+                     uint32_t counter, bool encrypt, MutableByteSpan msg, size_t body_off,
+                     size_t body_len, size_t tag_len) {
   if (body_off + body_len + tag_len > msg.size()) return Error::kInvalidArgument;
   MutableByteSpan body = msg.subspan(body_off, body_len);
   MutableByteSpan tag = msg.subspan(body_off + body_len, tag_len);

@@ -91,9 +91,9 @@ Error ProtectMessage(CryptoProvider& c, const SessionKeys& keys, wire::Version v
 
 // Verifies a decoded message and writes its plaintext body into `plain` (size >=
 // m.body.size()). Returns the plaintext size, or kBadTag.
-Result<size_t> VerifyMessage(CryptoProvider& c, const SessionKeys& keys,
-                             const wire::Message& m, const FrameAddress& a, uint32_t counter,
-                             bool encrypted, MutableByteSpan plain);
+Result<size_t> VerifyMessage(CryptoProvider& c, const SessionKeys& keys, const wire::Message& m,
+                             const FrameAddress& a, uint32_t counter, bool encrypted,
+                             MutableByteSpan plain);
 
 // Hardened broadcast signature: Ed25519 over the message bytes before the signature,
 // with the PAN id and the CPAN uid bound in.

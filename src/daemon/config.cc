@@ -1,8 +1,9 @@
 #include "daemon/config.h"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "daemon/udp.h"
 
@@ -11,11 +12,16 @@ namespace vigil {
 DaemonConfig DefaultDaemonConfig() { return DaemonConfig{}; }
 
 bool ParseVersion(std::string_view s, wire::Version* out) {
-  if (s == "v1") *out = wire::Version::kV1;
-  else if (s == "v2") *out = wire::Version::kV2;
-  else if (s == "v3-paper" || s == "v3") *out = wire::Version::kV3Paper;
-  else if (s == "hardened") *out = wire::Version::kHardened;
-  else return false;
+  if (s == "v1")
+    *out = wire::Version::kV1;
+  else if (s == "v2")
+    *out = wire::Version::kV2;
+  else if (s == "v3-paper" || s == "v3")
+    *out = wire::Version::kV3Paper;
+  else if (s == "hardened")
+    *out = wire::Version::kHardened;
+  else
+    return false;
   return true;
 }
 
@@ -119,20 +125,19 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   DaemonConfig c = *out;
   bool ok = true;
   if (const toml::table* p = root["protocol"].as_table()) {
-    ok = r.CheckKeys(*p, "protocol",
-                     {"version", "authenticate", "encrypt", "confirm", "tag_size", "pan_id",
-                      "answer_window_ms", "retransmit_timeout_ms", "confirm_timeout_ms",
-                      "allow_unauthenticated"});
+    ok = r.CheckKeys(
+        *p, "protocol",
+        {"version", "authenticate", "encrypt", "confirm", "tag_size", "pan_id", "answer_window_ms",
+         "retransmit_timeout_ms", "confirm_timeout_ms", "allow_unauthenticated"});
     std::string version = wire::VersionName(c.protocol.version);
     ok = ok && r.String(*p, "protocol", "version", &version);
     if (ok && !ParseVersion(version, &c.protocol.version))
-      ok = r.Fail(*p->get("version"), "protocol", "version",
-                  "expected one of \"v1\", \"v2\", \"v3-paper\", \"hardened\", got \"" +
-                      version + "\"");
+      ok = r.Fail(
+          *p->get("version"), "protocol", "version",
+          "expected one of \"v1\", \"v2\", \"v3-paper\", \"hardened\", got \"" + version + "\"");
     // Hardened deployments default to confirming always; the paper's v3 on anomaly.
-    c.protocol.confirm = c.protocol.version == wire::Version::kHardened
-                             ? ConfirmPolicy::kAlways
-                             : ConfirmPolicy::kOnAnomaly;
+    c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
+                                                                        : ConfirmPolicy::kOnAnomaly;
     std::string confirm;
     ok = ok && r.String(*p, "protocol", "confirm", &confirm);
     if (ok && !confirm.empty()) {

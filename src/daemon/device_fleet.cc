@@ -45,8 +45,7 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
     m->tamper->WatchFlagFile(tamper_flag);
     m->store = std::move(store);
   }
-  m->core =
-      std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
+  m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
   m->sensor = std::make_unique<SensorModel>(kind, secrets.uid);
   // Spread the first attempts over 200 ms: a fleet powering up together is a burst.
   m->next_attempt = now() + static_cast<TimeUs>(members_.size() % 20) * 10 * kMillis;
@@ -100,8 +99,8 @@ void DeviceFleet::Drain(Member& m) {
       case EventKind::kDataReceived:
         Log(log_, "info", "command")
             .With("device", m.label)
-            .With("payload", std::string(reinterpret_cast<const char*>(ev.data.data()),
-                                         ev.data_len));
+            .With("payload",
+                  std::string(reinterpret_cast<const char*>(ev.data.data()), ev.data_len));
         break;
       default:
         if (IsSecurityEvent(ev.kind)) {
@@ -134,8 +133,7 @@ void DeviceFleet::Step(Member& m, TimeUs t) {
   }
   if (m.core->state() == DeviceCore::State::kAssociated && t >= m.next_report) {
     const std::string reading = m.sensor->Next();
-    if (m.core->SendData(ByteSpan(reinterpret_cast<const uint8_t*>(reading.data()),
-                                  reading.size()),
+    if (m.core->SendData(ByteSpan(reinterpret_cast<const uint8_t*>(reading.data()), reading.size()),
                          t) == Error::kOk)
       ++m.reports;
     m.next_report = t + config_.device.report_interval_ms * kMillis;
@@ -152,13 +150,13 @@ void DeviceFleet::Poll(int max_wait_ms) {
     if (!m->core) continue;
     next = std::min({next, m->core->NextDeadline(),
                      m->core->state() == DeviceCore::State::kIdle ? m->next_attempt : kNever,
-                     m->core->state() == DeviceCore::State::kAssociated ? m->next_report
-                                                                         : kNever});
+                     m->core->state() == DeviceCore::State::kAssociated ? m->next_report : kNever});
   }
   const TimeUs t = now();
-  const int wait = next == kNever ? max_wait_ms
-                                  : static_cast<int>(std::clamp<TimeUs>((next - t + 999) / 1000,
-                                                                        0, max_wait_ms));
+  const int wait =
+      next == kNever
+          ? max_wait_ms
+          : static_cast<int>(std::clamp<TimeUs>((next - t + 999) / 1000, 0, max_wait_ms));
   poll(fds.data(), fds.size(), wait);
   for (size_t i = 0; i < members_.size(); ++i) {
     Member& m = *members_[i];

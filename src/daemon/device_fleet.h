@@ -41,7 +41,7 @@ class DeviceFleet {
     uint64_t associations = 0;
     uint64_t refusals = 0;
     DeviceCore::State last_state = DeviceCore::State::kIdle;
-    std::unique_ptr<KeyStore> store;       // sealed secrets and counters (optional)
+    std::unique_ptr<KeyStore> store;        // sealed secrets and counters (optional)
     std::unique_ptr<TamperMonitor> tamper;  // zeroizes `store` when tripped
     bool zeroized = false;                  // tampered: the device is dead until re-provisioned
   };

@@ -35,7 +35,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
   start_unix_ = UnixUs();
   struct stat st {};
   if (stat(config_.gateway.registry.c_str(), &st) != 0) {
-    *why = config_.gateway.registry + ": no such registry (create it with: vigil enroll --registry " +
+    *why = config_.gateway.registry +
+           ": no such registry (create it with: vigil enroll --registry " +
            config_.gateway.registry + " --out-dir DIR)";
     return Error::kNotFound;
   }
@@ -59,8 +60,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     *why = registry_->last_error();
     return e;
   }
-  state_path_ = config_.gateway.state.empty() ? config_.gateway.registry + ".state"
-                                              : config_.gateway.state;
+  state_path_ =
+      config_.gateway.state.empty() ? config_.gateway.registry + ".state" : config_.gateway.state;
   CoordinatorPersisted persisted;
   if (Error e = LoadState(&persisted, why); e != Error::kOk) return e;
   core_ = std::make_unique<CoordinatorCore>(config_.protocol, cid, directory_, crypto_, random_,
@@ -101,8 +102,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       .With("listen", socket_.local().ToString())
       .With("cpan_uid", UidToString(cid.uid))
       .With("version", wire::VersionName(config_.protocol.version))
-      .With("confirm", config_.protocol.confirm == ConfirmPolicy::kAlways ? "always"
-                                                                          : "on-anomaly")
+      .With("confirm", config_.protocol.confirm == ConfirmPolicy::kAlways ? "always" : "on-anomaly")
       .With("devices", static_cast<uint64_t>(directory_.size()));
   return Error::kOk;
 }
@@ -125,8 +125,8 @@ Error Gateway::Reload() {
     bool& was = revoked_[r.uid];
     if (r.revoked && !was && core_) {
       core_->Revoke(r.uid, now());
-      if (log_) Log(*log_, "warn", "device revoked; broadcast key rotated")
-          .With("uid", UidToString(r.uid));
+      if (log_)
+        Log(*log_, "warn", "device revoked; broadcast key rotated").With("uid", UidToString(r.uid));
       Drain();
     }
     was = r.revoked;
@@ -212,8 +212,7 @@ void Gateway::Drain() {
     } else if (ev.kind == EventKind::kDataReceived) {
       ++stats_.data_frames;
       if (data_hook_)
-        data_hook_(ev.uid, std::string(reinterpret_cast<const char*>(ev.data.data()),
-                                       ev.data_len));
+        data_hook_(ev.uid, std::string(reinterpret_cast<const char*>(ev.data.data()), ev.data_len));
     }
     if (IsSecurityEvent(ev.kind)) ++stats_.security_events;
     ids_->Consume(ev);
@@ -271,8 +270,9 @@ Error Gateway::LoadState(CoordinatorPersisted* out, std::string* why) {
   if (!in) return Error::kOk;  // first start
   struct stat st {};
   if (stat(state_path_.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    *why = state_path_ + ": holds the broadcast key and must not be readable by group or others "
-                         "(chmod 600)";
+    *why = state_path_ +
+           ": holds the broadcast key and must not be readable by group or others "
+           "(chmod 600)";
     return Error::kInvalidState;
   }
   std::stringstream ss;

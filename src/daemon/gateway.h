@@ -99,9 +99,9 @@ class Gateway {
   TimeUs next_reload_ = 0;
 
   std::unordered_map<std::string, uint64_t> link_of_;  // endpoint key -> link token
-  std::vector<Endpoint> endpoints_;                      // link token - 1 -> endpoint
-  std::unordered_map<uint64_t, uint64_t> known_link_;    // uid -> last authenticated link
-  std::unordered_map<uint64_t, Endpoint> hints_;         // uid -> static endpoint hint
+  std::vector<Endpoint> endpoints_;                    // link token - 1 -> endpoint
+  std::unordered_map<uint64_t, uint64_t> known_link_;  // uid -> last authenticated link
+  std::unordered_map<uint64_t, Endpoint> hints_;       // uid -> static endpoint hint
   std::unordered_map<uint64_t, bool> revoked_;
   Stats stats_;
   AlertHook alert_hook_;

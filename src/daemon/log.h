@@ -35,7 +35,9 @@ class LogLine {
   LogLine(const LogLine&) = delete;
   LogLine& operator=(const LogLine&) = delete;
   LogLine& With(std::string_view key, std::string_view value);
-  LogLine& With(std::string_view key, const char* value) { return With(key, std::string_view(value)); }
+  LogLine& With(std::string_view key, const char* value) {
+    return With(key, std::string_view(value));
+  }
   LogLine& With(std::string_view key, int64_t value);
   LogLine& With(std::string_view key, uint64_t value);
   LogLine& With(std::string_view key, int value) { return With(key, static_cast<int64_t>(value)); }

@@ -68,7 +68,8 @@ std::string Endpoint::ToString() const {
 }
 
 uint16_t Endpoint::port() const {
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+  if (addr.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
   if (addr.ss_family == AF_INET6)
     return ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
   return 0;
@@ -131,8 +132,8 @@ Result<size_t> UdpSocket::Receive(MutableByteSpan buf, Endpoint* from) {
 }
 
 Error UdpSocket::Send(ByteSpan data, const Endpoint& to) {
-  const ssize_t n = sendto(fd_, data.data(), data.size(), 0,
-                           reinterpret_cast<const sockaddr*>(&to.addr), to.len);
+  const ssize_t n =
+      sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to.addr), to.len);
   return n == static_cast<ssize_t>(data.size()) ? Error::kOk : Error::kIo;
 }
 

@@ -112,7 +112,8 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   std::mutex out_mu;
   uint64_t shown_data = 0;
   gateway.set_data_hook([&](uint64_t uid, const std::string& payload) {
-    if (shown_data++ < 8) say("gateway <- " + UidToString(uid) + "  \"" + payload + "\" (verified)");
+    if (shown_data++ < 8)
+      say("gateway <- " + UidToString(uid) + "  \"" + payload + "\" (verified)");
   });
   gateway.set_alert_hook([&](const ids::Alert& a, const std::string& eve) {
     {
@@ -159,8 +160,8 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
       (m.label[0] == 'e' ? out.external_ever_associated : out.internal_ever_associated) = true;
       say(m.label + " GOT A SESSION as " + UidToString(m.secrets.uid));
     } else if (ev.kind == EventKind::kAssociationFailed && m.refusals == 0) {
-      say(m.label + " (claims " + UidToString(m.secrets.uid) + ") refused: " +
-          std::string(ErrorName(ev.error)));
+      say(m.label + " (claims " + UidToString(m.secrets.uid) +
+          ") refused: " + std::string(ErrorName(ev.error)));
     }
   };
 

@@ -37,10 +37,10 @@ struct UdpDemoAlert {
 
 struct UdpDemoOutcome {
   int devices = 0;
-  int devices_associated = 0;     // honest devices holding a session at the end
-  uint64_t data_frames = 0;       // authenticated payloads the gateway received
-  uint64_t external_victim = 0;   // uid the external intruder impersonates
-  uint64_t internal_victim = 0;   // uid the internal intruder impersonates
+  int devices_associated = 0;    // honest devices holding a session at the end
+  uint64_t data_frames = 0;      // authenticated payloads the gateway received
+  uint64_t external_victim = 0;  // uid the external intruder impersonates
+  uint64_t internal_victim = 0;  // uid the internal intruder impersonates
   bool external_ever_associated = false;
   bool internal_ever_associated = false;
   std::vector<UdpDemoAlert> alerts;

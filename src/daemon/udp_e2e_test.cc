@@ -20,8 +20,8 @@ TEST_P(UdpEndToEnd, DevicesAssociateAndIntrudersAreRefusedAndAlerted) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   UdpDemoOptions o;
   o.protocol.version = GetParam();
-  o.protocol.confirm = GetParam() == wire::Version::kHardened ? ConfirmPolicy::kAlways
-                                                              : ConfirmPolicy::kOnAnomaly;
+  o.protocol.confirm =
+      GetParam() == wire::Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
   o.devices = 20;
   o.duration = 6 * kSeconds;
   o.intruders_at = 2 * kSeconds;
@@ -44,7 +44,8 @@ TEST_P(UdpEndToEnd, DevicesAssociateAndIntrudersAreRefusedAndAlerted) {
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j["event_type"], "alert");
-    for (const char* f : {"timestamp", "src", "dest", "device_uid"}) EXPECT_TRUE(j.contains(f)) << f;
+    for (const char* f : {"timestamp", "src", "dest", "device_uid"})
+      EXPECT_TRUE(j.contains(f)) << f;
     EXPECT_TRUE(j["alert"].contains("signature"));
     EXPECT_TRUE(j["alert"].contains("severity"));
     ++lines;

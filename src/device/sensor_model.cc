@@ -7,14 +7,30 @@ namespace vigil {
 
 SensorModel::SensorModel(DeviceKind kind, uint64_t seed) : kind_(kind), state_(seed | 1) {
   switch (kind) {
-    case DeviceKind::kEcgPatch: a_ = 72, b_ = 16; break;           // heart rate, resp. rate
-    case DeviceKind::kPulseOximeter: a_ = 97, b_ = 75; break;      // SpO2 %, pulse
-    case DeviceKind::kThermometer: a_ = 36.9; break;               // core temperature
-    case DeviceKind::kBpCuff: a_ = 120, b_ = 80; break;            // systolic, diastolic
-    case DeviceKind::kInfusionPump: a_ = 50, b_ = 500; break;      // ml/h, ml remaining
-    case DeviceKind::kSmartwatch: a_ = 78, b_ = 0; break;          // pulse, steps
-    case DeviceKind::kTablet: a_ = 0; break;                       // chart updates
-    case DeviceKind::kOther: a_ = 0; break;
+    case DeviceKind::kEcgPatch:
+      a_ = 72, b_ = 16;
+      break;  // heart rate, resp. rate
+    case DeviceKind::kPulseOximeter:
+      a_ = 97, b_ = 75;
+      break;  // SpO2 %, pulse
+    case DeviceKind::kThermometer:
+      a_ = 36.9;
+      break;  // core temperature
+    case DeviceKind::kBpCuff:
+      a_ = 120, b_ = 80;
+      break;  // systolic, diastolic
+    case DeviceKind::kInfusionPump:
+      a_ = 50, b_ = 500;
+      break;  // ml/h, ml remaining
+    case DeviceKind::kSmartwatch:
+      a_ = 78, b_ = 0;
+      break;  // pulse, steps
+    case DeviceKind::kTablet:
+      a_ = 0;
+      break;  // chart updates
+    case DeviceKind::kOther:
+      a_ = 0;
+      break;
   }
 }
 
@@ -36,8 +52,7 @@ std::string SensorModel::Next() {
       snprintf(buf, sizeof(buf), "hr=%.0f rr=%.0f", Walk(a_, 45, 140, 2), Walk(b_, 8, 30, 1));
       break;
     case DeviceKind::kPulseOximeter:
-      snprintf(buf, sizeof(buf), "spo2=%.0f pr=%.0f", Walk(a_, 85, 100, 0.7),
-               Walk(b_, 45, 140, 2));
+      snprintf(buf, sizeof(buf), "spo2=%.0f pr=%.0f", Walk(a_, 85, 100, 0.7), Walk(b_, 45, 140, 2));
       break;
     case DeviceKind::kThermometer:
       snprintf(buf, sizeof(buf), "temp=%.1f", Walk(a_, 35.0, 41.0, 0.05));

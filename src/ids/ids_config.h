@@ -63,7 +63,7 @@ struct MalformedConfig {
   // link checksum already removes noise, so a wrong MAC on an intact frame means a key
   // mismatch: a forged, modified or reflected frame. One is enough to name the device.
   uint32_t frame_tag_threshold = 1;
-  uint32_t total_threshold = 50;      // per kind, all sources
+  uint32_t total_threshold = 50;  // per kind, all sources
   TimeUs window = 10 * kSeconds;
   TimeUs holdoff = 60 * kSeconds;
 };

@@ -212,10 +212,11 @@ TEST(EmbeddedDeviceCore, NoHeapAfterInitialisationInFullSessions) {
     }
     EXPECT_EQ(received, 9);
     EXPECT_EQ(g_device_news.load(), 0) << wire::VersionName(v);
-    printf("%-9s device core: %ld allocations; crypto back-end: %ld C++ + %ld OpenSSL "
-           "internal (3 sessions); RAM per device %zu bytes\n",
-           wire::VersionName(v), g_device_news.load(), g_backend_news.load(),
-           g_backend_mallocs.load(), sizeof(DeviceCore));
+    printf(
+        "%-9s device core: %ld allocations; crypto back-end: %ld C++ + %ld OpenSSL "
+        "internal (3 sessions); RAM per device %zu bytes\n",
+        wire::VersionName(v), g_device_news.load(), g_backend_news.load(), g_backend_mallocs.load(),
+        sizeof(DeviceCore));
   }
 }
 

@@ -20,13 +20,12 @@ class OpenSslCrypto final : public CryptoProvider {
   Error Hmac(HashAlg alg, ByteSpan key, std::span<const ByteSpan> parts,
              MutableByteSpan out) override;
   Error MacImport(ByteSpan key, KeyHandle* handle) override;
-  Error MacCompute(KeyHandle handle, std::span<const ByteSpan> parts,
-                   MutableByteSpan out) override;
+  Error MacCompute(KeyHandle handle, std::span<const ByteSpan> parts, MutableByteSpan out) override;
   Error AeadImport(ByteSpan key16, KeyHandle* handle) override;
   Error AeadSeal(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan plain,
                  MutableByteSpan cipher, MutableByteSpan tag) override;
-  Error AeadOpen(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan cipher,
-                 ByteSpan tag, MutableByteSpan plain) override;
+  Error AeadOpen(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan cipher, ByteSpan tag,
+                 MutableByteSpan plain) override;
   void Release(KeyHandle* handle) override;
   Error Ed25519PublicFromPrivate(ByteSpan priv32, MutableByteSpan pub32) override;
   Error Ed25519Sign(ByteSpan priv32, ByteSpan msg, MutableByteSpan sig64) override;

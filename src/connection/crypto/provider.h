@@ -81,8 +81,7 @@ class RandomSource {
 // Convenience: one-shot HMAC-SHA256 over up to a few parts.
 inline Error HmacSha256(CryptoProvider& c, ByteSpan key, std::initializer_list<ByteSpan> parts,
                         MutableByteSpan out) {
-  return c.Hmac(HashAlg::kSha256, key, std::span<const ByteSpan>(parts.begin(), parts.size()),
-                out);
+  return c.Hmac(HashAlg::kSha256, key, std::span<const ByteSpan>(parts.begin(), parts.size()), out);
 }
 
 }  // namespace vigil

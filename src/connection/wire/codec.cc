@@ -28,14 +28,21 @@ bool IsDefined(Version v, MsgType t) {
 
 size_t TagSize(Version v, MsgType t, const WireParams& params) {
   switch (t) {
-    case MsgType::kAssocReq: return 0;
-    case MsgType::kAuthReq: return v == Version::kV1 ? 0 : kCpanProofSize;
-    case MsgType::kAuthResp: return v == Version::kHardened ? kDeviceTagSize : kOtpSize;
-    case MsgType::kConfirmReq: return v == Version::kHardened ? kCpanProofSize : 0;
-    case MsgType::kConfirmResp: return v == Version::kHardened ? kConfirmProofSize : kR3Size;
-    case MsgType::kAssocResp: return v == Version::kV1 ? 0 : kAssocRespTagSize;
+    case MsgType::kAssocReq:
+      return 0;
+    case MsgType::kAuthReq:
+      return v == Version::kV1 ? 0 : kCpanProofSize;
+    case MsgType::kAuthResp:
+      return v == Version::kHardened ? kDeviceTagSize : kOtpSize;
+    case MsgType::kConfirmReq:
+      return v == Version::kHardened ? kCpanProofSize : 0;
+    case MsgType::kConfirmResp:
+      return v == Version::kHardened ? kConfirmProofSize : kR3Size;
+    case MsgType::kAssocResp:
+      return v == Version::kV1 ? 0 : kAssocRespTagSize;
     case MsgType::kData:
-    case MsgType::kKeyUpdate: return params.data_tag_size;
+    case MsgType::kKeyUpdate:
+      return params.data_tag_size;
     case MsgType::kBroadcast:
       return v == Version::kHardened ? kAssocRespTagSize : params.data_tag_size;
   }
@@ -44,25 +51,38 @@ size_t TagSize(Version v, MsgType t, const WireParams& params) {
 
 const char* MsgTypeName(MsgType t) {
   switch (t) {
-    case MsgType::kAssocReq: return "ASSOC_REQ";
-    case MsgType::kAuthReq: return "AUTH_REQ";
-    case MsgType::kAuthResp: return "AUTH_RESP";
-    case MsgType::kConfirmReq: return "CONFIRM_REQ";
-    case MsgType::kConfirmResp: return "CONFIRM_RESP";
-    case MsgType::kAssocResp: return "ASSOC_RESP";
-    case MsgType::kData: return "DATA";
-    case MsgType::kBroadcast: return "BROADCAST";
-    case MsgType::kKeyUpdate: return "KEY_UPDATE";
+    case MsgType::kAssocReq:
+      return "ASSOC_REQ";
+    case MsgType::kAuthReq:
+      return "AUTH_REQ";
+    case MsgType::kAuthResp:
+      return "AUTH_RESP";
+    case MsgType::kConfirmReq:
+      return "CONFIRM_REQ";
+    case MsgType::kConfirmResp:
+      return "CONFIRM_RESP";
+    case MsgType::kAssocResp:
+      return "ASSOC_RESP";
+    case MsgType::kData:
+      return "DATA";
+    case MsgType::kBroadcast:
+      return "BROADCAST";
+    case MsgType::kKeyUpdate:
+      return "KEY_UPDATE";
   }
   return "?";
 }
 
 const char* VersionName(Version v) {
   switch (v) {
-    case Version::kV1: return "v1";
-    case Version::kV2: return "v2";
-    case Version::kV3Paper: return "v3-paper";
-    case Version::kHardened: return "hardened";
+    case Version::kV1:
+      return "v1";
+    case Version::kV2:
+      return "v2";
+    case Version::kV3Paper:
+      return "v3-paper";
+    case Version::kHardened:
+      return "hardened";
   }
   return "?";
 }
@@ -110,8 +130,7 @@ Result<Message> Decode(ByteSpan payload, const WireParams& params) {
       m.short_addr = r.U16Le();
       if (!r.ok()) return Error::kTruncated;
       // A refusal, a v1 answer and an unauthenticated association carry no key block.
-      if (m.status != AssocStatus::kAccepted || m.version == Version::kV1 ||
-          r.remaining() == 0) {
+      if (m.status != AssocStatus::kAccepted || m.version == Version::kV1 || r.remaining() == 0) {
         tag_size = 0;
       } else {
         m.body = r.View(kKeyBlockSize);

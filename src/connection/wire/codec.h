@@ -31,9 +31,9 @@ struct Message {
   MsgType type = MsgType::kAssocReq;
   uint8_t flags = 0;
   // Association
-  Nonce nd{};   // device nonce (ASSOC_REQ; echoed in v3/hardened AUTH_REQ and CONFIRM)
-  Nonce nc{};   // CPAN challenge (AUTH_REQ)
-  Nonce ncf{};  // hardened confirmation challenge (CONFIRM_REQ)
+  Nonce nd{};        // device nonce (ASSOC_REQ; echoed in v3/hardened AUTH_REQ and CONFIRM)
+  Nonce nc{};        // CPAN challenge (AUTH_REQ)
+  Nonce ncf{};       // hardened confirmation challenge (CONFIRM_REQ)
   uint32_t otp = 0;  // paper versions: AUTH_RESP one-time password
   AssocStatus status = AssocStatus::kAccepted;
   uint16_t short_addr = 0;

@@ -48,18 +48,18 @@ inline constexpr uint8_t Header(Version v, MsgType t) {
 }
 
 // ---- field sizes ----
-inline constexpr size_t kNonceSize = 8;         // Nd, Nc, Ncf: 64-bit fresh randoms
-inline constexpr size_t kCpanProofSize = 8;     // v2/v3 CPAN proof, hardened request tags
-inline constexpr size_t kDeviceTagSize = 8;     // hardened AUTH_RESP tag
-inline constexpr size_t kOtpSize = 4;           // paper OTP: 8 decimal digits, big-endian
+inline constexpr size_t kNonceSize = 8;      // Nd, Nc, Ncf: 64-bit fresh randoms
+inline constexpr size_t kCpanProofSize = 8;  // v2/v3 CPAN proof, hardened request tags
+inline constexpr size_t kDeviceTagSize = 8;  // hardened AUTH_RESP tag
+inline constexpr size_t kOtpSize = 4;        // paper OTP: 8 decimal digits, big-endian
 inline constexpr int kOtpDigits = 8;
-inline constexpr size_t kR3Size = 32;           // paper CONFIRM_RESP carries R3 whole
-inline constexpr size_t kConfirmProofSize = 16; // hardened CONFIRM_RESP
-inline constexpr size_t kKbSize = 16;           // hidden broadcast key
-inline constexpr size_t kAssocRespTagSize = 8;  // AES-CCM tag over the ASSOC_RESP
+inline constexpr size_t kR3Size = 32;            // paper CONFIRM_RESP carries R3 whole
+inline constexpr size_t kConfirmProofSize = 16;  // hardened CONFIRM_RESP
+inline constexpr size_t kKbSize = 16;            // hidden broadcast key
+inline constexpr size_t kAssocRespTagSize = 8;   // AES-CCM tag over the ASSOC_RESP
 inline constexpr size_t kCounterSize = 4;
-inline constexpr size_t kSignatureSize = 64;    // Ed25519, hardened broadcast
-inline constexpr size_t kMinDataTag = 8;        // never below 64 bits
+inline constexpr size_t kSignatureSize = 64;  // Ed25519, hardened broadcast
+inline constexpr size_t kMinDataTag = 8;      // never below 64 bits
 inline constexpr size_t kMaxDataTag = 16;
 
 // ---- flags ----
@@ -68,8 +68,8 @@ inline constexpr uint8_t kAssocFlagAuthenticate = 0x01;  // clear: Table 1's "wi
 // AUTH_RESP / CONFIRM_RESP
 inline constexpr uint8_t kAnswerFlagUnsolicited = 0x01;  // "I did not ask for this" (v3)
 // DATA / BROADCAST
-inline constexpr uint8_t kDataFlagEncrypted = 0x01;      // AES-CCM; clear: HMAC only
-inline constexpr uint8_t kDataFlagPlain = 0x80;  // no tag: unauthenticated association only
+inline constexpr uint8_t kDataFlagEncrypted = 0x01;  // AES-CCM; clear: HMAC only
+inline constexpr uint8_t kDataFlagPlain = 0x80;      // no tag: unauthenticated association only
 
 // ---- ASSOC_RESP status ----
 enum class AssocStatus : uint8_t {

@@ -12,8 +12,8 @@ constexpr uint16_t kFcDstShort = 2u << 10;
 constexpr uint16_t kFcDstExt = 3u << 10;
 constexpr uint16_t kFcVersion2006 = 1u << 12;
 constexpr uint16_t kFcSrcExt = 3u << 14;
-constexpr uint16_t kFcFixedMask = 0x0007 | (1u << 3) | kFcPanIdCompression | (3u << 14) |
-                                  (3u << 12);
+constexpr uint16_t kFcFixedMask =
+    0x0007 | (1u << 3) | kFcPanIdCompression | (3u << 14) | (3u << 12);
 constexpr uint16_t kFcFixed = kFrameTypeData | kFcPanIdCompression | kFcSrcExt | kFcVersion2006;
 }  // namespace
 

@@ -52,9 +52,8 @@ void MalformedDetector::OnEvent(const Event& e, AlertOut& out) {
   Counter* c = sources_.Find(key);
   if (c == nullptr) {
     c = &sources_.Touch(key);
-    c->burst = BurstCounter(*group == 2 ? config_.frame_tag_threshold
-                                        : config_.per_source_threshold,
-                            config_.window);
+    c->burst = BurstCounter(
+        *group == 2 ? config_.frame_tag_threshold : config_.per_source_threshold, config_.window);
   } else {
     sources_.Touch(key);
   }
@@ -70,10 +69,9 @@ void MalformedDetector::OnEvent(const Event& e, AlertOut& out) {
     a.uid = e.uid;
     a.observer = e.observer;
     a.link = e.link;
-    a.detail = std::to_string(*group == 2 ? config_.frame_tag_threshold
-                                          : config_.per_source_threshold) +
-               " events from " + source +
-               " within " + FormatDuration(config_.window) + " (" + cause + ")";
+    a.detail =
+        std::to_string(*group == 2 ? config_.frame_tag_threshold : config_.per_source_threshold) +
+        " events from " + source + " within " + FormatDuration(config_.window) + " (" + cause + ")";
     out.Raise(std::move(a));
   }
   Counter& total = totals_[*group];
