@@ -10,9 +10,8 @@
 namespace vigil::sim {
 namespace {
 
-constexpr std::array<std::string_view, kDeviceKindCount> kKindNames = {
-    "ecg_patch",     "pulse_oximeter", "thermometer", "bp_cuff",
-    "infusion_pump", "smartwatch",     "tablet"};
+// The kinds the testbed models, by index (kOther is not one of them).
+std::string_view KindNameAt(size_t i) { return vigil::DeviceKindName(static_cast<DeviceKind>(i)); }
 
 // A parse failure, carried out of the nested readers.
 struct Failure {
@@ -122,8 +121,8 @@ class Reader {
       DeviceKind k;
       if (!ParseDeviceKind(names[i], &k)) {
         std::string known;
-        for (std::string_view kn : kKindNames)
-          known += (known.empty() ? "" : ", ") + std::string(kn);
+        for (size_t j = 0; j < kDeviceKindCount; ++j)
+          known += (known.empty() ? "" : ", ") + std::string(KindNameAt(j));
         Fail(Line(*a->get(i)), ctx, key,
              "unknown device kind \"" + names[i] + "\" (known: " + known + ")");
       }
@@ -297,11 +296,11 @@ Scenario Parse(const Reader& r, const toml::table& root) {
 
 }  // namespace
 
-std::string_view DeviceKindName(DeviceKind k) { return kKindNames[static_cast<size_t>(k)]; }
+std::string_view DeviceKindName(DeviceKind k) { return vigil::DeviceKindName(k); }
 
 bool ParseDeviceKind(std::string_view name, DeviceKind* out) {
-  for (size_t i = 0; i < kKindNames.size(); ++i) {
-    if (kKindNames[i] == name) {
+  for (size_t i = 0; i < kDeviceKindCount; ++i) {
+    if (KindNameAt(i) == name) {
       *out = static_cast<DeviceKind>(i);
       return true;
     }

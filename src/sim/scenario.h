@@ -15,18 +15,14 @@
 #include <string_view>
 #include <vector>
 
+#include "connection/device_identity.h"
+
 namespace vigil::sim {
 
-// The device kinds of seed 000's polyclinic and the list.
-enum class DeviceKind : uint8_t {
-  kEcgPatch,
-  kPulseOximeter,
-  kThermometer,
-  kBpCuff,
-  kInfusionPump,
-  kSmartwatch,
-  kTablet,
-};
+// The device kinds of seed 000's polyclinic and the list: the project's one
+// DeviceKind (connection/device_identity.h), whose first seven kinds the testbed models
+// (every kind but kOther).
+using DeviceKind = vigil::DeviceKind;
 inline constexpr size_t kDeviceKindCount = 7;
 std::string_view DeviceKindName(DeviceKind k);
 // False if `name` is not one of the kinds.
