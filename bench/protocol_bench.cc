@@ -86,7 +86,7 @@ ProtocolConfig Config(Version v, bool authenticate = true) {
   c.version = v;
   c.authenticate = authenticate;
   c.allow_unauthenticated = !authenticate;
-  c.confirm = v == Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+  c.confirm = DefaultConfirmPolicy(v);
   return c;
 }
 

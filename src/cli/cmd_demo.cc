@@ -30,8 +30,7 @@ void RunDemo(const DemoOptions& d) {
     fprintf(stderr, "vigil demo: --version: expected v1, v2, v3-paper or hardened\n");
     throw CLI::RuntimeError(2);
   }
-  o.protocol.confirm = o.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
-                                                                      : ConfirmPolicy::kOnAnomaly;
+  o.protocol.confirm = DefaultConfirmPolicy(o.protocol.version);
   if (d.confirm == "always") o.protocol.confirm = ConfirmPolicy::kAlways;
   if (d.confirm == "on-anomaly") o.protocol.confirm = ConfirmPolicy::kOnAnomaly;
   o.devices = d.devices;

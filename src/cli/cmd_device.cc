@@ -62,8 +62,7 @@ void Run(DeviceOptions o) {
   if (!o.version.empty()) {
     if (!ParseVersion(o.version, &c.protocol.version))
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
-    c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
-                                                                        : ConfirmPolicy::kOnAnomaly;
+    c.protocol.confirm = DefaultConfirmPolicy(c.protocol.version);
   }
   if (!Endpoint::Parse(c.device.gateway, &why).ok()) Die("gateway address: " + why, 2);
   if (!o.bundle_dir.empty()) {

@@ -37,8 +37,7 @@ void Run(const GatewayOptions& o) {
   if (!o.version.empty()) {
     if (!ParseVersion(o.version, &c.protocol.version))
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
-    c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
-                                                                        : ConfirmPolicy::kOnAnomaly;
+    c.protocol.confirm = DefaultConfirmPolicy(c.protocol.version);
   }
   if (o.confirm == "always") c.protocol.confirm = ConfirmPolicy::kAlways;
   if (o.confirm == "on-anomaly") c.protocol.confirm = ConfirmPolicy::kOnAnomaly;

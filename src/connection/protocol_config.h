@@ -44,6 +44,11 @@ struct ProtocolConfig {
   uint16_t max_devices = 4096;
 };
 
+// Hardened deployments confirm every association; the paper's v3 only on an anomaly.
+inline ConfirmPolicy DefaultConfirmPolicy(wire::Version v) {
+  return v == wire::Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+}
+
 inline bool UsesConfirmation(wire::Version v) {
   return v == wire::Version::kV3Paper || v == wire::Version::kHardened;
 }

@@ -17,7 +17,7 @@ using wire::Version;
 ProtocolConfig Config(Version v) {
   ProtocolConfig c;
   c.version = v;
-  c.confirm = v == Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+  c.confirm = DefaultConfirmPolicy(v);
   return c;
 }
 
@@ -61,6 +61,20 @@ OutFrame Edit(const OutFrame& in, const std::function<void(std::vector<uint8_t>&
   EXPECT_TRUE(n.ok());
   out.size = static_cast<uint8_t>(*n);
   return out;
+}
+
+// A frame as an attacker (or a test) builds it: any payload, valid FCS.
+OutFrame Craft(uint64_t src, uint64_t dst, ByteSpan payload) {
+  OutFrame f;
+  EXPECT_EQ(BuildOutFrame(wire::kDefaultPanId, 0, src, dst, payload, &f), Error::kOk);
+  return f;
+}
+
+OutFrame Craft(uint64_t src, uint64_t dst, const wire::Message& m) {
+  std::array<uint8_t, wire::kMaxBroadcastPayload> buf{};
+  Result<size_t> n = wire::Encode(m, {}, buf);
+  EXPECT_TRUE(n.ok());
+  return Craft(src, dst, ByteSpan(buf.data(), n.ok() ? *n : 0));
 }
 
 class EveryVersion : public ::testing::TestWithParam<Version> {};
@@ -291,18 +305,7 @@ TEST(DataPlane, MalformedTruncatedAndOversizedFramesBecomeEventsNotCrashes) {
   AssociatedPan p(Version::kHardened);
   const uint64_t cpan = p.pan->identity().uid;
   const uint64_t dev = p.pan->node(p.d).secrets.uid;
-  auto frame = [&](std::vector<uint8_t> payload) {
-    wire::MacFrame m;
-    m.pan_id = wire::kDefaultPanId;
-    m.dst = cpan;
-    m.src = dev;
-    m.payload = payload;
-    OutFrame f;
-    auto n = wire::EncodeMacFrame(m, f.bytes);
-    EXPECT_TRUE(n.ok());
-    f.size = static_cast<uint8_t>(*n);
-    return f;
-  };
+  auto frame = [&](std::vector<uint8_t> payload) { return Craft(dev, cpan, payload); };
   p.pan->Inject(frame({0x47, 0x00}).span(), p.d);                     // DATA cut short
   p.pan->Inject(frame({0xF1}).span(), p.d);                           // unknown version
   p.pan->Inject(frame({0x4F}).span(), p.d);                           // unknown type
@@ -490,15 +493,7 @@ TEST(IdentityTheft, PaperV3DeviceForgetsForeignRequestsAfterThePendingTimeout) {
   wire::Message m;
   m.version = Version::kV3Paper;
   m.type = wire::MsgType::kConfirmReq;
-  std::vector<uint8_t> buf(8);
-  wire::MacFrame r;
-  r.pan_id = wire::kDefaultPanId;
-  r.src = pan.identity().uid;
-  r.dst = pan.node(victim).secrets.uid;
-  r.payload = ByteSpan(buf.data(), *wire::Encode(m, {}, buf));
-  OutFrame o;
-  o.size = static_cast<uint8_t>(*wire::EncodeMacFrame(r, o.bytes));
-  pan.Inject(o.span(), LoopbackPan::kCpan);
+  pan.Inject(Craft(pan.identity().uid, pan.node(victim).secrets.uid, m).span(), LoopbackPan::kCpan);
   pan.RunFor(kSeconds);
   EXPECT_EQ(confirm_answers, 0u);
 }
@@ -515,15 +510,7 @@ TEST(DenialOfService, ForgedIdentitiesOnARadioShareOneRateLimit) {
     m.version = Version::kHardened;
     m.type = wire::MsgType::kAssocReq;
     m.flags = wire::kAssocFlagAuthenticate;
-    std::vector<uint8_t> buf(32);
-    wire::MacFrame r;
-    r.pan_id = wire::kDefaultPanId;
-    r.src = forged.uid;
-    r.dst = pan.identity().uid;
-    r.payload = ByteSpan(buf.data(), *wire::Encode(m, {}, buf));
-    OutFrame o;
-    o.size = static_cast<uint8_t>(*wire::EncodeMacFrame(r, o.bytes));
-    pan.coordinator().HandleFrame(o.span(), 0, pan.now());
+    pan.coordinator().HandleFrame(Craft(forged.uid, pan.identity().uid, m).span(), 0, pan.now());
   }
   Event ev;
   while (pan.coordinator().PollEvent(&ev))
@@ -549,16 +536,8 @@ TEST(IdentityTheft, RogueCpanIsDetectedByTheDeviceFromV2On) {
     wire::Message m;
     m.version = Version::kV2;
     m.type = wire::MsgType::kAuthReq;
-    std::vector<uint8_t> buf(64);
-    auto n = wire::Encode(m, {}, buf);
-    wire::MacFrame r;
-    r.pan_id = wire::kDefaultPanId;
-    r.src = pan.identity().uid;
-    r.dst = pan.node(d).secrets.uid;
-    r.payload = ByteSpan(buf.data(), *n);
-    OutFrame o;
-    o.size = static_cast<uint8_t>(*wire::EncodeMacFrame(r, o.bytes));
-    pan.node(d).core->HandleFrame(o.span(), pan.now());
+    pan.node(d).core->HandleFrame(Craft(pan.identity().uid, pan.node(d).secrets.uid, m).span(),
+                                  pan.now());
   };
   pan.node(d).core->StartAssociation(0);
   pan.RunFor(2 * kSeconds);

@@ -136,8 +136,7 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
           *p->get("version"), "protocol", "version",
           "expected one of \"v1\", \"v2\", \"v3-paper\", \"hardened\", got \"" + version + "\"");
     // Hardened deployments default to confirming always; the paper's v3 on anomaly.
-    c.protocol.confirm = c.protocol.version == wire::Version::kHardened ? ConfirmPolicy::kAlways
-                                                                        : ConfirmPolicy::kOnAnomaly;
+    c.protocol.confirm = DefaultConfirmPolicy(c.protocol.version);
     std::string confirm;
     ok = ok && r.String(*p, "protocol", "confirm", &confirm);
     if (ok && !confirm.empty()) {

@@ -20,8 +20,7 @@ TEST_P(UdpEndToEnd, DevicesAssociateAndIntrudersAreRefusedAndAlerted) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   UdpDemoOptions o;
   o.protocol.version = GetParam();
-  o.protocol.confirm =
-      GetParam() == wire::Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+  o.protocol.confirm = DefaultConfirmPolicy(GetParam());
   o.devices = 20;
   o.duration = 6 * kSeconds;
   o.intruders_at = 2 * kSeconds;

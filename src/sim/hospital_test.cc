@@ -49,8 +49,7 @@ TEST_P(Benign, LossyHospitalHourRaisesNoAlert) {
   Scenario s = Load("lossy.toml");
   WorldConfig wc;
   wc.protocol.version = GetParam();
-  wc.protocol.confirm =
-      GetParam() == Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+  wc.protocol.confirm = DefaultConfirmPolicy(GetParam());
   wc.loss = s.radio.loss;
   World world(wc, 3);
   HospitalPlan plan = PlanHospital(s, 3, 3600 * kSeconds);

@@ -14,7 +14,7 @@ using wire::Version;
 WorldConfig Config(Version v, double loss) {
   WorldConfig c;
   c.protocol.version = v;
-  c.protocol.confirm = v == Version::kHardened ? ConfirmPolicy::kAlways : ConfirmPolicy::kOnAnomaly;
+  c.protocol.confirm = DefaultConfirmPolicy(v);
   c.loss = loss;
   return c;
 }
