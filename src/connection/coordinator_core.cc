@@ -32,9 +32,12 @@ CoordinatorCore::CoordinatorCore(const ProtocolConfig& config, const Coordinator
   bcast_counter_ = persisted_.bcast_ceiling;
 }
 
+CoordinatorCore::Session::Session() = default;
+
 CoordinatorCore::~CoordinatorCore() {
   while (!prepared_.empty()) Unprepare(prepared_.begin()->first);
   for (auto& [uid, s] : sessions_) s.keys.Release(crypto_);
+  for (auto& [uid, a] : attempts_) WithdrawProvisional(a);
   bcast_keys_.Release(crypto_);
   SecureZero(&id_.sign_priv, sizeof(id_.sign_priv));
   SecureZero(persisted_.kb.data(), persisted_.kb.size());
@@ -372,6 +375,13 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   }
 
   if (a.phase == Phase::kWatch) {
+    if (a.provisional) {
+      // A second answer within the window: the anomaly the paper's v3 confirms. The grant
+      // was never announced; the old session (if any) was never touched.
+      WithdrawProvisional(a);
+      SendConfirmReq(a, now);
+      return;
+    }
     // After the grant: the real device disowning the attempt means the session went to
     // someone holding its keys (a clone). Take the session back.
     if (a.granted && ans.valid && ans.unsolicited) {
@@ -395,6 +405,10 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     SendConfirmReq(a, now);
   } else if (ans.valid && config_.confirm == ConfirmPolicy::kAlways) {
     SendConfirmReq(a, now);
+  } else if (ans.valid && !ans.unsolicited && a.phase == Phase::kWaitAnswer) {
+    // The device need not wait out the window: it gets its session now, and the window
+    // runs while nothing depends on it yet (see Grant).
+    Grant(a, now, /*provisional=*/true);
   } else if (a.phase == Phase::kWaitAnswer) {
     a.phase = Phase::kCollect;  // wait for a possible second answer
     a.deadline = now + config_.answer_window;
@@ -456,6 +470,12 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
     Emit(EventKind::kConfirmationPassed, Error::kOk, uid, link, now, &m);
   }
   if (a.phase == Phase::kWatch) {
+    if (a.provisional) {  // nobody was asked to confirm: a stray or forged answer
+      WithdrawProvisional(a);
+      a.anomaly = true;
+      SendConfirmReq(a, now);
+      return;
+    }
     if (a.granted && ans.valid && ans.unsolicited) {
       Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
       Block(a.initiator_link, now);
@@ -470,6 +490,10 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
 }
 
 void CoordinatorCore::Decide(uint64_t uid, Attempt& a, TimeUs now) {
+  if (a.phase == Phase::kWatch && a.provisional) {
+    ConfirmProvisional(uid, a, now);
+    return;
+  }
   if (a.phase == Phase::kWatch) {
     EndAttempt(uid);
     return;
@@ -554,6 +578,7 @@ void CoordinatorCore::HandleTimeout(TimeUs now) {
 void CoordinatorCore::EndAttempt(uint64_t uid) {
   auto node = attempts_.extract(uid);
   if (node.empty()) return;
+  WithdrawProvisional(node.mapped());
   SecureZero(&node.mapped().dev, sizeof(EnrolledDevice));  // its keys end with the attempt
   spare_attempt_ = std::move(node);
 }
@@ -569,6 +594,7 @@ void CoordinatorCore::PutAttempt(uint64_t uid, Attempt&& a) {
     attempts_.emplace(uid, std::move(a));
     return;
   }
+  WithdrawProvisional(*dst);
   // Keep the answer lists' storage: a new attempt has no answers yet.
   std::vector<Answer> answers = std::move(dst->answers), confirms = std::move(dst->confirms);
   answers.clear();
@@ -638,7 +664,7 @@ Error CoordinatorCore::EnsureBroadcastKey(TimeUs now) {
   return Error::kOk;
 }
 
-void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
+void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   const uint64_t uid = a.t.device_uid;
   uint64_t link = a.initiator_link;
   for (const Answer& x : a.answers)
@@ -682,16 +708,54 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now) {
     Refuse(uid, AssocStatus::kRefused, link, e, now);
     return;
   }
-  EndSession(uid, Error::kOk, now);  // a re-association replaces the old session
-  PutSession(uid, std::move(s));
   QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
   a.have_last = true;
+  a.phase = Phase::kWatch;
+  a.granted = true;
+  if (provisional) {
+    // The paper's v3 waits answer_window for a second answer before it grants. Granting
+    // at once and waiting afterwards gives the same verdicts (a second answer withdraws
+    // the grant before anything depended on it: no kAssociated, data held, old session
+    // kept) without putting the window into every association's latency.
+    a.provisional = true;
+    a.pending = std::move(s);
+    a.held_count = 0;
+    a.deadline = now + config_.answer_window;
+    return;
+  }
+  EndSession(uid, Error::kOk, now);  // a re-association replaces the old session
+  PutSession(uid, std::move(s));
   Emit(EventKind::kAssociated, Error::kOk, uid, link, now);
   // Keep the attempt a little longer: to resend a lost ASSOC_RESP, and (v3) to catch a
   // late answer that shows the grant went to a clone.
-  a.phase = Phase::kWatch;
-  a.granted = true;
   a.deadline = now + WatchPeriod();
+}
+
+void CoordinatorCore::ConfirmProvisional(uint64_t uid, Attempt& a, TimeUs now) {
+  a.provisional = false;
+  const uint64_t link = a.pending.info.link;
+  EndSession(uid, Error::kOk, now);
+  PutSession(uid, std::move(a.pending));
+  a.pending = Session{};  // the handles moved into sessions_
+  Emit(EventKind::kAssociated, Error::kOk, uid, link, now);
+  Session& s = sessions_.at(uid);
+  for (uint8_t i = 0; i < a.held_count; ++i) {
+    a.held[i].time = now;  // accepted now, when the session is
+    ++s.info.rx_frames;
+    events_.push_back(a.held[i]);
+  }
+  a.held_count = 0;
+  a.deadline = now + WatchPeriod() - config_.answer_window;
+}
+
+void CoordinatorCore::WithdrawProvisional(Attempt& a) {
+  if (!a.provisional) return;
+  a.provisional = false;
+  a.granted = false;
+  a.pending.keys.Release(crypto_);
+  a.pending = Session{};
+  for (uint8_t i = 0; i < a.held_count; ++i) SecureZero(a.held[i].data.data(), a.held[i].data.size());
+  a.held_count = 0;
 }
 
 TimeUs CoordinatorCore::WatchPeriod() const {
@@ -700,37 +764,60 @@ TimeUs CoordinatorCore::WatchPeriod() const {
 
 void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link, TimeUs now) {
   const uint64_t uid = f.src;
+  if (auto at = attempts_.find(uid); at != attempts_.end() && at->second.provisional) {
+    // Data in the provisional session is held until the grant is confirmed; a frame it
+    // does not open may still belong to the old session.
+    Attempt& a = at->second;
+    Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
+    Error why = Error::kOk;
+    if (a.held_count < a.held.size() &&
+        OpenData(a.pending, m, uid, ev, &why) == EventKind::kDataReceived) {
+      a.held[a.held_count++] = ev;
+      return;
+    }
+  }
   auto it = sessions_.find(uid);
   if (it == sessions_.end()) {
     Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
     return;
   }
   Session& s = it->second;
+  Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
+  Error why = Error::kOk;
+  const EventKind k = OpenData(s, m, uid, ev, &why);
+  if (k != EventKind::kDataReceived) {
+    Emit(k, why, uid, link, now, &m);
+    return;
+  }
+  ++s.info.rx_frames;
+  events_.push_back(ev);
+}
+
+EventKind CoordinatorCore::OpenData(Session& s, const Message& m, uint64_t uid, Event& ev,
+                                    Error* why) {
   const bool plain = (m.flags & wire::kDataFlagPlain) != 0;
   if (plain != !s.info.authenticated) {
-    Emit(EventKind::kFrameTagInvalid, Error::kBadTag, uid, link, now, &m);
-    return;
+    *why = Error::kBadTag;
+    return EventKind::kFrameTagInvalid;
   }
   if (s.rx.Check(m.counter) != Error::kOk) {
-    Emit(EventKind::kReplay, Error::kReplay, uid, link, now, &m);
-    return;
+    *why = Error::kReplay;
+    return EventKind::kReplay;
   }
-  Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
   if (!plain) {
     FrameAddress fa{Direction::kDeviceToCpan, uid, id_.uid};
     Result<size_t> n = VerifyMessage(crypto_, s.keys, m, fa, m.counter,
                                      (m.flags & wire::kDataFlagEncrypted) != 0, ev.data);
     if (!n.ok()) {
-      Emit(EventKind::kFrameTagInvalid, n.error(), uid, link, now, &m);
-      return;
+      *why = n.error();
+      return EventKind::kFrameTagInvalid;
     }
   } else {
     std::memcpy(ev.data.data(), m.body.data(), m.body.size());
   }
   s.rx.Mark(m.counter);
-  ++s.info.rx_frames;
   ev.data_len = static_cast<uint8_t>(m.body.size());
-  events_.push_back(ev);
+  return EventKind::kDataReceived;
 }
 
 Error CoordinatorCore::SendData(uint64_t uid, ByteSpan payload, TimeUs now) {

@@ -14,8 +14,12 @@
 //
 // Association attempt phases (one table, coordinator_core.cc):
 //   ASSOC_REQ -> kWaitAnswer --valid answer--> grant            (v1, v2)
-//                            --first answer--> kCollect (window) (v3-paper, on-anomaly)
+//                            --valid answer--> provisional grant (v3, on-anomaly)
+//                            --other first answer--> kCollect    (v3, on-anomaly)
 //                            --valid answer--> kConfirm          (policy always)
+//   provisional grant: kWatch for answer_window; the device holds the session, but the
+//     core keeps the old session, holds the new one's data and announces nothing; a
+//     second distinct answer withdraws it (--> kConfirm, anomaly), silence confirms it.
 //   kCollect --second distinct answer--> kConfirm (anomaly) --deadline--> verdict
 //   kConfirm --valid confirmation, no anomaly--> grant --> kWatch (late duplicates)
 // Verdicts on an anomaly are listed in Decide() and in docs/protocol.md.
@@ -111,6 +115,13 @@ class CoordinatorCore {
     bool valid = false;
     bool unsolicited = false;
   };
+  struct Session {
+    Session();  // out of line: Attempt holds one, inside this class
+    SessionInfo info;
+    SessionKeys keys;
+    uint32_t tx_counter = 0;
+    ReplayWindow rx;
+  };
   struct Attempt {
     Transcript t;
     EnrolledDevice dev;
@@ -124,12 +135,12 @@ class CoordinatorCore {
     std::vector<Answer> confirms;  // distinct CONFIRM_RESPs
     OutFrame last_sent;            // resent when a retransmitted request/answer arrives
     bool have_last = false;
-  };
-  struct Session {
-    SessionInfo info;
-    SessionKeys keys;
-    uint32_t tx_counter = 0;
-    ReplayWindow rx;
+    // Provisional grant (v3, on-anomaly): the session the device was given, and the data
+    // it sent in it, held until the answer window closes without a second answer.
+    bool provisional = false;
+    Session pending;
+    std::array<Event, 4> held{};  // a device cannot send more within answer_window
+    uint8_t held_count = 0;
   };
   struct Peer {
     std::deque<TimeUs> failures;
@@ -146,7 +157,13 @@ class CoordinatorCore {
   void OnData(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
 
   void SendConfirmReq(Attempt& a, TimeUs now);
-  void Grant(Attempt& a, TimeUs now);
+  // `provisional`: the first valid answer of an on-anomaly attempt (see the table above).
+  void Grant(Attempt& a, TimeUs now, bool provisional = false);
+  void ConfirmProvisional(uint64_t uid, Attempt& a, TimeUs now);
+  void WithdrawProvisional(Attempt& a);
+  // Checks and opens one data frame of session `s`; on success marks its counter and
+  // fills `ev`. Returns the event to report on failure (kDataReceived on success).
+  EventKind OpenData(Session& s, const wire::Message& m, uint64_t uid, Event& ev, Error* why);
   void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now);
   void Decide(uint64_t uid, Attempt& a, TimeUs now);
   void EndAttempt(uint64_t uid);

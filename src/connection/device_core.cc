@@ -367,7 +367,8 @@ void DeviceCore::OnAuthReq(const Message& m, TimeUs now) {
 void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
   if (m.version == Version::kV3Paper) {
     // The paper's confirmation request carries no challenge: the device answers R3.
-    const bool own = state_ == State::kWaitAssocResp;
+    const bool provisional = Provisional(now);
+    const bool own = state_ == State::kWaitAssocResp || provisional;
     const bool foreign = foreign_[0].Live(now) || foreign_[1].Live(now);
     if (!own && !foreign) {
       if (stale_valid_ && now < stale_until_) return;  // late, for an abandoned attempt
@@ -381,6 +382,7 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
     const Foreign& last = foreign_[(foreign_next_ + 1) % 2].Live(now)
                               ? foreign_[(foreign_next_ + 1) % 2]
                               : foreign_[foreign_next_];
+    if (provisional) Unassociate(now);
     SendConfirmResp(own ? t_ : last.t, 0);
     if (own) {
       confirmed_ = true;
@@ -402,7 +404,11 @@ void DeviceCore::OnConfirmReq(const Message& m, TimeUs now) {
     Resend();  // the request was repeated: same answer again
     return;
   }
-  if (state_ == State::kWaitAssocResp && try_transcript(t_, 0)) {
+  // A provisional grant is withdrawn by a fresh challenge only: the one the coordinator
+  // sent before an `always` grant must not end the session when replayed.
+  const bool provisional = Provisional(now) && m.ncf != t_.ncf;
+  if ((state_ == State::kWaitAssocResp || provisional) && try_transcript(t_, 0)) {
+    if (provisional) Unassociate(now);
     t_.ncf = m.ncf;
     confirmed_ = true;
     retries_ = 0;
@@ -488,7 +494,26 @@ void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
   state_ = State::kAssociated;
   have_last_ = false;
   deadline_ = kNever;
+  // Under the on-anomaly policy the coordinator grants at the first answer and may still
+  // withdraw the grant with a confirmation request (coordinator_core.h).
+  provisional_until_ = authenticated_session_ && UsesConfirmation(m.version) &&
+                               config_.confirm == ConfirmPolicy::kOnAnomaly
+                           ? now + config_.answer_window + config_.confirm_timeout
+                           : 0;
   Emit(EventKind::kAssociated, Error::kOk, now, &m);
+}
+
+bool DeviceCore::Provisional(TimeUs now) const {
+  return state_ == State::kAssociated && now < provisional_until_;
+}
+
+void DeviceCore::Unassociate(TimeUs now) {
+  DropSession(/*keep_broadcast=*/true);
+  state_ = State::kWaitAssocResp;
+  provisional_until_ = 0;
+  confirmed_ = false;
+  retries_ = 0;
+  Emit(EventKind::kDisassociated, Error::kBlocked, now);
 }
 
 void DeviceCore::OnData(const Message& m, TimeUs now) {

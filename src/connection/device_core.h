@@ -12,6 +12,8 @@
 // States (one table, device_core.cc):
 //   kIdle --StartAssociation--> kWaitAuthReq --AUTH_REQ ok--> kWaitAssocResp
 //   kWaitAssocResp --CONFIRM_REQ--> (answer, stay) --ASSOC_RESP ok--> kAssociated
+//   kAssociated --CONFIRM_REQ for this session, on-anomaly policy, within answer_window +
+//     confirm_timeout--> kWaitAssocResp (the coordinator withdrew a provisional grant)
 //   any waiting state --retries exhausted / refusal--> kIdle (kAssociationFailed)
 // In v3-paper and hardened the device also answers authentication requests it did not
 // ask for, in any state, flagged "unsolicited" (hardened: rate-limited and only after the
@@ -105,6 +107,11 @@ class DeviceCore {
   // so that a re-association that brings the same Kb back does not derive them again.
   void DropSession(bool keep_broadcast = false);
   bool TakeUnsolicitedToken(TimeUs now);
+  // Associated, but within the time the coordinator may still withdraw the grant.
+  bool Provisional(TimeUs now) const;
+  // The coordinator withdrew a provisional grant: back to waiting for its verdict
+  // (kDisassociated).
+  void Unassociate(TimeUs now);
   ByteSpan AssocSecret() const;
   MacKey AssocKey() const;  // AssocSecret(), with its prepared handle
   MacKey KdKey() const;
@@ -131,6 +138,7 @@ class DeviceCore {
   ReplayWindow bcast_window_;
   DevicePersisted persisted_;
   bool authenticated_session_ = false;
+  TimeUs provisional_until_ = 0;
 
   // The attempt this device last abandoned (retries exhausted, refused, or restarted):
   // the coordinator may still answer it for a while. Such late requests are this

@@ -702,3 +702,128 @@ TEST(Broadcast, RestartedCoordinatorNeverReusesABroadcastCounter) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// ---- provisional grant (on-anomaly policy: v3-paper, hardened on-anomaly) ----
+
+const Event* First(const std::vector<Event>& evs, EventKind k) {
+  for (const Event& e : evs)
+    if (e.kind == k) return &e;
+  return nullptr;
+}
+
+class OnAnomaly : public ::testing::TestWithParam<Version> {
+ protected:
+  ProtocolConfig Cfg() const {
+    ProtocolConfig c = Config(GetParam());
+    c.confirm = ConfirmPolicy::kOnAnomaly;
+    return c;
+  }
+};
+
+// The window for a second answer used to run before the grant, and so sat in every
+// association's latency.
+TEST_P(OnAnomaly, DeviceIsGrantedBeforeTheAnswerWindowCloses) {
+  LoopbackPan pan(Cfg(), 21);
+  const size_t d = pan.AddDevice();
+  pan.node(d).core->StartAssociation(0);
+  pan.RunFor(kSeconds);
+  const Event* dev = First(pan.node(d).events, EventKind::kAssociated);
+  const Event* cpan = First(pan.coordinator_events(), EventKind::kAssociated);
+  ASSERT_NE(dev, nullptr);
+  ASSERT_NE(cpan, nullptr);
+  EXPECT_LT(dev->time, Cfg().answer_window) << "the device did not wait out the window";
+  // The coordinator announces the session only once the window closed in silence.
+  EXPECT_GE(cpan->time, Cfg().answer_window);
+  EXPECT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  EXPECT_TRUE(pan.coordinator().HasSession(pan.node(d).secrets.uid));
+  EXPECT_EQ(SecurityEvents(pan.coordinator_events()), 0u);
+}
+
+TEST_P(OnAnomaly, DataSentInAProvisionalSessionIsHeldNotLost) {
+  LoopbackPan pan(Cfg(), 22);
+  const size_t d = pan.AddDevice();
+  pan.node(d).core->StartAssociation(0);
+  // Run just until the device holds its session, then send at once.
+  while (pan.node(d).core->state() != DeviceCore::State::kAssociated && pan.now() < kSeconds)
+    pan.RunFor(100);
+  ASSERT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  ASSERT_EQ(First(pan.coordinator_events(), EventKind::kAssociated), nullptr);
+  ASSERT_EQ(pan.node(d).core->SendData(Bytes("first"), pan.now()), Error::kOk);
+  ASSERT_EQ(pan.node(d).core->SendData(Bytes("second"), pan.now()), Error::kOk);
+  pan.RunFor(kSeconds);
+  const auto& ev = pan.coordinator_events();
+  const auto assoc = std::find_if(ev.begin(), ev.end(),
+                                  [](const Event& e) { return e.kind == EventKind::kAssociated; });
+  ASSERT_NE(assoc, ev.end());
+  std::vector<std::string> data;
+  for (auto it = ev.begin(); it != ev.end(); ++it) {
+    if (it->kind != EventKind::kDataReceived) continue;
+    EXPECT_GT(it, assoc) << "data reported before its session was";
+    data.push_back(DataOf(*it));
+  }
+  EXPECT_EQ(data, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(SecurityEvents(ev), 0u);
+}
+
+// An intruder with stolen credentials answers first; the real device's answer arrives
+// within the window. The grant is withdrawn before the coordinator ever announced it, the
+// real device keeps its session, and the intruder learns it holds nothing.
+TEST_P(OnAnomaly, SecondAnswerWithdrawsTheGrantAndSparesTheRealSession) {
+  LoopbackPan pan(Cfg(), 23);
+  const size_t victim = pan.AddDevice();
+  pan.node(victim).core->StartAssociation(0);
+  pan.RunFor(kSeconds);
+  ASSERT_EQ(pan.node(victim).core->state(), DeviceCore::State::kAssociated);
+  const uint64_t uid = pan.node(victim).secrets.uid;
+  const size_t x = pan.AddNode(pan.StolenWithKd(victim));
+  // The real device hears the coordinator's request late (a backoff, a retry), so the
+  // intruder's answer comes first: the frame is held back and delivered 3 ms later.
+  OutFrame held;
+  bool holding = false, reinjecting = false;
+  pan.drop = [&](const OutFrame& f, size_t from, size_t to) {
+    if (reinjecting) return to != victim;
+    auto mf = wire::DecodeMacFrame(f.span());
+    const bool auth_req = mf.ok() && !mf->payload.empty() &&
+                          (mf->payload[0] & 0x0F) == static_cast<uint8_t>(wire::MsgType::kAuthReq);
+    if (from != LoopbackPan::kCpan || to != victim || !auth_req || holding) return false;
+    held = f;
+    holding = true;
+    return true;
+  };
+  pan.coordinator_events().clear();
+  pan.node(x).core->StartAssociation(pan.now());
+  pan.RunFor(3 * kMillis);
+  ASSERT_TRUE(holding);
+  reinjecting = true;
+  pan.Inject(held.span(), LoopbackPan::kCpan);
+  reinjecting = false;
+  pan.RunFor(3 * kSeconds);
+  const auto& xe = pan.node(x).events;
+  ASSERT_GE(Count(xe, EventKind::kAssociated), 1u) << "the intruder's answer came first";
+  EXPECT_EQ(Count(xe, EventKind::kAssociated), Count(xe, EventKind::kDisassociated))
+      << "every grant the intruder saw was withdrawn";
+  EXPECT_NE(pan.node(x).core->state(), DeviceCore::State::kAssociated);
+  EXPECT_EQ(Count(pan.coordinator_events(), EventKind::kAssociated), 0u);
+  EXPECT_GE(Count(pan.coordinator_events(), EventKind::kDuplicateAnswer) +
+                Count(pan.coordinator_events(), EventKind::kUnsolicitedAnswer),
+            1u);
+  // The real device's session was never touched: its data still verifies.
+  ASSERT_TRUE(pan.coordinator().HasSession(uid));
+  ASSERT_EQ(pan.node(victim).core->SendData(Bytes("still me"), pan.now()), Error::kOk);
+  pan.RunFor(kSeconds);
+  const Event* last = Last(pan.coordinator_events(), EventKind::kDataReceived);
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(DataOf(*last), "still me");
+}
+
+INSTANTIATE_TEST_SUITE_P(All, OnAnomaly, ::testing::Values(Version::kV3Paper, Version::kHardened),
+                         [](const auto& p) {
+                           return p.param == Version::kHardened ? std::string("hardened")
+                                                                : std::string("v3_paper");
+                         });
+
+}  // namespace
+}  // namespace vigil

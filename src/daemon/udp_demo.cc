@@ -154,11 +154,19 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   DeviceFleet intruders(config, intr_log);
   intruders.Add("external-intruder", external, DeviceKind::kOther, &why);
   intruders.Add("internal-intruder", internal, DeviceKind::kOther, &why);
+  int external_grants = 0, internal_grants = 0;
   intruders.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {
-    if (ev.kind == EventKind::kAssociated) {
+    // Under the on-anomaly policy a grant is provisional until the gateway's answer
+    // window closes; one withdrawn (device-side kDisassociated) never carried data. An
+    // intruder held a session if it was granted more often than withdrawn.
+    if (ev.kind == EventKind::kAssociated || ev.kind == EventKind::kDisassociated) {
+      const bool got = ev.kind == EventKind::kAssociated;
       std::lock_guard<std::mutex> lock(out_mu);
-      (m.label[0] == 'e' ? out.external_ever_associated : out.internal_ever_associated) = true;
-      say(m.label + " GOT A SESSION as " + UidToString(m.secrets.uid));
+      int& balance = m.label[0] == 'e' ? external_grants : internal_grants;
+      balance += got ? 1 : -1;
+      say(m.label + (got ? " granted a session as " + UidToString(m.secrets.uid)
+                         : " lost it: the gateway withdrew the grant (a second answer in its "
+                           "window)"));
     } else if (ev.kind == EventKind::kAssociationFailed && m.refusals == 0) {
       say(m.label + " (claims " + UidToString(m.secrets.uid) +
           ") refused: " + std::string(ErrorName(ev.error)));
@@ -184,6 +192,8 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   gw_thread.join();
   fleet_thread.join();
   intruder_thread.join();
+  out.external_ever_associated = external_grants > 0;
+  out.internal_ever_associated = internal_grants > 0;
 
   for (size_t i = 0; i < fleet.size(); ++i)
     if (gateway.core().HasSession(fleet.member(i).secrets.uid)) ++out.devices_associated;

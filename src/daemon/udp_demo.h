@@ -41,6 +41,8 @@ struct UdpDemoOutcome {
   uint64_t data_frames = 0;      // authenticated payloads the gateway received
   uint64_t external_victim = 0;  // uid the external intruder impersonates
   uint64_t internal_victim = 0;  // uid the internal intruder impersonates
+  // An intruder was granted a session the gateway did not withdraw (a provisional grant
+  // withdrawn within the answer window carried nothing).
   bool external_ever_associated = false;
   bool internal_ever_associated = false;
   std::vector<UdpDemoAlert> alerts;

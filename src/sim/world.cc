@@ -317,6 +317,10 @@ void World::OnDevEvent(size_t i, const Event& e) {
       ScheduleData(i, std::max<TimeUs>(phase, 1));
       break;
     }
+    case EventKind::kDisassociated:  // a provisional grant withdrawn (device_core.h)
+      d.associated = false;
+      ++d.epoch;  // its data timer ends with it
+      break;
     case EventKind::kAssociationFailed:
       d.associated = false;
       d.assoc_started = -1;
