@@ -754,7 +754,8 @@ void CoordinatorCore::WithdrawProvisional(Attempt& a) {
   a.granted = false;
   a.pending.keys.Release(crypto_);
   a.pending = Session{};
-  for (uint8_t i = 0; i < a.held_count; ++i) SecureZero(a.held[i].data.data(), a.held[i].data.size());
+  for (uint8_t i = 0; i < a.held_count; ++i)
+    SecureZero(a.held[i].data.data(), a.held[i].data.size());
   a.held_count = 0;
 }
 

@@ -403,9 +403,11 @@ std::string RenderMarkdown(const Evaluation& ev) {
       for (size_t i = 0; i < r.frame_sizes.size(); ++i) o << (i ? " " : "") << r.frame_sizes[i];
       o << "]";
     }
-    o << "). v3-paper waits its answer window for a second answer before granting: that wait "
-         "is the protocol's, not the radio's. The paper's v3 figures are shown against both "
-         "v3-paper and hardened.\n\n![Table 1](table1.svg)\n\n![CDF](association_cdf.svg)\n\n";
+    o << "). v3-paper grants at the first valid answer and watches its answer window for a "
+         "second answer after the grant (the grant is provisional until then; docs/protocol.md "
+         "9.4), so the window is not in its association time. The paper's v3 figures are "
+         "shown against both v3-paper and hardened.\n\n![Table "
+         "1](table1.svg)\n\n![CDF](association_cdf.svg)\n\n";
   }
   if (!ev.days.empty()) {
     o << "## Table 2: detection rate\n\n"

@@ -4,10 +4,11 @@
 // One device (a thermometer placed 5 m from the ward's CPAN) associates, waits 1-3 s,
 // and associates again, `associations` times. Association time runs from the device's
 // StartAssociation to its kAssociated event (the ASSOC_RESP verified): radio, MAC,
-// processing on both CPUs (device and CPAN profiles) and the protocol's own waits (v3's
-// answer window) included. Bytes on air count every frame of the exchange with PHY
-// overhead: the device's frames, the CPAN's frames to it, and both sides' ACKs.
-// An attempt that fails is counted in `failed`; its retry starts a new measurement.
+// processing on both CPUs (device and CPAN profiles) and the protocol's own waits
+// included (v3's answer window runs after a provisional grant, so it is not one). Bytes on air
+// count every frame of the exchange with PHY overhead: the device's frames, the CPAN's frames to
+// it, and both sides' ACKs. An attempt that fails is counted in `failed`; its retry starts a new
+// measurement.
 //
 // The radio floor is that of the exchange's own frames (radio_floor.h): the most common
 // frame sequence observed, with the expected first backoff and with none.
