@@ -718,6 +718,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
     // the grant before anything depended on it: no kAssociated, data held, old session
     // kept) without putting the window into every association's latency.
     a.provisional = true;
+    ++provisional_grants_;
     a.pending = std::move(s);
     a.held_count = 0;
     a.deadline = now + config_.answer_window;
@@ -733,6 +734,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
 
 void CoordinatorCore::ConfirmProvisional(uint64_t uid, Attempt& a, TimeUs now) {
   a.provisional = false;
+  --provisional_grants_;
   const uint64_t link = a.pending.info.link;
   EndSession(uid, Error::kOk, now);
   PutSession(uid, std::move(a.pending));
@@ -751,6 +753,7 @@ void CoordinatorCore::ConfirmProvisional(uint64_t uid, Attempt& a, TimeUs now) {
 void CoordinatorCore::WithdrawProvisional(Attempt& a) {
   if (!a.provisional) return;
   a.provisional = false;
+  --provisional_grants_;
   a.granted = false;
   a.pending.keys.Release(crypto_);
   a.pending = Session{};
@@ -765,15 +768,20 @@ TimeUs CoordinatorCore::WatchPeriod() const {
 
 void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t link, TimeUs now) {
   const uint64_t uid = f.src;
-  if (auto at = attempts_.find(uid); at != attempts_.end() && at->second.provisional) {
-    // Data in the provisional session is held until the grant is confirmed; a frame it
-    // does not open may still belong to the old session.
+  // Data in a provisional session is held until the grant is confirmed; a frame it does
+  // not open may still belong to the old session. (The count spares every other frame
+  // the lookup.)
+  if (auto at = provisional_grants_ > 0 ? attempts_.find(uid) : attempts_.end();
+      at != attempts_.end() && at->second.provisional) {
     Attempt& a = at->second;
     Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
     Error why = Error::kOk;
-    if (a.held_count < a.held.size() &&
-        OpenData(a.pending, m, uid, ev, &why) == EventKind::kDataReceived) {
-      a.held[a.held_count++] = ev;
+    if (OpenData(a.pending, m, uid, ev, &why) == EventKind::kDataReceived) {
+      if (a.held_count < a.held.size()) {
+        a.held[a.held_count++] = ev;
+      } else {  // more than a radio carries in the window: the sender floods
+        Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+      }
       return;
     }
   }

@@ -213,6 +213,7 @@ class CoordinatorCore {
   uint32_t bcast_counter_ = 0;
 
   std::unordered_map<uint64_t, Attempt> attempts_;
+  size_t provisional_grants_ = 0;  // attempts with `provisional` set
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Peer> peers_;
   std::unordered_map<uint64_t, TimeUs> blocked_;

@@ -768,6 +768,29 @@ TEST_P(OnAnomaly, DataSentInAProvisionalSessionIsHeldNotLost) {
   EXPECT_EQ(SecurityEvents(ev), 0u);
 }
 
+// The hold is bounded: beyond what 802.15.4 carries in the window, frames are refused
+// as a flood, not buffered.
+TEST_P(OnAnomaly, ProvisionalSessionHoldsABoundedNumberOfFrames) {
+  LoopbackPan pan(Cfg(), 24);
+  const size_t d = pan.AddDevice();
+  pan.node(d).core->StartAssociation(0);
+  while (pan.node(d).core->state() != DeviceCore::State::kAssociated && pan.now() < kSeconds)
+    pan.RunFor(100);
+  ASSERT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  const TimeUs granted = pan.now();
+  int sent = 0;
+  for (int round = 0; round < 3; ++round) {
+    while (pan.node(d).core->SendData(Bytes("x"), pan.now()) == Error::kOk) ++sent;
+    pan.RunFor(kMillis);
+  }
+  ASSERT_LT(pan.now() - granted, Cfg().answer_window) << "all sent inside the window";
+  ASSERT_GT(sent, 4);
+  pan.RunFor(kSeconds);
+  EXPECT_EQ(Count(pan.coordinator_events(), EventKind::kDataReceived), 4u);
+  EXPECT_EQ(Count(pan.coordinator_events(), EventKind::kRateLimited),
+            static_cast<size_t>(sent - 4));
+}
+
 // An intruder with stolen credentials answers first; the real device's answer arrives
 // within the window. The grant is withdrawn before the coordinator ever announced it, the
 // real device keeps its session, and the intruder learns it holds nothing.
