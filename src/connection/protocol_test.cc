@@ -723,6 +723,15 @@ class OnAnomaly : public ::testing::TestWithParam<Version> {
   }
 };
 
+// Starts an association and runs the PAN only until the device holds its session (still
+// provisional at the coordinator).
+bool AssociateProvisionally(LoopbackPan& pan, size_t d) {
+  pan.node(d).core->StartAssociation(pan.now());
+  while (pan.node(d).core->state() != DeviceCore::State::kAssociated && pan.now() < kSeconds)
+    pan.RunFor(100);
+  return pan.node(d).core->state() == DeviceCore::State::kAssociated;
+}
+
 // The window for a second answer used to run before the grant, and so sat in every
 // association's latency.
 TEST_P(OnAnomaly, DeviceIsGrantedBeforeTheAnswerWindowCloses) {
@@ -745,11 +754,8 @@ TEST_P(OnAnomaly, DeviceIsGrantedBeforeTheAnswerWindowCloses) {
 TEST_P(OnAnomaly, DataSentInAProvisionalSessionIsHeldNotLost) {
   LoopbackPan pan(Cfg(), 22);
   const size_t d = pan.AddDevice();
-  pan.node(d).core->StartAssociation(0);
   // Run just until the device holds its session, then send at once.
-  while (pan.node(d).core->state() != DeviceCore::State::kAssociated && pan.now() < kSeconds)
-    pan.RunFor(100);
-  ASSERT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  ASSERT_TRUE(AssociateProvisionally(pan, d));
   ASSERT_EQ(First(pan.coordinator_events(), EventKind::kAssociated), nullptr);
   ASSERT_EQ(pan.node(d).core->SendData(Bytes("first"), pan.now()), Error::kOk);
   ASSERT_EQ(pan.node(d).core->SendData(Bytes("second"), pan.now()), Error::kOk);
@@ -773,10 +779,7 @@ TEST_P(OnAnomaly, DataSentInAProvisionalSessionIsHeldNotLost) {
 TEST_P(OnAnomaly, ProvisionalSessionHoldsABoundedNumberOfFrames) {
   LoopbackPan pan(Cfg(), 24);
   const size_t d = pan.AddDevice();
-  pan.node(d).core->StartAssociation(0);
-  while (pan.node(d).core->state() != DeviceCore::State::kAssociated && pan.now() < kSeconds)
-    pan.RunFor(100);
-  ASSERT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  ASSERT_TRUE(AssociateProvisionally(pan, d));
   const TimeUs granted = pan.now();
   int sent = 0;
   for (int round = 0; round < 3; ++round) {
