@@ -495,8 +495,9 @@ void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
   have_last_ = false;
   deadline_ = kNever;
   // Under the on-anomaly policy the coordinator grants at the first answer and may still
-  // withdraw the grant with a confirmation request (coordinator_core.h).
-  provisional_until_ = authenticated_session_ && UsesConfirmation(m.version) &&
+  // withdraw the grant with a confirmation request (coordinator_core.h). A grant that
+  // followed our confirmation is final.
+  provisional_until_ = authenticated_session_ && !confirmed_ && UsesConfirmation(m.version) &&
                                config_.confirm == ConfirmPolicy::kOnAnomaly
                            ? now + config_.answer_window + config_.confirm_timeout
                            : 0;
