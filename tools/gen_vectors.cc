@@ -239,6 +239,8 @@ json Generate(const Variant& v, Measured* meas) {
     if (m->type == MsgType::kData || m->type == MsgType::kBroadcast) {
       f["counter"] = m->counter;
       f["plaintext"] = cap.plaintext;
+      // Hardened's key confirmation (protocol.md 9.5): protected like data, not data.
+      if (m->flags & wire::kDataFlagKeyConfirm) f["key_confirm"] = true;
     }
     if (m->type == MsgType::kAssocResp && !m->body.empty()) {
       f["counter"] = 0;

@@ -20,7 +20,7 @@ bool SameBytes(const std::array<uint8_t, 48>& a, size_t n, ByteSpan b) {
 }  // namespace
 
 CoordinatorCore::CoordinatorCore(const ProtocolConfig& config, const CoordinatorIdentity& identity,
-                                 const DeviceDirectory& directory, CryptoProvider& crypto,
+                                 DeviceDirectory& directory, CryptoProvider& crypto,
                                  RandomSource& random, const CoordinatorPersisted& persisted)
     : config_(config),
       id_(identity),
@@ -56,9 +56,13 @@ void CoordinatorCore::Prepare(const EnrolledDevice& d) {
   auto it = prepared_.find(d.uid);
   if (it != prepared_.end()) {
     Prepared& p = it->second;
-    if (ConstantTimeEqual(p.kd, d.kd) && ConstantTimeEqual(p.r1, d.r1) &&
-        ConstantTimeEqual(p.r3, d.r3)) {
+    if (ConstantTimeEqual(p.kd, d.kd) && ConstantTimeEqual(p.r1, d.r1)) {
       p.used = ++prepared_clock_;
+      if (!ConstantTimeEqual(p.r3, d.r3)) {  // the common function moved on (9.5)
+        crypto_.Release(&p.r3_key);
+        p.r3 = d.r3;
+        if (config_.version == Version::kHardened) crypto_.MacImport(d.r3, &p.r3_key);
+      }
       return;
     }
     Unprepare(d.uid);  // re-enrolled since: these keys are stale
@@ -91,7 +95,39 @@ MacKey CoordinatorCore::KdKey(const EnrolledDevice& d) const {
 
 MacKey CoordinatorCore::R3Key(const EnrolledDevice& d) const {
   auto it = prepared_.find(d.uid);
-  return MacKey(d.r3, it != prepared_.end() ? it->second.r3_key : KeyHandle{});
+  const bool same = it != prepared_.end() && ConstantTimeEqual(it->second.r3, d.r3);
+  return MacKey(d.r3, same ? it->second.r3_key : KeyHandle{});
+}
+
+bool CoordinatorCore::RollsCommonFunction() const {
+  return config_.version == Version::kHardened && config_.roll_common_function;
+}
+
+bool CoordinatorCore::RollCommonFunction(Attempt& a) {
+  const Answer* proof = nullptr;
+  for (const Answer& x : a.confirms)
+    if (x.valid && !x.unsolicited) proof = &x;
+  if (proof == nullptr) return false;  // REQUIRES: a confirmed attempt
+  EnrolledDevice next = a.dev;
+  const std::array<uint8_t, 32> base = proof->prev_r3 ? a.dev.r3_prev : a.dev.r3;
+  const MacKey key = proof->prev_r3 ? MacKey(base) : R3Key(a.dev);
+  if (::vigil::RollCommonFunction(crypto_, key, a.t, next.r3) != Error::kOk) return false;
+  next.r3_prev = base;
+  next.has_prev = true;
+  ++next.r3_generation;
+  const bool stored = directory_.UpdateCommonFunction(next);
+  SecureZero(&next, sizeof(next));
+  return stored;
+}
+
+void CoordinatorCore::CommitCommonFunction(uint64_t uid, Session& s) {
+  s.r3_unproven = false;
+  EnrolledDevice d;
+  if (!directory_.Find(uid, &d) || !d.has_prev) return;
+  d.has_prev = false;
+  SecureZero(d.r3_prev.data(), d.r3_prev.size());
+  directory_.UpdateCommonFunction(d);
+  SecureZero(&d, sizeof(d));
 }
 
 ByteSpan CoordinatorCore::AssocSecret(const EnrolledDevice& d) const {
@@ -387,6 +423,9 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     if (a.granted && ans.valid && ans.unsolicited) {
       Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
       Block(a.initiator_link, now);
+      // The withdrawn grant's R3 goes with it: the party that did not ask (the original,
+      // unless a copy frames it) keeps the R3 it holds.
+      if (a.rolled) directory_.UpdateCommonFunction(a.dev);
       EndSession(uid, Error::kBlocked, now);
       EndAttempt(uid);
     }
@@ -461,6 +500,12 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
   MutableByteSpan exp(expect.data(), m.tag.size());
   ans.valid = ConfirmAnswer(crypto_, R3Key(a.dev), a.t, m.prefix, exp) == Error::kOk &&
               ConstantTimeEqual(exp, m.tag);
+  if (!ans.valid && RollsCommonFunction() && a.dev.has_prev) {
+    // The device may not have heard the grant that moved its R3 (9.5).
+    ans.valid = ConfirmAnswer(crypto_, MacKey(a.dev.r3_prev), a.t, m.prefix, exp) == Error::kOk &&
+                ConstantTimeEqual(exp, m.tag);
+    ans.prev_r3 = ans.valid;
+  }
   a.confirms.push_back(ans);
   if (!ans.valid) {
     Emit(EventKind::kConfirmationFailed, Error::kBadTag, uid, link, now, &m);
@@ -674,6 +719,18 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
     Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
     return;
   }
+  // The common function moves before the grant that the device rolls on is sent.
+  const bool confirmed = std::any_of(a.confirms.begin(), a.confirms.end(),
+                                     [](const Answer& x) { return x.valid && !x.unsolicited; });
+  if (!provisional && confirmed && RollsCommonFunction()) {
+    if (!RollCommonFunction(a)) {
+      s.keys.Release(crypto_);
+      Refuse(uid, AssocStatus::kRefused, link, Error::kIo, now);
+      return;
+    }
+    s.r3_unproven = true;
+    a.rolled = true;
+  }
   if (next_short_ == 0 || next_short_ >= 0xFFFE) next_short_ = 1;
   s.info = SessionInfo{uid, next_short_++, link, now, true, 0};
   Message r;
@@ -777,6 +834,7 @@ void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t
     Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
     Error why = Error::kOk;
     if (OpenData(a.pending, m, uid, ev, &why) == EventKind::kDataReceived) {
+      if (m.flags & wire::kDataFlagKeyConfirm) return;  // nothing moved in this session
       if (a.held_count < a.held.size()) {
         a.held[a.held_count++] = ev;
       } else {  // more than a radio carries in the window: the sender floods
@@ -796,6 +854,11 @@ void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t
   const EventKind k = OpenData(s, m, uid, ev, &why);
   if (k != EventKind::kDataReceived) {
     Emit(k, why, uid, link, now, &m);
+    return;
+  }
+  if (s.r3_unproven) CommitCommonFunction(uid, s);
+  if (m.flags & wire::kDataFlagKeyConfirm) {  // the device's word, not application data
+    if (!m.body.empty()) Emit(EventKind::kMalformedFrame, Error::kMalformed, uid, link, now, &m);
     return;
   }
   ++s.info.rx_frames;

@@ -74,9 +74,10 @@ struct SessionInfo {
 
 class CoordinatorCore {
  public:
-  // REQUIRES: directory, crypto and random outlive the core.
+  // REQUIRES: directory, crypto and random outlive the core. The core writes the
+  // directory only to move a device's common function (hardened, docs/protocol.md 9.5).
   CoordinatorCore(const ProtocolConfig& config, const CoordinatorIdentity& identity,
-                  const DeviceDirectory& directory, CryptoProvider& crypto, RandomSource& random,
+                  DeviceDirectory& directory, CryptoProvider& crypto, RandomSource& random,
                   const CoordinatorPersisted& persisted = {});
   ~CoordinatorCore();
   CoordinatorCore(const CoordinatorCore&) = delete;
@@ -114,6 +115,7 @@ class CoordinatorCore {
     uint64_t link = 0;
     bool valid = false;
     bool unsolicited = false;
+    bool prev_r3 = false;  // a confirmation that verified with the device's previous R3
   };
   struct Session {
     Session();  // out of line: Attempt holds one, inside this class
@@ -121,6 +123,9 @@ class CoordinatorCore {
     SessionKeys keys;
     uint32_t tx_counter = 0;
     ReplayWindow rx;
+    // The grant moved the common function and the device has not yet sent an
+    // authenticated frame in this session: the directory still accepts its previous R3.
+    bool r3_unproven = false;
   };
   struct Attempt {
     Transcript t;
@@ -131,6 +136,7 @@ class CoordinatorCore {
     TimeUs deadline = 0;
     bool anomaly = false;
     bool granted = false;          // kWatch after a grant (else after a refusal)
+    bool rolled = false;           // the grant moved the common function (9.5)
     std::vector<Answer> answers;   // distinct AUTH_RESPs
     std::vector<Answer> confirms;  // distinct CONFIRM_RESPs
     OutFrame last_sent;            // resent when a retransmitted request/answer arrives
@@ -202,10 +208,16 @@ class CoordinatorCore {
   MacKey AssocKey(const EnrolledDevice& d) const;
   MacKey KdKey(const EnrolledDevice& d) const;
   MacKey R3Key(const EnrolledDevice& d) const;
+  bool RollsCommonFunction() const;
+  // Moves the device's common function on after a confirmed grant (9.5). False if the
+  // directory could not store it.
+  bool RollCommonFunction(Attempt& a);
+  // The device proved it holds the new R3: its previous one stops being accepted.
+  void CommitCommonFunction(uint64_t uid, Session& s);
 
   ProtocolConfig config_;
   CoordinatorIdentity id_;
-  const DeviceDirectory& directory_;
+  DeviceDirectory& directory_;
   CryptoProvider& crypto_;
   RandomSource& random_;
   CoordinatorPersisted persisted_;

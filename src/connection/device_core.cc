@@ -31,7 +31,11 @@ DeviceCore::DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secret
                        const DevicePersisted& persisted)
     : config_(config), secrets_(secrets), crypto_(crypto), random_(random), persisted_(persisted) {
   CommonFunctionR1(crypto_, secrets_.username.span(), secrets_.password.span(), r1_);
-  CommonFunctionR3(crypto_, secrets_, r3_);
+  if (persisted_.has_r3) {
+    r3_ = persisted_.r3;
+  } else {
+    CommonFunctionR3(crypto_, secrets_, r3_);
+  }
   // Prepared once: every association tags with them five times, and a prepared key
   // skips HMAC's key set-up. A failed import leaves the handle invalid: the formulas then
   // use the bytes.
@@ -47,6 +51,7 @@ DeviceCore::~DeviceCore() {
   SecureZero(r1_.data(), r1_.size());
   SecureZero(r3_.data(), r3_.size());
   SecureZero(&secrets_, sizeof(secrets_));
+  SecureZero(persisted_.r3.data(), persisted_.r3.size());
 }
 
 ByteSpan DeviceCore::AssocSecret() const {
@@ -162,6 +167,10 @@ Error DeviceCore::SendData(ByteSpan payload, TimeUs now) {
   if (state_ != State::kAssociated) return Error::kInvalidState;
   if (payload.size() > max_payload()) return Error::kOversized;
   if (tx_counter_ == UINT32_MAX) return Error::kInvalidState;  // re-associate for new keys
+  return QueueData(payload, 0);
+}
+
+Error DeviceCore::QueueData(ByteSpan payload, uint8_t extra_flags) {
   Message m;
   m.version = config_.version;
   m.type = MsgType::kData;
@@ -170,6 +179,7 @@ Error DeviceCore::SendData(ByteSpan payload, TimeUs now) {
   const bool encrypt = authenticated_session_ && config_.encrypt_data;
   m.flags = !authenticated_session_ ? wire::kDataFlagPlain
                                     : (encrypt ? wire::kDataFlagEncrypted : uint8_t{0});
+  m.flags |= extra_flags;
   std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
   Result<size_t> n = wire::Encode(m, config_.wire, buf);
   if (!n.ok()) return n.error();
@@ -466,6 +476,7 @@ void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
     Fail(m.status == AssocStatus::kIntrusion ? Error::kBlocked : Error::kBadTag, now);
     return;
   }
+  bool rolled = false;
   if (!config_.authenticate) {
     authenticated_session_ = false;
   } else if (m.version == Version::kV1) {
@@ -489,6 +500,14 @@ void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
       return;
     }
     authenticated_session_ = true;
+    // The coordinator moved R3 on when it granted this confirmed association.
+    if (m.version == Version::kHardened && config_.roll_common_function && confirmed_) {
+      if (!RollCommonFunction(now)) {
+        Fail(Error::kCrypto, now);
+        return;
+      }
+      rolled = true;
+    }
   }
   short_addr_ = m.short_addr;
   state_ = State::kAssociated;
@@ -502,6 +521,25 @@ void DeviceCore::OnAssocResp(const Message& m, TimeUs now) {
                            ? now + config_.answer_window + config_.confirm_timeout
                            : 0;
   Emit(EventKind::kAssociated, Error::kOk, now, &m);
+  // Tell the coordinator at once that the new R3 is stored, so that it stops accepting
+  // the old one: until then a copy holding the old R3 would pass (9.5). Lost on the air,
+  // the device's first data frame does the same later.
+  if (rolled) QueueData(ByteSpan(), wire::kDataFlagKeyConfirm);
+}
+
+bool DeviceCore::RollCommonFunction(TimeUs now) {
+  std::array<uint8_t, kSha256Size> next{};
+  if (::vigil::RollCommonFunction(crypto_, MacKey(r3_, r3_key_), t_, next) != Error::kOk)
+    return false;
+  crypto_.Release(&r3_key_);
+  r3_ = next;
+  SecureZero(next.data(), next.size());
+  crypto_.MacImport(r3_, &r3_key_);
+  persisted_.has_r3 = true;
+  persisted_.r3 = r3_;
+  ++persisted_.r3_generation;
+  Emit(EventKind::kPersist, Error::kOk, now);  // sealed before the session's first frame
+  return true;
 }
 
 bool DeviceCore::Provisional(TimeUs now) const {

@@ -37,10 +37,15 @@
 namespace vigil {
 
 // What a device must keep across reboots (RFC 8613 App. B spirit): the broadcast replay
-// state, so that a replayed old broadcast is refused after a restart.
+// state, so that a replayed old broadcast is refused after a restart; and (hardened) its
+// current common function R3, which moves on at every confirmed association
+// (docs/protocol.md 9.5). R3 is a secret: it belongs in the sealed store.
 struct DevicePersisted {
   uint8_t bcast_epoch = 0;
   uint32_t bcast_rx_high = 0;
+  bool has_r3 = false;  // false: R3 of Algorithm 1, computed from the secrets
+  uint32_t r3_generation = 0;
+  std::array<uint8_t, 32> r3{};
 };
 
 class DeviceCore {
@@ -48,7 +53,8 @@ class DeviceCore {
   enum class State : uint8_t { kIdle, kWaitAuthReq, kWaitAssocResp, kAssociated };
 
   // REQUIRES: crypto and random outlive the core. Secrets are copied; R1 and R3 are
-  // computed once here (the only time Secretkey2 is used).
+  // computed once here (the only time Secretkey2 is used), unless `persisted` carries a
+  // moved-on R3.
   DeviceCore(const ProtocolConfig& config, const DeviceSecrets& secrets, CryptoProvider& crypto,
              RandomSource& random, const DevicePersisted& persisted = {});
   ~DeviceCore();
@@ -116,6 +122,10 @@ class DeviceCore {
   MacKey AssocKey() const;  // AssocSecret(), with its prepared handle
   MacKey KdKey() const;
   bool InstallKeyBlock(ByteSpan block, TimeUs now);
+  // Hardened: moves R3 on after a confirmed grant (9.5) and asks for it to be persisted.
+  bool RollCommonFunction(TimeUs now);
+  // Protects and queues one DATA frame (flags beyond encryption: kDataFlagKeyConfirm).
+  Error QueueData(ByteSpan payload, uint8_t extra_flags);
 
   ProtocolConfig config_;
   DeviceSecrets secrets_;

@@ -16,6 +16,13 @@ struct EnrolledDevice {
   std::array<uint8_t, kKdSize> kd{};
   std::array<uint8_t, 32> r1{};
   std::array<uint8_t, 32> r3{};
+  // Hardened's synchronised common function (docs/protocol.md 9.5): R3 moves on at every
+  // confirmed association. Until the device's first authenticated frame in the session
+  // that moved it, the R3 it had before (`r3_prev`) is still accepted, so that a lost
+  // ASSOC_RESP cannot lock the device out.
+  std::array<uint8_t, 32> r3_prev{};
+  bool has_prev = false;
+  uint32_t r3_generation = 0;  // associations that moved R3 since enrollment
   bool revoked = false;
 };
 
@@ -24,6 +31,12 @@ class DeviceDirectory {
   virtual ~DeviceDirectory() = default;
   // Returns false if the uid is not enrolled.
   virtual bool Find(uint64_t uid, EnrolledDevice* out) const = 0;
+  // Stores a new common-function state (r3, r3_prev, has_prev, r3_generation of `d`; the
+  // other fields are ignored). Returns false if the uid is not enrolled or the state could
+  // not be stored; the coordinator then refuses the association rather than let the two
+  // ends drift apart. A persistent implementation must have written the state when it
+  // returns true: the grant that depends on it is sent next.
+  virtual bool UpdateCommonFunction(const EnrolledDevice& d) = 0;
 };
 
 // In-memory directory: the gateway loads its registry into one; tests and the simulator
@@ -39,6 +52,15 @@ class MemoryDirectory final : public DeviceDirectory {
     auto it = devices_.find(uid);
     if (it == devices_.end()) return false;
     *out = it->second;
+    return true;
+  }
+  bool UpdateCommonFunction(const EnrolledDevice& d) override {
+    auto it = devices_.find(d.uid);
+    if (it == devices_.end()) return false;
+    it->second.r3 = d.r3;
+    it->second.r3_prev = d.r3_prev;
+    it->second.has_prev = d.has_prev;
+    it->second.r3_generation = d.r3_generation;
     return true;
   }
   size_t size() const { return devices_.size(); }

@@ -41,11 +41,11 @@ size_t LoopbackPan::AddDevice() {
   return AddNode(s);
 }
 
-size_t LoopbackPan::AddNode(const DeviceSecrets& secrets) {
+size_t LoopbackPan::AddNode(const DeviceSecrets& secrets, const DevicePersisted& image) {
   Node n;
   n.secrets = secrets;
   n.link = nodes_.size() + 1;
-  n.core = std::make_unique<DeviceCore>(config_, secrets, crypto_, random_);
+  n.core = std::make_unique<DeviceCore>(config_, secrets, crypto_, random_, image);
   nodes_.push_back(std::move(n));
   return nodes_.size() - 1;
 }

@@ -36,8 +36,9 @@ class LoopbackPan {
   // Enrolls a new device with fresh secrets and adds it. Returns its node index.
   size_t AddDevice();
   // Adds a node that runs a device core with the given (possibly stolen or partial)
-  // secrets, not enrolled: how intruders are modelled. Returns its node index.
-  size_t AddNode(const DeviceSecrets& secrets);
+  // secrets, not enrolled: how intruders are modelled. `image` is what a copy of a
+  // device read from its flash besides the secrets. Returns its node index.
+  size_t AddNode(const DeviceSecrets& secrets, const DevicePersisted& image = {});
   // Secrets an attacker holds at a capability level (see sim/attacker.h).
   DeviceSecrets StolenCredentials(size_t victim) const;  // Uid, username, password
   DeviceSecrets StolenWithKd(size_t victim) const;       // ... plus Kd

@@ -24,6 +24,10 @@ struct ProtocolConfig {
                              // coordinator unless allow_unauthenticated is set)
   bool encrypt_data = true;  // AES-CCM confidentiality; false: HMAC integrity only
   ConfirmPolicy confirm = ConfirmPolicy::kAlways;
+  // Hardened: the synchronised common function (docs/protocol.md 9.5). R3 moves on at
+  // every confirmed association, so a copy of a device taken before its latest
+  // association fails its next confirmation. Devices must then persist their R3.
+  bool roll_common_function = true;
 
   // ---- device side ----
   TimeUs retransmit_timeout = 60 * kMillis;  // no answer -> resend the same bytes

@@ -347,7 +347,9 @@ TheftResult Theft(Version v, bool victim_online, int level, ConfirmPolicy policy
   DeviceSecrets s = level == 0   ? pan.StolenCredentials(victim)
                     : level == 1 ? pan.StolenWithKd(victim)
                                  : pan.node(victim).secrets;
-  const size_t x = pan.AddNode(s);
+  // A full clone is a live image: the victim's flash as it is now (its current R3).
+  const size_t x =
+      pan.AddNode(s, level == 2 ? pan.node(victim).core->persisted() : DevicePersisted{});
   pan.node(victim).online = victim_online;
   pan.node(x).core->StartAssociation(pan.now());
   pan.RunFor(3 * kSeconds);
@@ -425,6 +427,7 @@ TEST(IdentityTheft, FullyClonedDeviceIsAnIdentityConflictWhileTheOriginalIsOnlin
   EXPECT_GE(Count(r.cpan, EventKind::kIdentityConflict), 1u);
 }
 
+// An image taken earlier is caught by the moving common function (common_function_test.cc).
 TEST(IdentityTheft, FullyClonedDeviceWithTheOriginalOfflineIsUndetectableByCryptography) {
   TheftResult r = Theft(Version::kHardened, false, 2, ConfirmPolicy::kAlways);
   EXPECT_TRUE(r.intruder_associated);
@@ -658,11 +661,14 @@ TEST(Broadcast, RebootWithPersistedCountersRefusesAnOldBroadcast) {
   OpenSslCrypto crypto;
   SeededRandom rnd(5);
   for (bool with_persistence : {false, true}) {
-    DeviceCore rebooted(c, pan.node(d).secrets, crypto, rnd,
-                        with_persistence ? saved : DevicePersisted{});
     LoopbackPan::Node& n = pan.node(d);
-    n.core = std::make_unique<DeviceCore>(c, n.secrets, pan.crypto(), rnd,
-                                          with_persistence ? saved : DevicePersisted{});
+    // The broadcast floor is what this test keeps or loses; the common function (hardened
+    // moves it at every association) is always the device's latest.
+    DevicePersisted p = with_persistence ? saved : DevicePersisted{};
+    p.has_r3 = n.core->persisted().has_r3;
+    p.r3_generation = n.core->persisted().r3_generation;
+    p.r3 = n.core->persisted().r3;
+    n.core = std::make_unique<DeviceCore>(c, n.secrets, pan.crypto(), rnd, p);
     n.events.clear();
     n.core->StartAssociation(pan.now());
     pan.RunFor(kSeconds);

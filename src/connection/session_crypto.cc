@@ -149,6 +149,12 @@ Error ConfirmAnswer(CryptoProvider& c, MacKey r3, const Transcript& t, ByteSpan 
   return MacParts(c, r3, {Str("vigil/confirm-resp"), prefix, t.nd, t.nc, t.ncf, imp.span()}, out);
 }
 
+Error RollCommonFunction(CryptoProvider& c, MacKey r3, const Transcript& t, MutableByteSpan out) {
+  if (out.size() != kSha256Size) return Error::kInvalidArgument;
+  Implicit imp(Direction::kDeviceToCpan, t.device_uid, t.cpan_uid);
+  return MacParts(c, r3, {Str("vigil/r3-roll"), t.nd, t.nc, t.ncf, imp.span()}, out);
+}
+
 Error ProtectMessage(CryptoProvider& c, const SessionKeys& keys, Version v, const FrameAddress& a,
                      uint32_t counter, bool encrypt, MutableByteSpan msg, size_t body_off,
                      size_t body_len, size_t tag_len) {

@@ -72,6 +72,12 @@ Error ConfirmRequestTag(CryptoProvider& c, MacKey kd, const Transcript& t, ByteS
 // the hardened variant closes); hardened sends HMAC(R3, transcript | Ncf)[0:16].
 Error ConfirmAnswer(CryptoProvider& c, MacKey r3, const Transcript& t, ByteSpan prefix,
                     MutableByteSpan out);
+// Hardened's synchronised common function (docs/protocol.md 9.5): the R3 both ends use
+// after an association that this transcript confirmed,
+//   R3' = HMAC-SHA256(R3, "vigil/r3-roll" | Nd | Nc | Ncf | device uid | cpan uid).
+// A copy of the device taken before that association holds an R3 the CPAN no longer
+// accepts. REQUIRES: out is 32 bytes (else kInvalidArgument).
+Error RollCommonFunction(CryptoProvider& c, MacKey r3, const Transcript& t, MutableByteSpan out);
 
 // ---- frame protection ----
 struct FrameAddress {

@@ -269,11 +269,18 @@ Scenario Parse(const Reader& r, const toml::table& root) {
   }
   if (const toml::table* t = r.Table(root, "attacks", "")) {
     const std::string c = "[attacks]";
-    r.Keys(*t, c, {"instances", "window_s", "start_hour", "classes"});
+    r.Keys(*t, c, {"instances", "window_s", "start_hour", "classes", "clone_image"});
     r.Integer(*t, "instances", c, &s.attacks.instances, 0, 10000);
     r.Number(*t, "window_s", c, &s.attacks.window_s, 0.001, 3600);
     r.Number(*t, "start_hour", c, &s.attacks.start_hour, 0, s.hours);
     r.Strings(*t, "classes", c, &s.attacks.classes);
+    std::string image = s.attacks.live_clone_image ? "live" : "earlier";
+    r.String(*t, "clone_image", c, &image);
+    if (image != "earlier" && image != "live") {
+      r.Fail(Reader::Line(*t->get("clone_image")), c, "clone_image",
+             "must be \"earlier\" or \"live\", not \"" + image + "\"");
+    }
+    s.attacks.live_clone_image = image == "live";
   }
   if (const toml::table* t = r.Table(root, "table1", "")) {
     const std::string c = "[table1]";

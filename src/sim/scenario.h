@@ -88,6 +88,11 @@ struct AttackSpec {
   double window_s = 5;      // "detected": an alert naming the right device within this time
   double start_hour = 0.5;  // first attack; they are spread evenly until the day ends
   std::vector<std::string> classes;  // empty: every class (attacks/catalog.h)
+  // What a fully cloned device copied: "earlier" (the default: an image read while the
+  // device was out of service, which then went back and associated again) or "live" (an
+  // image of the device's current session, i.e. the device itself in the attacker's
+  // hands). See docs/simulator.md, "Full clones".
+  bool live_clone_image = false;
 };
 
 struct Table1Spec {

@@ -64,6 +64,17 @@ TEST(Scenario, OutOfRangeValueSaysTheRange) {
             "test.toml:2: [radio]: field \"loss\": must be between 0 and 0.9 (got 1.5)");
 }
 
+TEST(Scenario, CloneImageIsEarlierOrLiveAndNothingElse) {
+  EXPECT_EQ(ErrorOf("[attacks]\nclone_image = \"yesterday\"\n[[ward]]\nname = \"a\"\n"),
+            "test.toml:2: [attacks]: field \"clone_image\": must be \"earlier\" or \"live\", "
+            "not \"yesterday\"");
+  ScenarioResult r =
+      ParseScenario("[attacks]\nclone_image = \"live\"\n[[ward]]\nname = \"a\"\n", "x");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.scenario.attacks.live_clone_image);
+  EXPECT_FALSE(ParseScenario(DefaultScenarioText(), "x").scenario.attacks.live_clone_image);
+}
+
 TEST(Scenario, StaffHomeWardMustExist) {
   EXPECT_EQ(ErrorOf("[[ward]]\nname = \"icu\"\n[[staff]]\nrole = \"nurse\"\ncount = 2\n"
                     "home_wards = [\"icu\", \"morgue\"]\n"),

@@ -329,7 +329,17 @@ void World::OnDevEvent(size_t i, const Event& e) {
       ScheduleRetry(i);
       break;
     case EventKind::kPersist:
-      if (d.driver->core() != nullptr) d.persisted[d.joined_ward] = d.driver->core()->persisted();
+      if (d.driver->core() != nullptr) {
+        const DevicePersisted& now_held = d.driver->core()->persisted();
+        d.persisted[d.joined_ward] = now_held;
+        // The broadcast floor is per CPAN, the common function per device: every ward's
+        // coordinator reads the same directory.
+        for (DevicePersisted& p : d.persisted) {
+          p.has_r3 = now_held.has_r3;
+          p.r3_generation = now_held.r3_generation;
+          p.r3 = now_held.r3;
+        }
+      }
       break;
     default:
       break;

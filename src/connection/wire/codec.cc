@@ -140,7 +140,11 @@ Result<Message> Decode(ByteSpan payload, const WireParams& params) {
     case MsgType::kData:
       m.flags = r.U8();
       m.counter = r.U32Be();
-      if (m.flags & ~(kDataFlagEncrypted | kDataFlagPlain)) return Error::kMalformed;
+      if (m.flags & ~(kDataFlagEncrypted | kDataFlagPlain | kDataFlagKeyConfirm))
+        return Error::kMalformed;
+      if ((m.flags & kDataFlagKeyConfirm) &&
+          (m.version != Version::kHardened || (m.flags & kDataFlagPlain)))
+        return Error::kMalformed;
       if (m.flags & kDataFlagPlain) {
         if (m.flags & kDataFlagEncrypted) return Error::kMalformed;
         tag_size = 0;

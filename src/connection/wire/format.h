@@ -70,6 +70,9 @@ inline constexpr uint8_t kAnswerFlagUnsolicited = 0x01;  // "I did not ask for t
 // DATA / BROADCAST
 inline constexpr uint8_t kDataFlagEncrypted = 0x01;  // AES-CCM; clear: HMAC only
 inline constexpr uint8_t kDataFlagPlain = 0x80;      // no tag: unauthenticated association only
+// DATA, hardened only, empty body: not application data but the device's word that it
+// holds the session keys and has stored the R3 its grant moved to (protocol.md 9.5).
+inline constexpr uint8_t kDataFlagKeyConfirm = 0x02;
 
 // ---- ASSOC_RESP status ----
 enum class AssocStatus : uint8_t {

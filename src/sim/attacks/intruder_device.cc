@@ -7,7 +7,8 @@
 namespace vigil::sim {
 
 IntruderDevice::IntruderDevice(AttackEnv& env, NodeId node, size_t ward,
-                               const DeviceSecrets& secrets, uint64_t seed)
+                               const DeviceSecrets& secrets, uint64_t seed,
+                               const DevicePersisted& image)
     : env_(env),
       node_(node),
       ward_(ward),
@@ -20,7 +21,7 @@ IntruderDevice::IntruderDevice(AttackEnv& env, NodeId node, size_t ward,
                                            w.config().cpan_profile, config_.wire);
   driver_->set_event_sink([this](const Event& e) { OnEvent(e); });
   driver_->tap = [this](const RxFrame& f) { OnHeard(f); };
-  driver_->Boot(std::make_unique<DeviceCore>(config_, secrets, w.crypto(), w.random()));
+  driver_->Boot(std::make_unique<DeviceCore>(config_, secrets, w.crypto(), w.random(), image));
 }
 
 IntruderDevice::~IntruderDevice() {

@@ -21,9 +21,10 @@ namespace vigil::sim {
 
 class IntruderDevice {
  public:
-  // `secrets.cpan_uid` must name the ward's CPAN.
+  // `secrets.cpan_uid` must name the ward's CPAN. `image` is what a full clone read from
+  // the victim's flash besides the secrets (its common function, protocol.md 9.5).
   IntruderDevice(AttackEnv& env, NodeId node, size_t ward, const DeviceSecrets& secrets,
-                 uint64_t seed);
+                 uint64_t seed, const DevicePersisted& image = {});
   ~IntruderDevice();
   IntruderDevice(const IntruderDevice&) = delete;
   IntruderDevice& operator=(const IntruderDevice&) = delete;
