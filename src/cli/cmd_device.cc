@@ -2,7 +2,10 @@
 //
 // Each --bundle is one device. With --store-dir, a device's secrets move from its bundle
 // into a sealed key store on first start (device/provisioning.h) and are read from there
-// afterwards. For testbeds, --steal and --as-uid turn a bundle into an intruder:
+// afterwards, with the state a device must keep across restarts. Under the hardened
+// protocol, whose common function moves at every association, a store is required
+// (unless protocol.roll_common_function = false). For testbeds, --steal and --as-uid turn a bundle
+// into an intruder:
 //   --steal creds   keep the Uid, username and password; the keys are guesses
 //   --steal kd      ... plus Kd (a cloned key); Secretkey2 is a guess
 //   --steal full    everything (a fully cloned device)
@@ -65,6 +68,14 @@ void Run(DeviceOptions o) {
     c.protocol.confirm = DefaultConfirmPolicy(c.protocol.version);
   }
   if (!Endpoint::Parse(c.device.gateway, &why).ok()) Die("gateway address: " + why, 2);
+  // A device that forgets its moved R3 at a restart is refused by the gateway from then
+  // on: better to refuse to start now than to run until the first reboot.
+  if (c.protocol.version == wire::Version::kHardened && c.protocol.roll_common_function &&
+      c.device.store_dir.empty())
+    Die("protocol hardened moves each device's common function (R3) at every association, "
+        "so the device must persist it: give --store-dir DIR (or [device] store_dir), or set "
+        "protocol.roll_common_function = false on both the gateway and the devices",
+        2);
   if (!o.bundle_dir.empty()) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(o.bundle_dir, ec)) {

@@ -40,6 +40,13 @@ class ByteReader {
     pos_ += 4;
     return v;
   }
+  uint32_t U32Le() {
+    if (!Need(4)) return 0;
+    uint32_t v = uint32_t{in_[pos_]} | (uint32_t{in_[pos_ + 1]} << 8) |
+                 (uint32_t{in_[pos_ + 2]} << 16) | (uint32_t{in_[pos_ + 3]} << 24);
+    pos_ += 4;
+    return v;
+  }
   uint64_t U64Le() {
     if (!Need(8)) return 0;
     uint64_t v = 0;
@@ -99,6 +106,10 @@ class ByteWriter {
   void U32Be(uint32_t v) {
     if (!Need(4)) return;
     for (int s = 24; s >= 0; s -= 8) out_[pos_++] = static_cast<uint8_t>(v >> s);
+  }
+  void U32Le(uint32_t v) {
+    if (!Need(4)) return;
+    for (int s = 0; s <= 24; s += 8) out_[pos_++] = static_cast<uint8_t>(v >> s);
   }
   void U64Le(uint64_t v) {
     if (!Need(8)) return;

@@ -125,10 +125,10 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   DaemonConfig c = *out;
   bool ok = true;
   if (const toml::table* p = root["protocol"].as_table()) {
-    ok = r.CheckKeys(
-        *p, "protocol",
-        {"version", "authenticate", "encrypt", "confirm", "tag_size", "pan_id", "answer_window_ms",
-         "retransmit_timeout_ms", "confirm_timeout_ms", "allow_unauthenticated"});
+    ok = r.CheckKeys(*p, "protocol",
+                     {"version", "authenticate", "encrypt", "confirm", "tag_size", "pan_id",
+                      "answer_window_ms", "retransmit_timeout_ms", "confirm_timeout_ms",
+                      "allow_unauthenticated", "roll_common_function"});
     std::string version = wire::VersionName(c.protocol.version);
     ok = ok && r.String(*p, "protocol", "version", &version);
     if (ok && !ParseVersion(version, &c.protocol.version))
@@ -152,6 +152,7 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
     ok = ok && r.Bool(*p, "protocol", "authenticate", &c.protocol.authenticate);
     ok = ok && r.Bool(*p, "protocol", "encrypt", &c.protocol.encrypt_data);
     ok = ok && r.Bool(*p, "protocol", "allow_unauthenticated", &c.protocol.allow_unauthenticated);
+    ok = ok && r.Bool(*p, "protocol", "roll_common_function", &c.protocol.roll_common_function);
     int64_t v = c.protocol.wire.data_tag_size;
     ok = ok && r.Int(*p, "protocol", "tag_size", 8, 16, &v);
     c.protocol.wire.data_tag_size = static_cast<uint8_t>(v);

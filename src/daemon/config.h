@@ -4,7 +4,8 @@
 //   [protocol]  version = "hardened" | "v3-paper" | "v2" | "v1"
 //               authenticate, encrypt (bool), confirm = "always" | "on-anomaly",
 //               tag_size = 8..16, pan_id, answer_window_ms, retransmit_timeout_ms,
-//               confirm_timeout_ms, allow_unauthenticated
+//               confirm_timeout_ms, allow_unauthenticated, roll_common_function (bool;
+//               hardened only, and the same on the gateway and its devices)
 //   [gateway]   listen = "host:port", registry = path, alerts = path | "-",
 //               state = path, log = path | "-"
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,

@@ -12,6 +12,21 @@ TEST(DaemonConfig, EmptyFileKeepsHardenedDefaults) {
   EXPECT_EQ(c.protocol.version, wire::Version::kHardened);
   EXPECT_EQ(c.protocol.confirm, ConfirmPolicy::kAlways);
   EXPECT_TRUE(c.protocol.encrypt_data);
+  EXPECT_TRUE(c.protocol.roll_common_function);
+}
+
+TEST(DaemonConfig, RollCommonFunctionIsRead) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  ASSERT_EQ(ParseDaemonConfig("[protocol]\nversion = \"hardened\"\nroll_common_function = false\n",
+                              "x.toml", &c, &why),
+            Error::kOk)
+      << why;
+  EXPECT_FALSE(c.protocol.roll_common_function);
+  ASSERT_EQ(ParseDaemonConfig("[protocol]\nroll_common_function = true\n", "x.toml", &c, &why),
+            Error::kOk)
+      << why;
+  EXPECT_TRUE(c.protocol.roll_common_function);
 }
 
 TEST(DaemonConfig, FieldsAreRead) {
@@ -41,6 +56,8 @@ TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
       {"[protocol]\n\nversion = \"v4\"\n", "x.toml:3: [protocol] version: expected one of"},
       {"[protocol]\ntag_size = 4\n", "x.toml:2: [protocol] tag_size: expected 8..16, got 4"},
       {"[protocol]\nencrypt = \"yes\"\n", "x.toml:2: [protocol] encrypt: expected true or false"},
+      {"[protocol]\nversion = \"hardened\"\nroll_common_function = 1\n",
+       "x.toml:3: [protocol] roll_common_function: expected true or false"},
       {"[gateway]\nlisten = \"nowhere\"\n", "x.toml:2: [gateway] listen: expected host:port"},
       {"[gateway]\nlisen = \"1.2.3.4:5\"\n", "x.toml:2: [gateway] lisen: unknown field"},
       {"[gatway]\n", "x.toml:1: [] gatway: unknown section"},

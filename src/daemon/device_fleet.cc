@@ -41,11 +41,16 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
     }
     persisted.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
     persisted.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
+    persisted.has_r3 = pc.has_r3;
+    persisted.r3_generation = pc.r3_generation;
+    persisted.r3 = pc.r3;
+    SecureZero(pc.r3.data(), pc.r3.size());
     m->tamper = std::make_unique<TamperMonitor>(*store, nullptr);
     m->tamper->WatchFlagFile(tamper_flag);
     m->store = std::move(store);
   }
   m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
+  SecureZero(persisted.r3.data(), persisted.r3.size());
   m->sensor = std::make_unique<SensorModel>(kind, secrets.uid);
   // Spread the first attempts over 200 ms: a fleet powering up together is a burst.
   m->next_attempt = now() + static_cast<TimeUs>(members_.size() % 20) * 10 * kMillis;
@@ -66,15 +71,14 @@ void DeviceFleet::Drain(Member& m) {
     if (on_event) on_event(m, ev);
     switch (ev.kind) {
       case EventKind::kPersist:
-        if (m.store) {
-          PersistedCounters pc;
-          m.store->LoadCounters(&pc);
-          pc.broadcast_epoch = m.core->persisted().bcast_epoch;
-          pc.broadcast_counter = m.core->persisted().bcast_rx_high;
-          if (m.store->SaveCounters(pc) != Error::kOk)
-            Log(log_, "error", "cannot persist counters")
-                .With("device", m.label)
-                .With("error", m.store->last_error());
+        if (m.store && !Persist(m)) {
+          // The core moved its common function on, but the store still holds the old
+          // one. Nothing of this session may go out: its first authenticated frame would
+          // make the CPAN forget the old R3, the only one a restart could answer with. So
+          // the device restarts from what the store holds, and the CPAN (which still
+          // accepts the previous R3 until that frame) lets it associate again.
+          Restart(m, t);
+          return;
         }
         break;
       case EventKind::kAssociated:
@@ -114,6 +118,48 @@ void DeviceFleet::Drain(Member& m) {
   }
   OutFrame f;
   while (m.core->PollTransmit(&f)) m.socket.Send(f.span(), gateway_);
+}
+
+bool DeviceFleet::Persist(Member& m) {
+  const DevicePersisted& p = m.core->persisted();
+  PersistedCounters pc;
+  m.store->LoadCounters(&pc);  // a failure here fails the save below too
+  const bool r3_moved = p.has_r3 != pc.has_r3 || p.r3_generation != pc.r3_generation ||
+                        !ConstantTimeEqual(p.r3, pc.r3);
+  pc.broadcast_epoch = p.bcast_epoch;
+  pc.broadcast_counter = p.bcast_rx_high;
+  pc.has_r3 = p.has_r3;
+  pc.r3_generation = p.r3_generation;
+  pc.r3 = p.r3;
+  const Error e = m.store->SaveCounters(pc);
+  SecureZero(pc.r3.data(), pc.r3.size());
+  if (e == Error::kOk) return true;
+  Log(log_, "error", r3_moved ? "cannot persist the common function" : "cannot persist counters")
+      .With("device", m.label)
+      .With("error", m.store->last_error());
+  // Lost broadcast marks only reopen a replay window after a reboot; a lost R3 locks the
+  // device out.
+  return !r3_moved;
+}
+
+void DeviceFleet::Restart(Member& m, TimeUs t) {
+  OutFrame dropped;
+  while (m.core->PollTransmit(&dropped)) {
+  }
+  DevicePersisted persisted;
+  PersistedCounters pc;
+  if (m.store->LoadCounters(&pc) == Error::kOk) {
+    persisted.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
+    persisted.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
+    persisted.has_r3 = pc.has_r3;
+    persisted.r3_generation = pc.r3_generation;
+    persisted.r3 = pc.r3;
+    SecureZero(pc.r3.data(), pc.r3.size());
+  }
+  m.core = std::make_unique<DeviceCore>(config_.protocol, m.secrets, crypto_, random_, persisted);
+  SecureZero(persisted.r3.data(), persisted.r3.size());
+  m.backoff = std::clamp<TimeUs>(m.backoff * 2, kSeconds, 30 * kSeconds);
+  m.next_attempt = t + m.backoff;
 }
 
 void DeviceFleet::Step(Member& m, TimeUs t) {

@@ -50,9 +50,13 @@ class DeviceFleet {
   ~DeviceFleet();
 
   // Adds a device (binds its socket on config.device.bind's address, a fresh port).
-  // With a `store`, the device's persisted counters are loaded from it and every
-  // kPersist event is written back (a reboot does not reopen broadcast replay); with a
-  // `tamper_flag` path, the file's appearance zeroizes the store and stops the device.
+  // With a `store`, the device's persisted state is loaded from it and every kPersist
+  // event is written back before the frames that follow are sent: the broadcast marks
+  // (a reboot does not reopen broadcast replay) and the common function R3 (hardened: it
+  // moves at every confirmed association; a device that forgot it is refused). If a
+  // moved R3 cannot be written, the session's frames are dropped and the device restarts
+  // from the store. With a `tamper_flag` path, the file's appearance zeroizes the store
+  // and stops the device.
   Error Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
             std::string* why, std::unique_ptr<KeyStore> store = nullptr,
             const std::string& tamper_flag = "");
@@ -70,6 +74,11 @@ class DeviceFleet {
 
  private:
   void Drain(Member& m);
+  // Writes the core's persisted() to the store. False only if a moved R3 could not be
+  // written.
+  bool Persist(Member& m);
+  // Replaces the core by one built from what the store holds, dropping its queued frames.
+  void Restart(Member& m, TimeUs t);
   void Step(Member& m, TimeUs t);
 
   DaemonConfig config_;

@@ -45,6 +45,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     *why = registry_->last_error();
     return e;
   }
+  directory_ = std::make_unique<RegistryDirectory>(*registry_, log_);
   Result<CpanIdentity> id = registry_->LoadCpanIdentity();
   if (!id.ok()) {
     *why = config_.gateway.registry +
@@ -64,7 +65,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       config_.gateway.state.empty() ? config_.gateway.registry + ".state" : config_.gateway.state;
   CoordinatorPersisted persisted;
   if (Error e = LoadState(&persisted, why); e != Error::kOk) return e;
-  core_ = std::make_unique<CoordinatorCore>(config_.protocol, cid, directory_, crypto_, random_,
+  core_ = std::make_unique<CoordinatorCore>(config_.protocol, cid, *directory_, crypto_, random_,
                                             persisted);
   SecureZero(cid.sign_priv.data(), cid.sign_priv.size());
 
@@ -103,7 +104,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       .With("cpan_uid", UidToString(cid.uid))
       .With("version", wire::VersionName(config_.protocol.version))
       .With("confirm", config_.protocol.confirm == ConfirmPolicy::kAlways ? "always" : "on-anomaly")
-      .With("devices", static_cast<uint64_t>(directory_.size()));
+      .With("devices", static_cast<uint64_t>(directory_->size()));
   return Error::kOk;
 }
 
@@ -115,9 +116,15 @@ Error Gateway::Reload() {
     d.uid = r.uid;
     d.kd = r.kd;
     d.r1 = r.r1;
-    d.r3 = r.r3;
+    // The registry holds the common function as it last moved (written through by
+    // directory_), so re-reading it here never rolls the memory copy back.
+    d.r3 = r.r3_current;
+    d.r3_prev = r.r3_prev;
+    d.has_prev = r.has_prev;
+    d.r3_generation = r.r3_generation;
     d.revoked = r.revoked;
-    directory_.Put(d);
+    directory_->Put(d);
+    SecureZero(&d, sizeof(d));
     if (!r.endpoint_hint.empty()) {
       auto ep = Endpoint::Parse(r.endpoint_hint);
       if (ep.ok()) hints_[r.uid] = *ep;

@@ -27,6 +27,7 @@
 #include "connection/device_directory.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/registry_directory.h"
 #include "daemon/udp.h"
 
 namespace vigil {
@@ -58,7 +59,9 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   // Opens the registry (which must hold a CPAN identity: `vigil enroll` creates it),
-  // loads enrolled devices and the persisted broadcast state, binds the socket.
+  // loads enrolled devices (with their current common function) and the persisted
+  // broadcast state, binds the socket. A move of a device's common function is written
+  // to the registry before the grant that depends on it is sent (RegistryDirectory).
   Error Open(const DaemonConfig& config, Logger& log, std::string* why);
   // One turn of the loop: waits up to `max_wait_ms` for input or the next deadline.
   void Poll(int max_wait_ms);
@@ -87,7 +90,7 @@ class Gateway {
   OpenSslCrypto crypto_;
   OsRandom random_;
   std::unique_ptr<Registry> registry_;
-  MemoryDirectory directory_;
+  std::unique_ptr<RegistryDirectory> directory_;  // over *registry_
   std::unique_ptr<CoordinatorCore> core_;
   std::unique_ptr<ids::Engine> ids_;
   UdpSocket socket_;

@@ -14,10 +14,14 @@
 namespace vigil {
 namespace {
 
-constexpr uint8_t kPlainVersion = 1;
-constexpr size_t kHeaderSize = sizeof kSealedMagic + 8 + kCcmNonceSize + 2;
+// Version 2 appended the common function's state; version 1 files still load.
+constexpr uint8_t kPlainVersion = 2;
+constexpr uint8_t kPlainVersionNoR3 = 1;
+constexpr size_t kR3StateSize = 1 + 4 + 32;
 constexpr size_t kMaxPlainSize = 1 + 8 + 8 + kKdSize + kSecretKey2Size +
-                                 2 * (1 + kMaxCredentialSize) + kEd25519PublicKeySize + 4 * 8;
+                                 2 * (1 + kMaxCredentialSize) + kEd25519PublicKeySize + 4 * 8 +
+                                 kR3StateSize;
+constexpr size_t kHeaderSize = sizeof kSealedMagic + 8 + kCcmNonceSize + 2;
 constexpr size_t kMaxSealedFileSize = kHeaderSize + kMaxPlainSize + kSealedTagSize;
 
 ByteSpan Magic() { return ByteSpan(reinterpret_cast<const uint8_t*>(kSealedMagic), 8); }
@@ -160,11 +164,25 @@ Error SealedFileStore::ReadState(State* out) {
   c.rx_high = p.U64Le();
   c.broadcast_epoch = p.U64Le();
   c.broadcast_counter = p.U64Le();
-  if (!p.ok() || !creds || p.remaining() != 0 || version != kPlainVersion || s.uid != uid) {
+  uint8_t has_r3 = 0;
+  if (version == kPlainVersion) {
+    has_r3 = p.U8();
+    c.r3_generation = p.U32Le();
+    p.Bytes(c.r3);
+  }
+  c.has_r3 = has_r3 == 1;
+  if (version != kPlainVersion && version != kPlainVersionNoR3) {
     SecureZero(out, sizeof *out);
-    // Authenticated yet unparseable: written by an incompatible version.
-    return Fail(Error::kCorrupt,
-                "sealed store " + sealed_path_ + " has an unknown content version");
+    // Authenticated yet unparseable: written by a newer version.
+    return Fail(Error::kCorrupt, "sealed store " + sealed_path_ +
+                                     " has an unknown content version " + std::to_string(version));
+  }
+  if (!p.ok() || !creds || p.remaining() != 0 || has_r3 > 1 || s.uid != uid) {
+    SecureZero(out, sizeof *out);
+    // Authenticated, so written under this device key, yet not a whole plaintext of its
+    // version: refused rather than read in part (a lost R3 locks the device out).
+    return Fail(Error::kCorrupt, "sealed store " + sealed_path_ + " has damaged content (version " +
+                                     std::to_string(version) + ")");
   }
   return Error::kOk;
 }
@@ -187,6 +205,10 @@ Error SealedFileStore::WriteState(const State& state) {
   p.U64Le(state.counters.rx_high);
   p.U64Le(state.counters.broadcast_epoch);
   p.U64Le(state.counters.broadcast_counter);
+  const std::array<uint8_t, 32> no_r3{};
+  p.U8(state.counters.has_r3 ? 1 : 0);
+  p.U32Le(state.counters.r3_generation);
+  p.Bytes(state.counters.has_r3 ? ByteSpan(state.counters.r3) : ByteSpan(no_r3));
   if (!p.ok()) return Fail(Error::kInvalidArgument, "secrets do not fit the sealed format");
 
   std::array<uint8_t, kMaxSealedFileSize> file{};

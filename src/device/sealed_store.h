@@ -3,11 +3,13 @@
 // implement; SealedFileStore is the file-backed stand-in used by `vigil device` and the
 // testbed.
 //
-// A store holds one device's secrets (DeviceSecrets) and the counters the device must
-// not lose across a reboot, or it would reuse a frame counter under the same key or
-// accept a replay.
+// A store holds one device's secrets (DeviceSecrets) and the state the device must not
+// lose across a reboot: counters (or it would reuse a frame counter under the same key
+// or accept a replay) and, hardened, its current common function R3 (which moves on at
+// every confirmed association: a device that forgot the move is refused from then on).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -22,6 +24,12 @@ struct PersistedCounters {
   uint64_t rx_high = 0;            // replay high-water mark of frames from the CPAN
   uint64_t broadcast_epoch = 0;    // broadcast key epoch last accepted
   uint64_t broadcast_counter = 0;  // highest broadcast counter accepted in that epoch
+  // The common function as it last moved (hardened, docs/protocol.md 9.5). A secret, like
+  // the keys: it lives in the sealed plaintext. has_r3 false: not moved since the secrets
+  // were sealed, R3 is Algorithm 1's.
+  bool has_r3 = false;
+  uint32_t r3_generation = 0;
+  std::array<uint8_t, 32> r3{};
   bool operator==(const PersistedCounters&) const = default;
 };
 
@@ -29,8 +37,9 @@ struct PersistedCounters {
 //  - Load / LoadCounters return kNotFound when nothing is sealed (first start, or after
 //    Zeroize) and kCorrupt when the sealed copy fails authentication; a corrupt copy is
 //    never modified or removed by the store (only Zeroize removes it).
-//  - Seal replaces the secrets and resets the counters to zero (new keys, new counter
-//    space). SaveCounters needs sealed secrets (kNotFound otherwise).
+//  - Seal replaces the secrets and resets the counters (and the R3 state) to zero: new
+//    keys, new counter space, Algorithm 1's R3. SaveCounters needs sealed secrets
+//    (kNotFound otherwise) and stores every field of PersistedCounters.
 //  - Writes are atomic: after a failure or power loss the previous sealed copy is intact.
 //  - Zeroize destroys the secrets and the key that protects them, in storage and in
 //    memory. It is idempotent and tries every step even if one fails.
@@ -54,8 +63,11 @@ class KeyStore {
 //   length     2  ciphertext length
 //   ciphertext    the plaintext below, AES-128-CCM
 //   tag       16
-// AAD = magic || uid. Plaintext: version (1), uid, cpan_uid, kd, secretkey2, username
-// (length byte + bytes), password (same), cpan_sign_pub, then the four counters (u64).
+// AAD = magic || uid. Plaintext (version 2): version (1 byte, = 2), uid, cpan_uid, kd,
+// secretkey2, username (length byte + bytes), password (same), cpan_sign_pub, the four
+// counters (u64), then has_r3 (1 byte, 0 or 1), r3_generation (u32), r3 (32; zeros
+// without has_r3). Version 1 ends after the counters; it still loads, as has_r3 = false.
+// Anything else that authenticates but does not parse exactly is kCorrupt.
 inline constexpr char kSealedMagic[8] = {'V', 'G', 'S', 'E', 'A', 'L', '0', '1'};
 inline constexpr size_t kSealedTagSize = 16;
 inline constexpr size_t kDeviceKeySize = kAes128KeySize;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/test_temp_dir.h"
 #include "connection/crypto/openssl_provider.h"
 
@@ -230,6 +231,165 @@ TEST_F(SealedStoreTest, CallsBeforeOpenAreRefused) {
   reserved.uid = 0;
   ASSERT_EQ(store.Open(), Error::kOk);
   EXPECT_EQ(store.Seal(reserved), Error::kInvalidArgument);
+}
+
+// The plaintext of a sealed file, byte by byte as the layout in sealed_store.h gives it,
+// so that the tests can write files of another version or a damaged plaintext that still
+// authenticates. Version 1 ends after the counters.
+std::vector<uint8_t> Plaintext(uint8_t version, const DeviceSecrets& s,
+                               const PersistedCounters& c) {
+  std::vector<uint8_t> buf(512);
+  ByteWriter w(buf);
+  w.U8(version);
+  w.U64Le(s.uid);
+  w.U64Le(s.cpan_uid);
+  w.Bytes(s.kd);
+  w.Bytes(s.secretkey2);
+  w.U8(s.username.size);
+  w.Bytes(s.username.span());
+  w.U8(s.password.size);
+  w.Bytes(s.password.span());
+  w.Bytes(s.cpan_sign_pub);
+  w.U64Le(c.tx_ceiling);
+  w.U64Le(c.rx_high);
+  w.U64Le(c.broadcast_epoch);
+  w.U64Le(c.broadcast_counter);
+  if (version >= 2) {
+    w.U8(c.has_r3 ? 1 : 0);
+    w.U32Le(c.r3_generation);
+    w.Bytes(c.r3);
+  }
+  EXPECT_TRUE(w.ok());
+  buf.resize(w.size());
+  return buf;
+}
+
+class SealedFormatTest : public SealedStoreTest {
+ protected:
+  // Seals `plain` under the store's device key, as the store itself would.
+  void SealRaw(uint64_t uid, const std::vector<uint8_t>& plain) {
+    std::vector<uint8_t> key = ReadAll(key_);
+    ASSERT_EQ(key.size(), kDeviceKeySize);
+    KeyHandle h;
+    ASSERT_EQ(crypto_.AeadImport(key, &h), Error::kOk);
+    std::vector<uint8_t> file(8 + 8 + kCcmNonceSize + 2 + plain.size() + kSealedTagSize);
+    ByteWriter w(file);
+    w.Bytes(ByteSpan(reinterpret_cast<const uint8_t*>(kSealedMagic), 8));
+    w.U64Le(uid);
+    MutableByteSpan nonce = w.Reserve(kCcmNonceSize);
+    w.U16Le(static_cast<uint16_t>(plain.size()));
+    MutableByteSpan cipher = w.Reserve(plain.size());
+    MutableByteSpan tag = w.Reserve(kSealedTagSize);
+    ASSERT_TRUE(w.ok());
+    ASSERT_EQ(rng_.Fill(nonce), Error::kOk);
+    std::array<uint8_t, 16> aad{};
+    ByteWriter a(aad);
+    a.Bytes(ByteSpan(file.data(), 8));
+    a.U64Le(uid);
+    ASSERT_EQ(crypto_.AeadSeal(h, nonce, aad, plain, cipher, tag), Error::kOk);
+    crypto_.Release(&h);
+    WriteAll(sealed_, file);
+  }
+
+  void SetUp() override { ASSERT_EQ(store_.Open(), Error::kOk) << store_.last_error(); }
+
+  SealedFileStore store_{crypto_, rng_, sealed_, key_};
+};
+
+PersistedCounters RolledCounters() {
+  PersistedCounters c{1000, 77, 3, 12};
+  c.has_r3 = true;
+  c.r3_generation = 0x01020304;
+  for (size_t i = 0; i < c.r3.size(); ++i) c.r3[i] = static_cast<uint8_t>(0xc0 + i);
+  return c;
+}
+
+TEST_F(SealedStoreTest, SealedStoreCommonFunctionRoundTrips) {
+  const PersistedCounters rolled = RolledCounters();
+  {
+    SealedFileStore store(crypto_, rng_, sealed_, key_);
+    ASSERT_EQ(store.Open(), Error::kOk);
+    ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+    PersistedCounters fresh;
+    ASSERT_EQ(store.LoadCounters(&fresh), Error::kOk);
+    EXPECT_FALSE(fresh.has_r3);  // a fresh seal: Algorithm 1's R3
+    ASSERT_EQ(store.SaveCounters(rolled), Error::kOk) << store.last_error();
+  }
+  // R3 is a secret: it is sealed, never in clear.
+  std::vector<uint8_t> file = ReadAll(sealed_);
+  EXPECT_EQ(std::search(file.begin(), file.end(), rolled.r3.begin(), rolled.r3.end()), file.end());
+  SealedFileStore store(crypto_, rng_, sealed_, key_);
+  ASSERT_EQ(store.Open(), Error::kOk);
+  PersistedCounters got;
+  ASSERT_EQ(store.LoadCounters(&got), Error::kOk) << store.last_error();
+  EXPECT_EQ(got, rolled);
+  EXPECT_TRUE(got.has_r3);
+  EXPECT_EQ(got.r3_generation, 0x01020304u);
+  DeviceSecrets secrets;
+  ASSERT_EQ(store.Load(&secrets), Error::kOk);
+  ExpectSame(secrets, MakeSecrets());
+  // New secrets start again from Algorithm 1.
+  ASSERT_EQ(store.Seal(MakeSecrets()), Error::kOk);
+  ASSERT_EQ(store.LoadCounters(&got), Error::kOk);
+  EXPECT_EQ(got, PersistedCounters{});
+}
+
+TEST_F(SealedFormatTest, SealedStoreVersion1FileStillLoads) {
+  const DeviceSecrets s = MakeSecrets();
+  SealRaw(s.uid, Plaintext(1, s, PersistedCounters{500, 400, 1, 2}));
+  DeviceSecrets got;
+  ASSERT_EQ(store_.Load(&got), Error::kOk) << store_.last_error();
+  ExpectSame(got, s);
+  PersistedCounters c;
+  ASSERT_EQ(store_.LoadCounters(&c), Error::kOk) << store_.last_error();
+  EXPECT_EQ(c, (PersistedCounters{500, 400, 1, 2}));
+  EXPECT_FALSE(c.has_r3);
+  // The next write is version 2, with the R3 state.
+  ASSERT_EQ(store_.SaveCounters(RolledCounters()), Error::kOk) << store_.last_error();
+  ASSERT_EQ(store_.LoadCounters(&c), Error::kOk);
+  EXPECT_EQ(c, RolledCounters());
+  // Written by the store, the plaintext is exactly the version-2 layout (its length in
+  // the header is the plaintext's).
+  const std::vector<uint8_t> file = ReadAll(sealed_);
+  ASSERT_GE(file.size(), 31u);
+  EXPECT_EQ(size_t{file[29]} | size_t{file[30]} << 8, Plaintext(2, s, c).size());
+}
+
+TEST_F(SealedFormatTest, SealedStoreTruncatedVersion2PlaintextIsCorrupt) {
+  const DeviceSecrets s = MakeSecrets();
+  const std::vector<uint8_t> full = Plaintext(2, s, RolledCounters());
+  const size_t v1_size = Plaintext(1, s, {}).size();
+  ASSERT_EQ(full.size(), v1_size + 1 + 4 + 32);
+  SealRaw(s.uid, full);
+  PersistedCounters c;
+  ASSERT_EQ(store_.LoadCounters(&c), Error::kOk) << store_.last_error();
+  EXPECT_EQ(c, RolledCounters());
+  // Authentic (sealed under the device key) but cut short, down to a version-1 length
+  // that claims version 2: never read in part.
+  for (size_t cut = v1_size; cut < full.size(); ++cut) {
+    SealRaw(s.uid, std::vector<uint8_t>(full.begin(), full.begin() + static_cast<long>(cut)));
+    PersistedCounters got;
+    ASSERT_EQ(store_.LoadCounters(&got), Error::kCorrupt) << "cut at " << cut;
+    EXPECT_EQ(got, PersistedCounters{}) << "cut at " << cut;
+    EXPECT_NE(store_.last_error().find("damaged content"), std::string::npos)
+        << store_.last_error();
+    DeviceSecrets secrets;
+    ASSERT_EQ(store_.Load(&secrets), Error::kCorrupt) << "cut at " << cut;
+    EXPECT_EQ(secrets.uid, 0u);
+    // Nor is it overwritten by a counter update.
+    ASSERT_EQ(store_.SaveCounters(RolledCounters()), Error::kCorrupt) << "cut at " << cut;
+  }
+  // A has_r3 byte other than 0 or 1, and a version this build does not know.
+  std::vector<uint8_t> bad = full;
+  bad[v1_size] = 2;
+  SealRaw(s.uid, bad);
+  EXPECT_EQ(store_.LoadCounters(&c), Error::kCorrupt);
+  bad = full;
+  bad[0] = 3;
+  SealRaw(s.uid, bad);
+  EXPECT_EQ(store_.LoadCounters(&c), Error::kCorrupt);
+  EXPECT_NE(store_.last_error().find("unknown content version 3"), std::string::npos)
+      << store_.last_error();
 }
 
 }  // namespace

@@ -53,16 +53,38 @@ CREATE TABLE counters (
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: the common function as it moves (hardened, docs/protocol.md 9.5). A table of
+// its own rather than columns of `devices`: devices.r3 stays the enrollment value, and a
+// device with no row here is at generation 0 (r3 as enrolled, no previous R3), which is
+// what a migrated version-1 file holds. A new file is version 1 plus this step, so new
+// and migrated files have the same schema.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE common_function (
+  uid        INTEGER PRIMARY KEY REFERENCES devices(uid) ON DELETE CASCADE,
+  r3         BLOB NOT NULL CHECK (length(r3) = 32),
+  r3_prev    BLOB CHECK (r3_prev IS NULL OR length(r3_prev) = 32),
+  generation INTEGER NOT NULL CHECK (generation BETWEEN 0 AND 4294967295)
+);
+UPDATE schema_version SET version = 2;
+)sql";
+
+// No common_function row reads as NULLs: R3 has not moved since enrollment.
 constexpr const char* kFindDeviceSql =
-    "SELECT uid, kd, r1, r3, name, kind, ward, revoked, endpoint_hint, created_at "
-    "FROM devices WHERE uid = ?1";
+    "SELECT d.uid, d.kd, d.r1, d.r3, d.name, d.kind, d.ward, d.revoked, d.endpoint_hint, "
+    "d.created_at, cf.r3, cf.r3_prev, cf.generation "
+    "FROM devices d LEFT JOIN common_function cf ON cf.uid = d.uid WHERE d.uid = ?1";
 constexpr const char* kListDevicesSql =
-    "SELECT uid, kd, r1, r3, name, kind, ward, revoked, endpoint_hint, created_at "
-    "FROM devices";
+    "SELECT d.uid, d.kd, d.r1, d.r3, d.name, d.kind, d.ward, d.revoked, d.endpoint_hint, "
+    "d.created_at, cf.r3, cf.r3_prev, cf.generation "
+    "FROM devices d LEFT JOIN common_function cf ON cf.uid = d.uid";
 constexpr const char* kSaveCountersSql =
     "INSERT INTO counters (uid, tx_ceiling, rx_high) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (uid) DO UPDATE SET tx_ceiling = excluded.tx_ceiling, "
     "rx_high = excluded.rx_high";
+constexpr const char* kSaveCommonFunctionSql =
+    "INSERT INTO common_function (uid, r3, r3_prev, generation) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (uid) DO UPDATE SET r3 = excluded.r3, r3_prev = excluded.r3_prev, "
+    "generation = excluded.generation";
 constexpr const char* kLoadCountersSql =
     "SELECT c.tx_ceiling, c.rx_high FROM devices d LEFT JOIN counters c ON c.uid = d.uid "
     "WHERE d.uid = ?1";
@@ -132,6 +154,10 @@ Error DeviceRecordFromSecrets(CryptoProvider& crypto, const DeviceSecrets& secre
   if (Error e = CommonFunctionR3(crypto, secrets, out->r3); e != Error::kOk) return e;
   out->uid = secrets.uid;
   out->kd = secrets.kd;
+  out->r3_current = out->r3;
+  out->r3_prev = {};
+  out->has_prev = false;
+  out->r3_generation = 0;
   return Error::kOk;
 }
 
@@ -163,7 +189,8 @@ void Registry::Close() {
   sqlite3_finalize(find_device_);
   sqlite3_finalize(save_counters_);
   sqlite3_finalize(load_counters_);
-  find_device_ = save_counters_ = load_counters_ = nullptr;
+  sqlite3_finalize(save_common_function_);
+  find_device_ = save_counters_ = load_counters_ = save_common_function_ = nullptr;
   if (db_ != nullptr) sqlite3_close_v2(db_);
   db_ = nullptr;
 }
@@ -237,6 +264,7 @@ Error Registry::Open(const std::string& path) {
   if (e == Error::kOk) e = Prepare(kFindDeviceSql, &find_device_);
   if (e == Error::kOk) e = Prepare(kSaveCountersSql, &save_counters_);
   if (e == Error::kOk) e = Prepare(kLoadCountersSql, &load_counters_);
+  if (e == Error::kOk) e = Prepare(kSaveCommonFunctionSql, &save_common_function_);
   if (e != Error::kOk) Close();
   return e;
 }
@@ -272,7 +300,8 @@ Error Registry::CreateOrCheckSchema() {
   }
   if (tables == 0) {
     if (Error e = Exec("BEGIN IMMEDIATE"); e != Error::kOk) return e;
-    if (Exec(kSchemaV1, "cannot create the schema") != Error::kOk) {
+    if (Exec(kSchemaV1, "cannot create the schema") != Error::kOk ||
+        Exec(kMigrateV1ToV2, "cannot create the schema") != Error::kOk) {
       std::string msg = last_error_;
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return Fail(Error::kIo, msg);
@@ -282,16 +311,44 @@ Error Registry::CreateOrCheckSchema() {
   if (!has_version_table)
     return Fail(Error::kCorrupt,
                 "registry " + path_ + ": an SQLite database, but not a Vigil registry");
+  Result<int64_t> version = SchemaVersion();
+  if (!version.ok()) return version.error();
+  if (*version == 1) return MigrateFromV1();
+  if (*version != kRegistrySchemaVersion)
+    return Fail(Error::kCorrupt,
+                "registry " + path_ + ": schema version " + std::to_string(*version) +
+                    ", this build reads versions 1 to " + std::to_string(kRegistrySchemaVersion));
+  return Error::kOk;
+}
+
+Result<int64_t> Registry::SchemaVersion() {
   sqlite3_stmt* s = nullptr;
   if (Error e = Prepare("SELECT version FROM schema_version", &s); e != Error::kOk) return e;
   StmtGuard g(s, true);
   if (sqlite3_step(s) != SQLITE_ROW)
     return Fail(Error::kCorrupt, "registry " + path_ + ": schema version missing");
-  int64_t version = sqlite3_column_int64(s, 0);
-  if (version != kRegistrySchemaVersion)
-    return Fail(Error::kCorrupt, "registry " + path_ + ": schema version " +
-                                     std::to_string(version) + ", this build reads version " +
-                                     std::to_string(kRegistrySchemaVersion));
+  return static_cast<int64_t>(sqlite3_column_int64(s, 0));
+}
+
+Error Registry::MigrateFromV1() {
+  if (Error e = Exec("BEGIN IMMEDIATE", "cannot migrate to schema version 2"); e != Error::kOk)
+    return e;
+  auto rollback = [this] { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); };
+  // Read again under the lock: another process may have migrated the file meanwhile.
+  Result<int64_t> version = SchemaVersion();
+  if (!version.ok()) {
+    rollback();
+    return version.error();
+  }
+  if (*version == 1 && Exec(kMigrateV1ToV2, "cannot migrate to schema version 2") != Error::kOk) {
+    std::string msg = last_error_;
+    rollback();
+    return Fail(Error::kIo, msg);
+  }
+  if (Error e = Exec("COMMIT", "cannot migrate to schema version 2"); e != Error::kOk) {
+    rollback();
+    return e;
+  }
   return Error::kOk;
 }
 
@@ -420,6 +477,24 @@ Error Registry::ReadDevice(sqlite3_stmt* s, DeviceRecord* out) {
     return Fail(Error::kCorrupt,
                 "registry " + path_ + ": record of " + UidToString(out->uid) + " is damaged");
   out->kind = *kind;
+  // No common_function row: R3 has not moved since enrollment.
+  out->r3_prev = {};
+  out->has_prev = false;
+  if (sqlite3_column_type(s, 10) == SQLITE_NULL) {
+    out->r3_current = out->r3;
+    out->r3_generation = 0;
+    return Error::kOk;
+  }
+  // Types before values: reading a value may convert it, after which its type is undefined.
+  const bool generation_is_integer = sqlite3_column_type(s, 12) == SQLITE_INTEGER;
+  const int64_t generation = sqlite3_column_int64(s, 12);
+  out->has_prev = sqlite3_column_type(s, 11) != SQLITE_NULL;
+  if (!ColumnBlob(s, 10, &out->r3_current) ||
+      (out->has_prev && !ColumnBlob(s, 11, &out->r3_prev)) || !generation_is_integer ||
+      generation < 0 || generation > int64_t{std::numeric_limits<uint32_t>::max()})
+    return Fail(Error::kCorrupt, "registry " + path_ + ": common function of " +
+                                     UidToString(out->uid) + " is damaged");
+  out->r3_generation = static_cast<uint32_t>(generation);
   return Error::kOk;
 }
 
@@ -521,6 +596,27 @@ Result<ReplayCounters> Registry::LoadCounters(uint64_t uid) {
   c.tx_ceiling = static_cast<uint64_t>(tx);
   c.rx_high = static_cast<uint64_t>(rx);
   return c;
+}
+
+Error Registry::SaveCommonFunction(uint64_t uid, const std::array<uint8_t, kSha256Size>& r3,
+                                   const std::array<uint8_t, kSha256Size>* r3_prev_or_null,
+                                   uint32_t generation) {
+  if (db_ == nullptr) return Fail(Error::kInvalidState, "registry is not open");
+  StmtGuard g(save_common_function_, false);
+  sqlite3_bind_int64(save_common_function_, 1, ToDb(uid));
+  BindBlob(save_common_function_, 2, r3);
+  if (r3_prev_or_null != nullptr) {
+    BindBlob(save_common_function_, 3, *r3_prev_or_null);
+  } else {
+    sqlite3_bind_null(save_common_function_, 3);
+  }
+  sqlite3_bind_int64(save_common_function_, 4, static_cast<int64_t>(generation));
+  int rc = sqlite3_step(save_common_function_);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    return Fail(Error::kNotFound, "device " + UidToString(uid) + " is not enrolled");
+  if (rc != SQLITE_DONE)
+    return FailSqlite("cannot save the common function of " + UidToString(uid));
+  return Error::kOk;
 }
 
 }  // namespace vigil

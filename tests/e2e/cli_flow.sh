@@ -24,20 +24,49 @@ printf '[protocol]\nversion = "v9"\n' > bad.toml
 if "$vigil" gateway --config bad.toml 2> bad.err; then fail "bad config accepted"; fi
 grep -q 'bad.toml:2: \[protocol\] version' bad.err || fail "config error does not name line and field: $(cat bad.err)"
 
-"$vigil" gateway --registry gw.db --listen 127.0.0.1:$port --alerts alerts.json 2> gw.log &
-pids+=($!)
+# Hardened moves each device's common function at every association: a device that
+# could not keep it across a restart is refused at start, with the way out.
+if "$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --duration 1 2> nostore.err; then
+  fail "a device without --store-dir started under hardened"
+fi
+grep -q 'must persist it: give --store-dir' nostore.err || fail "no-store refusal unclear: $(cat nostore.err)"
+
+start_gateway() {
+  "$vigil" gateway --registry gw.db --listen 127.0.0.1:$port --alerts alerts.json 2> gw.log &
+  gw_pid=$!
+  pids+=($gw_pid)
+}
+start_devices() {
+  "$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --interval-ms 200 \
+    --store-dir store --tamper-flag tamper.flag 2> dev.log &
+  dev_pid=$!
+  pids+=($dev_pid)
+}
+start_gateway
 sleep 0.5
-"$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --interval-ms 200 \
-  --store-dir store --tamper-flag tamper.flag 2> dev.log &
-pids+=($!)
+start_devices
 sleep 1.5
 victim=$(ls bundles | head -1)
 victim_uid=${victim%%.bundle.json}
-"$vigil" device --bundle "bundles/$victim" --steal creds --gateway 127.0.0.1:$port --duration 2 2> intruder.log
+"$vigil" device --bundle "bundles/$victim" --steal creds --gateway 127.0.0.1:$port --duration 2 \
+  --store-dir intruder-store 2> intruder.log
 grep -q "\"device_uid\":\"$victim_uid\"" alerts.json || fail "no alert names $victim_uid"
 grep -q '"event_type":"alert"' alerts.json || fail "alerts are not EVE JSON"
 [ "$(grep -c '"msg":"associated"' dev.log)" -ge 4 ] || fail "devices did not all associate"
 if grep -q '"msg":"associated"' intruder.log; then fail "the intruder associated"; fi
+
+# Both ends restart: the common function moved at every association above, and each end
+# must have kept where it moved to, or the devices would now be refused.
+kill "$dev_pid" "$gw_pid" || fail "the gateway or the devices stopped early"
+wait "$dev_pid" "$gw_pid" 2>/dev/null || true
+mv gw.log gw-1.log
+mv dev.log dev-1.log
+start_gateway
+sleep 0.5
+start_devices
+sleep 1.5
+[ "$(grep -c '"msg":"associated"' dev.log)" -ge 4 ] || fail "devices did not associate again after restarts: $(cat dev.log)"
+if grep -q '"msg":"association failed"' dev.log; then fail "a device was refused after restarts: $(cat dev.log)"; fi
 
 # Revocation: the gateway notices, ends the session and rotates the broadcast key.
 other=$(ls bundles | sed -n 2p)

@@ -1,0 +1,42 @@
+// The gateway's device directory: the registry, loaded into memory for the coordinator's
+// lookups, with the common function written through (hardened, docs/protocol.md 9.5).
+//
+// R3 moves on at every confirmed association. If the gateway kept the move only in memory
+// and restarted, it would check the device's next confirmation against an R3 the device
+// no longer holds, and refuse it from then on. So UpdateCommonFunction writes the registry
+// first (durably: synchronous=FULL) and the memory copy only once that succeeded; a
+// failed write returns false, and the coordinator refuses that association rather than
+// grant one the two ends would disagree on after a restart.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "connection/device_directory.h"
+
+namespace vigil {
+
+class Logger;
+class Registry;
+
+class RegistryDirectory final : public DeviceDirectory {
+ public:
+  // REQUIRES: `registry` is open and, with `log`, outlives the directory. `log` may be null.
+  RegistryDirectory(Registry& registry, Logger* log) : registry_(registry), log_(log) {}
+
+  // Replaces the memory copy of a device as read from the registry (start-up, reload);
+  // writes nothing.
+  void Put(const EnrolledDevice& d) { memory_.Put(d); }
+  bool Find(uint64_t uid, EnrolledDevice* out) const override { return memory_.Find(uid, out); }
+  // Registry first, then memory. False (and an error logged) if the uid is unknown or the
+  // registry write failed; the memory copy is then unchanged.
+  bool UpdateCommonFunction(const EnrolledDevice& d) override;
+  size_t size() const { return memory_.size(); }
+
+ private:
+  Registry& registry_;
+  Logger* log_;
+  MemoryDirectory memory_;
+};
+
+}  // namespace vigil

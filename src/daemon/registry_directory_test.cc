@@ -1,0 +1,97 @@
+#include "daemon/registry_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "common/test_temp_dir.h"
+#include "connection/crypto/openssl_provider.h"
+#include "daemon/log.h"
+#include "edge/registry.h"
+
+namespace vigil {
+namespace {
+
+class RegistryDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(registry_.Open(dir_.File("gw.db")), Error::kOk) << registry_.last_error();
+    DeviceSecrets s;
+    s.uid = 0x00124b00000000d1;
+    s.cpan_uid = 0x00124b0000000001;
+    ASSERT_EQ(rng_.Fill(s.kd), Error::kOk);
+    ASSERT_EQ(rng_.Fill(s.secretkey2), Error::kOk);
+    const uint8_t user[] = {'u'}, pass[] = {'p', 'w'};
+    ASSERT_TRUE(s.username.Set(user));
+    ASSERT_TRUE(s.password.Set(pass));
+    DeviceRecord r;
+    ASSERT_EQ(DeviceRecordFromSecrets(crypto_, s, &r), Error::kOk);
+    r.created_at = 1700000000;
+    ASSERT_EQ(registry_.AddDevice(r), Error::kOk) << registry_.last_error();
+    enrolled_.uid = r.uid;
+    enrolled_.kd = r.kd;
+    enrolled_.r1 = r.r1;
+    enrolled_.r3 = r.r3;
+    directory_.Put(enrolled_);
+  }
+  ~RegistryDirectoryTest() override { std::fclose(log_file_); }
+
+  EnrolledDevice Moved() const {
+    EnrolledDevice d = enrolled_;
+    d.r3_prev = d.r3;
+    d.r3.fill(0x5a);
+    d.has_prev = true;
+    d.r3_generation = 1;
+    return d;
+  }
+
+  testing::TempDir dir_;
+  OpenSslCrypto crypto_;
+  SeededRandom rng_{9};
+  Registry registry_;
+  std::FILE* log_file_ = std::tmpfile();
+  Logger log_{"test", log_file_};
+  RegistryDirectory directory_{registry_, &log_};
+  EnrolledDevice enrolled_;
+};
+
+TEST_F(RegistryDirectoryTest, CommonFunctionIsWrittenThroughToTheRegistry) {
+  const EnrolledDevice moved = Moved();
+  ASSERT_TRUE(directory_.UpdateCommonFunction(moved));
+  EnrolledDevice got;
+  ASSERT_TRUE(directory_.Find(moved.uid, &got));
+  EXPECT_EQ(got.r3, moved.r3);
+  EXPECT_EQ(got.r3_prev, enrolled_.r3);
+  EXPECT_TRUE(got.has_prev);
+  EXPECT_EQ(got.r3_generation, 1u);
+  EXPECT_EQ(got.kd, enrolled_.kd);  // only the common function changes
+  // What a restarted gateway reads back.
+  Result<DeviceRecord> r = registry_.FindDevice(moved.uid);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->r3_current, moved.r3);
+  EXPECT_TRUE(r->has_prev);
+  EXPECT_EQ(r->r3_prev, enrolled_.r3);
+  EXPECT_EQ(r->r3_generation, 1u);
+  EXPECT_EQ(r->r3, enrolled_.r3);
+  EXPECT_FALSE(directory_.UpdateCommonFunction(EnrolledDevice{}));  // not enrolled
+}
+
+TEST_F(RegistryDirectoryTest, FailedRegistryWriteRefusesAndKeepsMemory) {
+  registry_.Close();  // every write now fails
+  EXPECT_FALSE(directory_.UpdateCommonFunction(Moved()));
+  EnrolledDevice got;
+  ASSERT_TRUE(directory_.Find(enrolled_.uid, &got));
+  EXPECT_EQ(got.r3, enrolled_.r3);
+  EXPECT_FALSE(got.has_prev);
+  EXPECT_EQ(got.r3_generation, 0u);
+  std::fflush(log_file_);
+  std::rewind(log_file_);
+  char line[512] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, log_file_), nullptr);
+  EXPECT_NE(std::string(line).find("cannot persist the common function"), std::string::npos)
+      << line;
+}
+
+}  // namespace
+}  // namespace vigil
