@@ -28,6 +28,7 @@ Evaluation Evaluate(const Scenario& scenario, const EvaluationOptions& o, std::s
   ev.device_profile = o.profiles.device.name();
   ev.cpan_profile = o.profiles.cpan.name();
   ev.window_s = s.attacks.window_s;
+  ev.live_clone_image = s.attacks.live_clone_image;
   const std::vector<AttackClass> classes = SelectedClasses(s, error);
   if (error != nullptr && !error->empty()) return ev;
 

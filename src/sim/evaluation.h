@@ -59,7 +59,8 @@ struct Evaluation {
   std::vector<AttackPlan> attacks;
   size_t attacks_dropped = 0;
   double window_s = 5;
-  Performance performance;  // wall-clock: not reproducible, not in the report files
+  bool live_clone_image = false;  // [attacks] clone_image
+  Performance performance;        // wall-clock: not reproducible, not in the report files
 };
 
 // Errors (unknown attack class in the scenario) are returned in `error`.

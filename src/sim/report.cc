@@ -258,6 +258,20 @@ Rate RateOf(const DayResult& d, const AttackClass* cls, const Intruder* who,
   return r;
 }
 
+// What a version cannot detect by construction that this run's attack mix does not
+// contain, so that "nothing missed" is never read as "nothing to miss".
+std::vector<std::string> OutsideTheMix(const Evaluation& ev, wire::Version v) {
+  std::vector<std::string> out;
+  if (v == wire::Version::kHardened && !ev.live_clone_image) {
+    out.push_back(
+        "identity theft offline (full clone) from a live image of the device's current session "
+        "(the device itself in the attacker's hands): indistinguishable from the original until "
+        "the original returns and fails its confirmation; not in this mix (clone_image = "
+        "\"earlier\"), measure it with [attacks] clone_image = \"live\"");
+  }
+  return out;
+}
+
 std::vector<std::string> Misses(const DayResult& d) {
   std::map<std::pair<int, int>, Rate> by;
   for (const AttackOutcome& o : d.attacks) {
@@ -358,6 +372,8 @@ std::string RenderText(const Evaluation& ev) {
       const std::vector<std::string> m = Misses(d);
       if (m.empty()) o << "    nothing: every executed attack was detected\n";
       for (const std::string& s : m) o << "    - " << s << "\n";
+      for (const std::string& s : OutsideTheMix(ev, d.version))
+        o << "    - by construction: " << s << "\n";
     }
   }
   const std::vector<Target> targets = Targets(ev);
@@ -464,7 +480,9 @@ std::string RenderMarkdown(const Evaluation& ev) {
       else
         o << ":\n\n";
       for (const std::string& s : m) o << "- " << s << "\n";
-      if (!m.empty()) o << "\n";
+      const std::vector<std::string> outside = OutsideTheMix(ev, d.version);
+      for (const std::string& s : outside) o << "- by construction: " << s << "\n";
+      if (!m.empty() || !outside.empty()) o << "\n";
     }
     o << "### Not executed\n\nInstances whose attacker never got to act (e.g. an external "
          "sniffer out of the victim's range heard nothing to replay) are left out of the rates:";
@@ -600,6 +618,7 @@ std::string RenderJson(const Evaluation& ev) {
           {{"n", t.n}, {"mean", t.mean}, {"p50", t.p50}, {"p95", t.p95}, {"max", t.max}}},
          {"not_executed", NotExecuted(d)},
          {"cannot_detect", Misses(d)},
+         {"cannot_detect_outside_mix", OutsideTheMix(ev, d.version)},
          {"classes", classes},
          {"day",
           {{"associations", d.associations},

@@ -1,7 +1,8 @@
 // Behaviour anomalies: the fully cloned device that cryptography cannot catch.
 //
-// A perfect copy of a device (same keys, same sealed secret) authenticates like the
-// original, so only its behaviour gives it away. From coordinator-side kAssociated,
+// A perfect copy of a device (same keys, same sealed secret; under hardened, a live image
+// of its current common function, protocol.md 9.5) authenticates like the original, so
+// only its behaviour gives it away. From coordinator-side kAssociated,
 // kDisassociated and kDataReceived events this detector learns, per device: where it is
 // associated (one coordinator = one ward), the interval between its data frames, and how
 // often it associates. It reports:

@@ -58,6 +58,16 @@ class IdentityTheft final : public Attack {
     } else {
       world().Reboot(plan_.victim);  // whatever the intruder did to its session
     }
+    // A copy that associated under hardened moved the common function on: the original
+    // comes back a generation behind and is refused, as it should be (its keys are out).
+    // Staff re-provision the device the alert names; the testbed does it a minute later.
+    const ProtocolConfig& pc = world().WardProtocol(plan_.ward);
+    if (associated_ && plan_.capability == Capability::kFullClone &&
+        pc.version == wire::Version::kHardened && pc.roll_common_function) {
+      World& w = world();
+      const size_t v = plan_.victim;
+      w.scheduler().After(60 * kSeconds, [&w, v] { w.Reprovision(v); });
+    }
   }
 
   void OnCoordinatorEvent(size_t w, const Event& e) override {
