@@ -109,11 +109,19 @@ void BM_Assoc_V2(benchmark::State& s) { RunAssociations(s, Config(Version::kV2))
 void BM_Assoc_V3Paper(benchmark::State& s) { RunAssociations(s, Config(Version::kV3Paper)); }
 void BM_Assoc_Hardened(benchmark::State& s) { RunAssociations(s, Config(Version::kHardened)); }
 void BM_Assoc_V1NoAuth(benchmark::State& s) { RunAssociations(s, Config(Version::kV1, false)); }
+// Hardened with the static R3 of Algorithm 1: what moving the common function costs
+// (two HMACs, two key imports, the key confirmation frame, two directory writes).
+void BM_Assoc_HardenedStaticR3(benchmark::State& s) {
+  ProtocolConfig c = Config(Version::kHardened);
+  c.roll_common_function = false;
+  RunAssociations(s, c);
+}
 BENCHMARK(BM_Assoc_V1NoAuth)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assoc_V1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assoc_V2)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assoc_V3Paper)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assoc_Hardened)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Assoc_HardenedStaticR3)->Unit(benchmark::kMicrosecond);
 
 // Per-frame cost of the session crypto alone (what a verify costs beyond parsing).
 void RunFrameCrypto(benchmark::State& state, bool encrypt, bool verify) {
