@@ -6,6 +6,24 @@
 
 namespace vigil {
 
+bool RegistryDirectory::Find(uint64_t uid, EnrolledDevice* out) const {
+  if (!memory_.Find(uid, out)) return false;
+  Result<DeviceRecord> r = registry_.FindDevice(uid);
+  if (r.ok()) {
+    out->r3 = r->r3_current;
+    out->r3_prev = r->r3_prev;
+    out->has_prev = r->has_prev;
+    out->r3_generation = r->r3_generation;
+    out->revoked = out->revoked || r->revoked;
+    SecureZero(r->kd.data(), r->kd.size());
+    SecureZero(r->r1.data(), r->r1.size());
+    SecureZero(r->r3.data(), r->r3.size());
+    SecureZero(r->r3_current.data(), r->r3_current.size());
+    SecureZero(r->r3_prev.data(), r->r3_prev.size());
+  }
+  return true;
+}
+
 bool RegistryDirectory::UpdateCommonFunction(const EnrolledDevice& d) {
   EnrolledDevice known;
   if (!memory_.Find(d.uid, &known)) return false;

@@ -27,7 +27,10 @@ class RegistryDirectory final : public DeviceDirectory {
   // Replaces the memory copy of a device as read from the registry (start-up, reload);
   // writes nothing.
   void Put(const EnrolledDevice& d) { memory_.Put(d); }
-  bool Find(uint64_t uid, EnrolledDevice* out) const override { return memory_.Find(uid, out); }
+  // The memory copy, with the common function read from the registry: gateways of other
+  // wards sharing the file move it too (a device that changed wards since the last
+  // reload). If the registry cannot be read, the memory copy is used.
+  bool Find(uint64_t uid, EnrolledDevice* out) const override;
   // Registry first, then memory. False (and an error logged) if the uid is unknown or the
   // registry write failed; the memory copy is then unchanged.
   bool UpdateCommonFunction(const EnrolledDevice& d) override;

@@ -56,6 +56,27 @@ class RegistryDirectoryTest : public ::testing::Test {
   EnrolledDevice enrolled_;
 };
 
+// Two wards' gateways share the registry: a device that moved its R3 at one and walks to
+// the other within the reload interval must not be checked against the old R3 there.
+TEST_F(RegistryDirectoryTest, LookupSeesAMoveByAnotherGatewayBeforeAnyReload) {
+  Registry other;
+  ASSERT_EQ(other.Open(dir_.File("gw.db")), Error::kOk) << other.last_error();
+  const EnrolledDevice moved = Moved();
+  ASSERT_EQ(other.SaveCommonFunction(moved.uid, moved.r3, &moved.r3_prev, moved.r3_generation),
+            Error::kOk)
+      << other.last_error();
+  EnrolledDevice got;
+  ASSERT_TRUE(directory_.Find(enrolled_.uid, &got));
+  EXPECT_EQ(got.r3, moved.r3);
+  EXPECT_TRUE(got.has_prev);
+  EXPECT_EQ(got.r3_prev, enrolled_.r3);
+  EXPECT_EQ(got.r3_generation, 1u);
+  EXPECT_EQ(got.kd, enrolled_.kd);
+  ASSERT_EQ(other.Revoke(enrolled_.uid), Error::kOk);
+  ASSERT_TRUE(directory_.Find(enrolled_.uid, &got));
+  EXPECT_TRUE(got.revoked) << "a revocation elsewhere counts at once too";
+}
+
 TEST_F(RegistryDirectoryTest, CommonFunctionIsWrittenThroughToTheRegistry) {
   const EnrolledDevice moved = Moved();
   ASSERT_TRUE(directory_.UpdateCommonFunction(moved));
