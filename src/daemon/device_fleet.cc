@@ -7,6 +7,22 @@
 #include "common/hex.h"
 
 namespace vigil {
+namespace {
+
+// What the core keeps across restarts, as the sealed store holds it; wipes the store's
+// copy of R3.
+DevicePersisted FromStore(PersistedCounters& pc) {
+  DevicePersisted p;
+  p.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
+  p.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
+  p.has_r3 = pc.has_r3;
+  p.r3_generation = pc.r3_generation;
+  p.r3 = pc.r3;
+  SecureZero(pc.r3.data(), pc.r3.size());
+  return p;
+}
+
+}  // namespace
 
 DeviceFleet::DeviceFleet(const DaemonConfig& config, Logger& log)
     : config_(config), log_(log), start_mono_(MonotonicUs() - 1) {
@@ -39,12 +55,7 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
       *why = store->last_error();
       return e;
     }
-    persisted.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
-    persisted.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
-    persisted.has_r3 = pc.has_r3;
-    persisted.r3_generation = pc.r3_generation;
-    persisted.r3 = pc.r3;
-    SecureZero(pc.r3.data(), pc.r3.size());
+    persisted = FromStore(pc);
     m->tamper = std::make_unique<TamperMonitor>(*store, nullptr);
     m->tamper->WatchFlagFile(tamper_flag);
     m->store = std::move(store);
@@ -148,14 +159,7 @@ void DeviceFleet::Restart(Member& m, TimeUs t) {
   }
   DevicePersisted persisted;
   PersistedCounters pc;
-  if (m.store->LoadCounters(&pc) == Error::kOk) {
-    persisted.bcast_epoch = static_cast<uint8_t>(pc.broadcast_epoch);
-    persisted.bcast_rx_high = static_cast<uint32_t>(pc.broadcast_counter);
-    persisted.has_r3 = pc.has_r3;
-    persisted.r3_generation = pc.r3_generation;
-    persisted.r3 = pc.r3;
-    SecureZero(pc.r3.data(), pc.r3.size());
-  }
+  if (m.store->LoadCounters(&pc) == Error::kOk) persisted = FromStore(pc);
   m.core = std::make_unique<DeviceCore>(config_.protocol, m.secrets, crypto_, random_, persisted);
   SecureZero(persisted.r3.data(), persisted.r3.size());
   m.backoff = std::clamp<TimeUs>(m.backoff * 2, kSeconds, 30 * kSeconds);
