@@ -38,7 +38,9 @@ void Run(Input& in) {
         random.Add(rec.transcripts[i].ncf);
     }
   }
-  CoordinatorCore cpan(rec.config, rec.identity, rec.directory, Crypto(), random, rec.persisted);
+  // A copy per input: hardened's grants move the common function in it (protocol.md 9.5).
+  MemoryDirectory directory = rec.directory;
+  CoordinatorCore cpan(rec.config, rec.identity, directory, Crypto(), random, rec.persisted);
   TimeUs now = kSeconds;
 
   std::map<uint64_t, Transcript> ts;  // what the harness knows of each identity's attempt
