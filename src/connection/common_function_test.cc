@@ -74,7 +74,7 @@ TEST(CommonFunction, BothEndsMoveOnTogetherAtEveryConfirmedAssociation) {
   EXPECT_EQ(held.r3_generation, 1u);
   EXPECT_EQ(held.r3, after.r3) << "device and CPAN moved to different values";
   EXPECT_FALSE(after.has_prev) << "the device's first frame proved it moved";
-  EXPECT_EQ(Count(pan.node(d).events, EventKind::kPersist) >= 1, true);
+  EXPECT_GE(Count(pan.node(d).events, EventKind::kPersist), 1u);
   AssociateAndSend(pan, d);
   EXPECT_EQ(Record(pan, d).r3_generation, 2u);
   EXPECT_EQ(pan.node(d).core->persisted().r3, Record(pan, d).r3);

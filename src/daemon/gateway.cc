@@ -112,17 +112,9 @@ Error Gateway::Reload() {
   Result<std::vector<DeviceRecord>> list = registry_->ListDevices();
   if (!list.ok()) return list.error();
   for (const DeviceRecord& r : *list) {
-    EnrolledDevice d;
-    d.uid = r.uid;
-    d.kd = r.kd;
-    d.r1 = r.r1;
     // The registry holds the common function as it last moved (written through by
     // directory_), so re-reading it here never rolls the memory copy back.
-    d.r3 = r.r3_current;
-    d.r3_prev = r.r3_prev;
-    d.has_prev = r.has_prev;
-    d.r3_generation = r.r3_generation;
-    d.revoked = r.revoked;
+    EnrolledDevice d = FromRecord(r);
     directory_->Put(d);
     SecureZero(&d, sizeof(d));
     if (!r.endpoint_hint.empty()) {

@@ -6,15 +6,27 @@
 
 namespace vigil {
 
+EnrolledDevice FromRecord(const DeviceRecord& r) {
+  EnrolledDevice d;
+  d.uid = r.uid;
+  d.kd = r.kd;
+  d.r1 = r.r1;
+  d.r3 = r.r3_current;  // not the enrollment value: R3 moves (protocol.md 9.5)
+  d.r3_prev = r.r3_prev;
+  d.has_prev = r.has_prev;
+  d.r3_generation = r.r3_generation;
+  d.revoked = r.revoked;
+  return d;
+}
+
 bool RegistryDirectory::Find(uint64_t uid, EnrolledDevice* out) const {
   if (!memory_.Find(uid, out)) return false;
   Result<DeviceRecord> r = registry_.FindDevice(uid);
   if (r.ok()) {
-    out->r3 = r->r3_current;
-    out->r3_prev = r->r3_prev;
-    out->has_prev = r->has_prev;
-    out->r3_generation = r->r3_generation;
-    out->revoked = out->revoked || r->revoked;
+    const bool revoked = out->revoked;
+    SecureZero(out, sizeof(*out));
+    *out = FromRecord(*r);
+    out->revoked = out->revoked || revoked;
     SecureZero(r->kd.data(), r->kd.size());
     SecureZero(r->r1.data(), r->r1.size());
     SecureZero(r->r3.data(), r->r3.size());

@@ -18,6 +18,11 @@ namespace vigil {
 
 class Logger;
 class Registry;
+struct DeviceRecord;
+
+// The coordinator's view of a registry record (uid, keys, the common function as it last
+// moved, revocation).
+EnrolledDevice FromRecord(const DeviceRecord& r);
 
 class RegistryDirectory final : public DeviceDirectory {
  public:
