@@ -195,7 +195,9 @@ bool CoordinatorCore::IsBlocked(uint64_t link, TimeUs now) const {
 }
 
 void CoordinatorCore::Block(uint64_t link, TimeUs now) {
-  if (link != 0) blocked_[link] = now + config_.block_duration;
+  // Never the endpoint of an authenticated session: evidence against a source that has
+  // not proven a key may be spoofed, and must not cut an honest device off.
+  if (link != 0 && !IsSessionLink(link)) blocked_[link] = now + config_.block_duration;
 }
 
 bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
@@ -289,11 +291,16 @@ void CoordinatorCore::HandleFrame(ByteSpan frame, uint64_t link, TimeUs now) {
 void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint64_t link,
                                  TimeUs now) {
   const uint64_t uid = f.src;
-  // On a radio (link 0) the claimed uid is the only handle; unknown uids share one bucket
-  // so that forged identities cannot each get their own.
+  // A source that the transport names pays from its own bucket before anything else is
+  // done for it. On a radio (link 0) the claimed uid is the only handle; unknown uids
+  // share one bucket so that forged identities cannot each get their own.
+  if (link != 0 && !TakeToken(link, now)) {
+    Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+    return;
+  }
   EnrolledDevice known;
-  const bool enrolled = directory_.Find(uid, &known);
-  if (!TakeToken(link != 0 ? link : (enrolled ? uid : 0), now)) {
+  const bool enrolled = directory_.FindKeys(uid, &known);
+  if (link == 0 && !TakeToken(enrolled ? uid : 0, now)) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     return;
   }
@@ -302,19 +309,21 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   if (!enrolled || dev.revoked) {
     Unprepare(uid);
     Emit(EventKind::kUnknownDevice, Error::kUnknownDevice, uid, link, now, &m);
-    Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now);
+    Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now, false);
     return;
   }
-  Peer& p = peers_[uid];
-  if (now < p.lockout_until) {
+  Peer* p = nullptr;
+  if (auto pi = peers_.find(uid); pi != peers_.end()) p = &pi->second;
+  if (p != nullptr && now < p->lockout_until) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
-    Refuse(uid, AssocStatus::kBusy, link, Error::kRateLimited, now);
+    Refuse(uid, AssocStatus::kBusy, link, Error::kRateLimited, now, false);
     return;
   }
   auto it = attempts_.find(uid);
   // v1 requests carry no nonce, so after a grant a new request cannot be told from a late
   // copy: there, only an unfinished attempt counts as "the same".
   const bool same = it != attempts_.end() && it->second.t.nd == m.nd &&
+                    it->second.initiator_link == link &&
                     (m.version != Version::kV1 || it->second.phase != Phase::kWatch);
   if (same && it->second.have_last) {
     // The device resent its request (or a copy arrived late): resend our latest answer.
@@ -323,7 +332,7 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   }
   if (!(m.flags & wire::kAssocFlagAuthenticate)) {
     if (!config_.allow_unauthenticated) {
-      Refuse(uid, AssocStatus::kRefused, link, Error::kInvalidState, now);
+      Refuse(uid, AssocStatus::kRefused, link, Error::kInvalidState, now, false);
       return;
     }
     EndSession(uid, Error::kOk, now);
@@ -342,64 +351,275 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     return;
   }
   Prepare(dev);
-  Attempt a;
-  a.t.version = config_.version;
-  a.t.device_uid = uid;
-  a.t.cpan_uid = id_.uid;
-  a.t.nd = m.nd;
-  if (random_.Fill(a.t.nc) != Error::kOk) return;
-  a.dev = dev;
-  a.initiator_link = link;
-  a.started = now;
-  a.deadline = now + config_.pending_timeout;
+  if (Challenge* c = FindChallenge(uid, link, now); c != nullptr && c->t.nd == m.nd) {
+    OutFrame out;  // a retransmitted request: the same challenge again, not a new one
+    if (BuildAuthReq(c->t, dev, link, c->seq, &out) == Error::kOk) tx_.push_back(out);
+    return;
+  }
+  if (!TakeGlobalToken(now)) {
+    Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+    return;
+  }
+  Challenge c;
+  c.t.version = config_.version;
+  c.t.device_uid = uid;
+  c.t.cpan_uid = id_.uid;
+  c.t.nd = m.nd;
+  if (random_.Fill(c.t.nc) != Error::kOk) return;
+  c.link = link;
+  c.started = now;
+  c.seq = mac_seq_++;
+  OutFrame out;
+  if (BuildAuthReq(c.t, dev, link, c.seq, &out) != Error::kOk) return;
+  // On a radio every node hears the request; over UDP the driver delivers it to the real
+  // device as well, at most once per relay_interval (the device bounds its answers too).
+  if (link != 0 && UsesConfirmation(config_.version) && TakeRelay(uid, now)) {
+    out.relay = true;
+    Relay& r = relays_[uid];
+    r.recent[r.next] = ChallengeKey{uid, link};
+    r.recent_nc[r.next] = c.t.nc;
+    r.next = static_cast<uint8_t>((r.next + 1) % r.recent.size());
+  }
+  tx_.push_back(out);
+  PutChallenge(std::move(c));
+}
+
+Error CoordinatorCore::BuildAuthReq(const Transcript& t, const EnrolledDevice& dev, uint64_t link,
+                                    uint8_t seq, OutFrame* out) {
   Message r;
   r.version = config_.version;
   r.type = MsgType::kAuthReq;
-  r.nd = a.t.nd;
-  r.nc = a.t.nc;
+  r.nd = t.nd;
+  r.nc = t.nc;
   std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
-  if (!n.ok()) return;
+  if (!n.ok()) return n.error();
   const size_t tag = wire::TagSize(r.version, r.type, config_.wire);
-  if (tag > 0 && CpanProof(crypto_, AssocKey(dev), a.t, ByteSpan(buf.data(), *n - tag),
-                           MutableByteSpan(buf.data() + *n - tag, tag)) != Error::kOk)
-    return;
-  QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);
-  a.have_last = true;
-  PutAttempt(uid, std::move(a));  // a newer attempt replaces an unfinished one
+  if (tag > 0) {
+    if (Error e = CpanProof(crypto_, AssocKey(dev), t, ByteSpan(buf.data(), *n - tag),
+                            MutableByteSpan(buf.data() + *n - tag, tag));
+        e != Error::kOk)
+      return e;
+  }
+  if (Error e =
+          BuildOutFrame(config_.pan_id, seq, id_.uid, t.device_uid, ByteSpan(buf.data(), *n), out);
+      e != Error::kOk)
+    return e;
+  out->link_hint = link;
+  return Error::kOk;
+}
+
+CoordinatorCore::Challenge* CoordinatorCore::FindChallenge(uint64_t uid, uint64_t link,
+                                                           TimeUs now) {
+  auto it = challenge_index_.find(ChallengeKey{uid, link});
+  if (it == challenge_index_.end()) return nullptr;
+  Challenge& c = challenges_[it->second];
+  if (now - c.started > config_.pending_timeout) {  // forgotten, as an attempt would be
+    DropChallenge(c);
+    return nullptr;
+  }
+  return &c;
+}
+
+void CoordinatorCore::DropChallenge(Challenge& c) {
+  if (!c.live) return;
+  auto it = challenge_index_.find(ChallengeKey{c.t.device_uid, c.link});
+  if (it != challenge_index_.end() && &challenges_[it->second] == &c) challenge_index_.erase(it);
+  c.live = false;
+}
+
+void CoordinatorCore::PutChallenge(Challenge&& c) {
+  const size_t cap = std::max<size_t>(1, config_.max_open_challenges);
+  if (challenges_.size() < cap) challenges_.resize(std::min(cap, challenges_.size() * 2 + 64));
+  const ChallengeKey key{c.t.device_uid, c.link};
+  size_t slot;
+  if (auto it = challenge_index_.find(key); it != challenge_index_.end()) {
+    slot = it->second;  // a new request from the same source replaces its own earlier one
+  } else {
+    slot = challenge_next_;
+    challenge_next_ = (challenge_next_ + 1) % challenges_.size();
+    DropChallenge(challenges_[slot]);  // the oldest open challenge is forgotten
+  }
+  c.live = true;
+  challenges_[slot] = std::move(c);
+  challenge_index_[key] = static_cast<uint32_t>(slot);
+}
+
+bool CoordinatorCore::TakeRelay(uint64_t uid, TimeUs now) {
+  if (config_.relay_interval <= 0) return true;
+  auto [it, fresh] = relays_.try_emplace(uid);
+  Relay& r = it->second;
+  const double cap = 1.0;
+  if (fresh) {
+    r.tokens = cap;
+  } else {
+    r.tokens = std::min(cap, r.tokens + static_cast<double>(now - r.at) /
+                                            static_cast<double>(config_.relay_interval));
+  }
+  r.at = now;
+  if (r.tokens < 1.0) return false;
+  r.tokens -= 1.0;
+  return true;
+}
+
+bool CoordinatorCore::TakeGlobalToken(TimeUs now) {
+  const double cap = config_.assoc_global_per_second;
+  if (cap <= 0) return true;
+  if (global_.at == 0) global_.tokens = cap;
+  global_.tokens = std::min(cap, global_.tokens + cap * static_cast<double>(now - global_.at) /
+                                                      static_cast<double>(kSeconds));
+  global_.at = now;
+  if (global_.tokens < 1.0) return false;
+  global_.tokens -= 1.0;
+  return true;
+}
+
+bool CoordinatorCore::AnswerVerifies(const Transcript& t, const EnrolledDevice& dev,
+                                     const Message& m) {
+  std::array<uint8_t, wire::kDeviceTagSize> expect{};
+  if (m.tag.size() > expect.size()) return false;
+  MutableByteSpan exp(expect.data(), m.tag.size());
+  return DeviceAnswer(crypto_, AssocKey(dev), t, m.prefix, exp) == Error::kOk &&
+         ConstantTimeEqual(exp, m.tag);
+}
+
+CoordinatorCore::Answer CoordinatorCore::MakeAnswer(ByteSpan payload, uint64_t link,
+                                                    const Message& m) {
+  Answer ans;
+  std::memcpy(ans.bytes.data(), payload.data(), std::min(payload.size(), ans.bytes.size()));
+  ans.size = static_cast<uint8_t>(std::min(payload.size(), ans.bytes.size()));
+  ans.link = link;
+  ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
+  return ans;
+}
+
+CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c, TimeUs now) {
+  const uint64_t uid = c.t.device_uid;
+  Attempt a;
+  // The full record (the common function as it last moved) from here on.
+  if (!directory_.Find(uid, &a.dev) || a.dev.revoked) {
+    DropChallenge(c);
+    return nullptr;
+  }
+  Prepare(a.dev);
+  a.t = c.t;
+  a.initiator_link = c.link;
+  a.started = c.started;
+  a.deadline = c.started + config_.pending_timeout;
+  if (BuildAuthReq(a.t, a.dev, c.link, c.seq, &a.last_sent) == Error::kOk) a.have_last = true;
+  if (c.has_first) a.answers.push_back(c.first);
+  if (c.has_disowned) {
+    a.answers.push_back(c.disowned);
+    a.anomaly = true;
+  }
+  if (a.answers.size() >= 2) a.anomaly = true;
+  (void)now;
+  DropChallenge(c);
+  PutAttempt(uid, std::move(a));  // a newer proven attempt replaces an unfinished one
+  return &attempts_.at(uid);
 }
 
 void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint64_t link,
                                  TimeUs now) {
   const uint64_t uid = f.src;
+  const bool unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
   auto it = attempts_.find(uid);
-  if (it == attempts_.end()) {
-    Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
-    return;
-  }
-  Attempt& a = it->second;
-  for (const Answer& prev : a.answers) {
-    if (SameBytes(prev.bytes, prev.size, f.payload)) {
-      if (a.have_last) tx_.push_back(a.last_sent);  // our reply was lost: resend it
-      if (a.phase == Phase::kConfirm)               // the confirmation round starts again
-        a.deadline = std::min(now + config_.confirm_timeout, a.started + config_.pending_timeout);
-      return;
+  Attempt* a = it != attempts_.end() ? &it->second : nullptr;
+  if (a != nullptr) {
+    for (const Answer& prev : a->answers) {
+      if (SameBytes(prev.bytes, prev.size, f.payload)) {
+        if (a->have_last) tx_.push_back(a->last_sent);  // our reply was lost: resend it
+        if (a->phase == Phase::kConfirm)                // the confirmation round starts again
+          a->deadline =
+              std::min(now + config_.confirm_timeout, a->started + config_.pending_timeout);
+        return;
+      }
     }
   }
-  Answer ans;
-  std::memcpy(ans.bytes.data(), f.payload.data(), std::min(f.payload.size(), ans.bytes.size()));
-  ans.size = static_cast<uint8_t>(std::min(f.payload.size(), ans.bytes.size()));
-  ans.link = link;
-  ans.unsolicited = (m.flags & wire::kAnswerFlagUnsolicited) != 0;
-  std::array<uint8_t, wire::kDeviceTagSize> expect{};
-  MutableByteSpan exp(expect.data(), m.tag.size());
-  ans.valid = DeviceAnswer(crypto_, AssocKey(a.dev), a.t, m.prefix, exp) == Error::kOk &&
-              ConstantTimeEqual(exp, m.tag);
-  a.answers.push_back(ans);
+  // Answers are matched to the request they answer (docs/protocol.md 9.2): the source's
+  // own open challenge, the attempt in progress, and (for "I did not ask") the requests
+  // that were relayed to the device. Each check is one HMAC; there are at most four.
+  Challenge* own = FindChallenge(uid, link, now);
+  if (own != nullptr && own->has_first && SameBytes(own->first.bytes, own->first.size, f.payload))
+    return;  // a retransmitted failure: already reported
+  Answer ans = MakeAnswer(f.payload, link, m);
+  if (a != nullptr && AnswerVerifies(a->t, a->dev, m)) {
+    ans.valid = true;
+    ProcessAnswer(*a, ans, m, link, now);
+    return;
+  }
+  EnrolledDevice keys;
+  const bool enrolled = directory_.FindKeys(uid, &keys);
+  Challenge* match = nullptr;
+  if (enrolled && own != nullptr && AnswerVerifies(own->t, keys, m)) match = own;
+  if (match == nullptr && enrolled && unsolicited) {
+    if (auto r = relays_.find(uid); r != relays_.end()) {
+      for (size_t i = 0; i < r->second.recent.size() && match == nullptr; ++i) {
+        Challenge* c = FindChallenge(uid, r->second.recent[i].link, now);
+        if (c != nullptr && c != own && c->t.nc == r->second.recent_nc[i] &&
+            AnswerVerifies(c->t, keys, m))
+          match = c;
+      }
+    }
+  }
+  SecureZero(&keys, sizeof(keys));
+  if (match != nullptr) {
+    ans.valid = true;
+    if (ans.unsolicited && UsesConfirmation(config_.version)) {
+      // The real device disowns a request made in its name.
+      Emit(EventKind::kUnsolicitedAnswer, Error::kUnexpected, uid, link, now, &m);
+      const bool busy = a != nullptr && a->phase != Phase::kWatch;
+      if (busy || match->has_disowned) {
+        // An association is in progress: it is not disturbed. The disowned request waits
+        // for its initiator, whose valid answer would make this an anomaly (9.3).
+        if (!match->has_disowned) {
+          match->disowned = ans;
+          match->has_disowned = true;
+        }
+        return;
+      }
+      match->disowned = ans;
+      match->has_disowned = true;
+      Attempt* p = Promote(*match, now);
+      if (p != nullptr) SendConfirmReq(*p, now);  // anomalous: the confirmation decides
+      return;
+    }
+    Attempt* p = Promote(*match, now);
+    if (p != nullptr) ProcessAnswer(*p, ans, m, link, now);
+    return;
+  }
+  // Nothing verified. A failure counts against the source whose own request it answers
+  // (or the attempt's initiator); an answer to no request from its source proves nothing
+  // about anyone and changes nothing.
+  if (own != nullptr) {
+    Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
+    if (config_.version != Version::kHardened) RecordFailure(uid, now);
+    if (!UsesConfirmation(config_.version)) {
+      DropChallenge(*own);
+      Refuse(uid, AssocStatus::kRefused, link, Error::kBadTag, now, /*of_attempt=*/false);
+      return;
+    }
+    Block(link, now);
+    if (!own->has_first) {
+      own->first = ans;
+      own->has_first = true;
+    }
+    return;
+  }
+  if (a != nullptr && a->initiator_link == link && !unsolicited) {
+    ProcessAnswer(*a, ans, m, link, now);
+    return;
+  }
+  Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
+}
 
+void CoordinatorCore::ProcessAnswer(Attempt& a, const Answer& ans, const Message& m, uint64_t link,
+                                    TimeUs now) {
+  const uint64_t uid = a.t.device_uid;
+  a.answers.push_back(ans);
   if (!ans.valid) {
     Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
-    RecordFailure(uid, now);
+    if (config_.version != Version::kHardened) RecordFailure(uid, now);
     if (UsesConfirmation(config_.version)) Block(link, now);
   } else if (ans.unsolicited) {
     Emit(EventKind::kUnsolicitedAnswer, Error::kUnexpected, uid, link, now, &m);
@@ -420,15 +640,7 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     }
     // After the grant: the real device disowning the attempt means the session went to
     // someone holding its keys (a clone). Take the session back.
-    if (a.granted && ans.valid && ans.unsolicited) {
-      Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
-      Block(a.initiator_link, now);
-      // The withdrawn grant's R3 goes with it: the party that did not ask (the original,
-      // unless a copy frames it) keeps the R3 it holds.
-      if (a.rolled) directory_.UpdateCommonFunction(a.dev);
-      EndSession(uid, Error::kBlocked, now);
-      EndAttempt(uid);
-    }
+    if (a.granted && ans.valid && ans.unsolicited) WithdrawGrant(uid, a, link, m, now);
     return;
   }
   if (!UsesConfirmation(config_.version)) {  // v1, v2: the first answer decides
@@ -452,6 +664,18 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     a.phase = Phase::kCollect;  // wait for a possible second answer
     a.deadline = now + config_.answer_window;
   }
+}
+
+void CoordinatorCore::WithdrawGrant(uint64_t uid, Attempt& a, uint64_t link, const Message& m,
+                                    TimeUs now) {
+  Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
+  // The withdrawn grant's R3 goes with it: the party that did not ask (the original,
+  // unless a copy frames it) keeps the R3 it holds.
+  if (a.rolled) directory_.UpdateCommonFunction(a.dev);
+  const uint64_t initiator = a.initiator_link;
+  EndSession(uid, Error::kBlocked, now);  // first: a session's link is never blocked
+  Block(initiator, now);
+  EndAttempt(uid);
 }
 
 void CoordinatorCore::SendConfirmReq(Attempt& a, TimeUs now) {
@@ -521,12 +745,7 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
       SendConfirmReq(a, now);
       return;
     }
-    if (a.granted && ans.valid && ans.unsolicited) {
-      Emit(EventKind::kIdentityConflict, Error::kBlocked, uid, link, now, &m);
-      Block(a.initiator_link, now);
-      EndSession(uid, Error::kBlocked, now);
-      EndAttempt(uid);
-    }
+    if (a.granted && ans.valid && ans.unsolicited) WithdrawGrant(uid, a, link, m, now);
     return;
   }
   if (ans.valid && ans.unsolicited) a.anomaly = true;
@@ -640,16 +859,18 @@ void CoordinatorCore::PutAttempt(uint64_t uid, Attempt&& a) {
     return;
   }
   WithdrawProvisional(*dst);
-  // Keep the answer lists' storage: a new attempt has no answers yet.
+  // Keep the answer lists' storage (the answers a promoted challenge kept come along).
   std::vector<Answer> answers = std::move(dst->answers), confirms = std::move(dst->confirms);
-  answers.clear();
-  confirms.clear();
+  answers.assign(a.answers.begin(), a.answers.end());
+  confirms.assign(a.confirms.begin(), a.confirms.end());
   *dst = std::move(a);
   dst->answers = std::move(answers);
   dst->confirms = std::move(confirms);
 }
 
 void CoordinatorCore::PutSession(uint64_t uid, Session&& s) {
+  if (s.info.link != 0) ++session_links_[s.info.link];
+  if (auto old = sessions_.find(uid); old != sessions_.end()) UnlinkSession(old->second);
   if (spare_session_.empty() || sessions_.count(uid) != 0) {
     sessions_[uid] = std::move(s);
     return;
@@ -659,8 +880,8 @@ void CoordinatorCore::PutSession(uint64_t uid, Session&& s) {
   sessions_.insert(std::move(spare_session_));
 }
 
-void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Error why,
-                             TimeUs now) {
+void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Error why, TimeUs now,
+                             bool of_attempt) {
   Message r;
   r.version = config_.version;
   r.type = MsgType::kAssocResp;
@@ -668,7 +889,7 @@ void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Er
   std::array<uint8_t, wire::kMaxUnicastPayload> buf{};
   Result<size_t> n = wire::Encode(r, config_.wire, buf);
   Emit(EventKind::kAssociationRefused, why, uid, link, now);
-  auto it = attempts_.find(uid);
+  auto it = of_attempt ? attempts_.find(uid) : attempts_.end();
   if (it == attempts_.end()) {
     if (n.ok()) QueuePayload(ByteSpan(buf.data(), *n), uid, link);
     return;
@@ -685,10 +906,17 @@ void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Er
   a.deadline = now + WatchPeriod();
 }
 
+void CoordinatorCore::UnlinkSession(const Session& s) {
+  if (s.info.link == 0) return;
+  auto it = session_links_.find(s.info.link);
+  if (it != session_links_.end() && --it->second == 0) session_links_.erase(it);
+}
+
 void CoordinatorCore::EndSession(uint64_t uid, Error why, TimeUs now) {
   auto it = sessions_.find(uid);
   if (it == sessions_.end()) return;
   const uint64_t link = it->second.info.link;
+  UnlinkSession(it->second);
   it->second.keys.Release(crypto_);
   spare_session_ = sessions_.extract(it);
   Emit(EventKind::kDisassociated, why, uid, link, now);
@@ -740,6 +968,11 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   r.short_addr = s.info.short_addr;
   std::array<uint8_t, wire::kKeyBlockSize> block{};
   if (config_.version != Version::kV1) {
+    if (persist_failed_) {  // the Kb it would carry is not on disk (fail closed)
+      s.keys.Release(crypto_);
+      Refuse(uid, AssocStatus::kBusy, link, Error::kIo, now);
+      return;
+    }
     if (EnsureBroadcastKey(now) != Error::kOk) {
       s.keys.Release(crypto_);
       Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
@@ -872,6 +1105,14 @@ EventKind CoordinatorCore::OpenData(Session& s, const Message& m, uint64_t uid, 
     *why = Error::kBadTag;
     return EventKind::kFrameTagInvalid;
   }
+  // The session's protection level holds on receive too: a deployment that encrypts
+  // never accepts an integrity-only frame (a stripped or forged downgrade). The key
+  // confirmation carries no data and is protected as its flags say.
+  if (!plain && config_.encrypt_data && !(m.flags & wire::kDataFlagEncrypted) &&
+      !(m.flags & wire::kDataFlagKeyConfirm)) {
+    *why = Error::kBadTag;
+    return EventKind::kDowngrade;
+  }
   if (s.rx.Check(m.counter) != Error::kOk) {
     *why = Error::kReplay;
     return EventKind::kReplay;
@@ -933,6 +1174,7 @@ size_t CoordinatorCore::max_broadcast_payload() const {
 Error CoordinatorCore::SendBroadcast(ByteSpan payload, TimeUs now) {
   if (config_.version == Version::kV1) return Error::kInvalidState;
   if (payload.size() > max_broadcast_payload()) return Error::kOversized;
+  if (persist_failed_) return Error::kIo;  // counters above the stored ceiling: fail closed
   Error e = EnsureBroadcastKey(now);
   if (e != Error::kOk) return e;
   if (bcast_counter_ == UINT32_MAX) return Error::kInvalidState;  // never wrap: rotate Kb
@@ -1000,7 +1242,11 @@ Error CoordinatorCore::Revoke(uint64_t uid, TimeUs now) {
   EndSession(uid, Error::kBlocked, now);
   EndAttempt(uid);
   if (config_.version == Version::kV1) return Error::kOk;
-  // Rotate Kb: the revoked device knows the old one.
+  return RotateBroadcastKey(now);  // the revoked device knows the old Kb
+}
+
+Error CoordinatorCore::RotateBroadcastKey(TimeUs now) {
+  if (config_.version == Version::kV1) return Error::kInvalidState;
   Error e = random_.Fill(persisted_.kb);
   if (e != Error::kOk) return e;
   persisted_.has_kb = true;
@@ -1010,16 +1256,36 @@ Error CoordinatorCore::Revoke(uint64_t uid, TimeUs now) {
   bcast_keys_.Release(crypto_);
   e = DeriveBroadcastKeys(crypto_, persisted_.kb, &bcast_keys_);
   if (e != Error::kOk) return e;
-  Emit(EventKind::kPersist, Error::kOk, uid, 0, now);
+  Emit(EventKind::kPersist, Error::kOk, 0, 0, now);
+  key_update_owed_ = true;
+  return SendKeyUpdates(now);
+}
+
+Error CoordinatorCore::SendKeyUpdates(TimeUs now) {
   std::vector<uint64_t> uids;
   for (auto& [u, s] : sessions_)
     if (s.info.authenticated) uids.push_back(u);
   std::sort(uids.begin(), uids.end());
   for (uint64_t u : uids) {
-    e = SendKeyUpdate(u, sessions_[u], now);
+    Error e = SendKeyUpdate(u, sessions_[u], now);
     if (e != Error::kOk) return e;
   }
   return Error::kOk;
+}
+
+void CoordinatorCore::PersistFailed(TimeUs now) {
+  (void)now;
+  persist_failed_ = true;
+  // Everything queued since the kPersist may depend on the unwritten state (a counter
+  // above the stored ceiling, a Kb the disk does not hold): none of it leaves.
+  while (!tx_.empty()) tx_.pop_front();
+}
+
+void CoordinatorCore::Persisted(TimeUs now) {
+  const bool resend = persist_failed_ && key_update_owed_;
+  persist_failed_ = false;
+  key_update_owed_ = false;
+  if (resend) SendKeyUpdates(now);  // the ones PersistFailed dropped
 }
 
 }  // namespace vigil

@@ -94,6 +94,10 @@ class CoordinatorCore {
   // Ends the device's session and rotates Kb (new epoch, KEY_UPDATE to every other
   // associated device), so that the revoked device's copy of Kb is worthless.
   Error Revoke(uint64_t uid, TimeUs now);
+  // A new broadcast key and epoch, without ending any session (KEY_UPDATE to each
+  // associated device). A daemon calls it at start, so that a restart never brings back
+  // a key that a device revoked before the restart may know. Errors: kInvalidState (v1).
+  Error RotateBroadcastKey(TimeUs now);
 
   bool PollTransmit(OutFrame* out);
   bool PollEvent(Event* out);
@@ -105,6 +109,17 @@ class CoordinatorCore {
   bool HasSession(uint64_t uid) const { return sessions_.count(uid) != 0; }
   std::vector<SessionInfo> Sessions() const;
   bool IsBlocked(uint64_t link, TimeUs now) const;
+  // True while `link` carries an authenticated session: the driver must keep its endpoint
+  // (link ids are never reused), and the core never blocks it.
+  bool IsSessionLink(uint64_t link) const { return session_links_.count(link) != 0; }
+  // The driver could not write persisted() after a kPersist event: the frames queued since
+  // are dropped, and until Persisted() nothing is sent that depends on the unwritten state
+  // (grants carrying Kb, broadcasts, key updates) (fail closed).
+  void PersistFailed(TimeUs now);
+  // The driver wrote persisted(): what PersistFailed held back resumes.
+  void Persisted(TimeUs now);
+  bool persist_failed() const { return persist_failed_; }
+  size_t open_challenges() const { return challenge_index_.size(); }
   size_t max_broadcast_payload() const;
 
  private:
@@ -148,6 +163,42 @@ class CoordinatorCore {
     std::array<Event, 4> held{};  // a device cannot send more within answer_window
     uint8_t held_count = 0;
   };
+  // An AUTH_REQ that no answer has validated yet: the cheap, bounded state an attacker
+  // without a key can create (docs/protocol.md 9.2, "Open challenges"). Keyed by uid and
+  // the link the request came from, so that forged requests for an enrolled uid never
+  // replace the real device's own; kept in a ring, the oldest forgotten first. It becomes
+  // an Attempt only when an answer verifies against its transcript.
+  struct Challenge {
+    Transcript t;
+    uint64_t link = 0;
+    TimeUs started = 0;
+    uint8_t seq = 0;  // MAC sequence number of its AUTH_REQ: a resend repeats it
+    bool live = false;
+    bool has_first = false;     // the initiator's answer, which failed
+    bool has_disowned = false;  // the real device's valid "I did not ask"
+    Answer first;
+    Answer disowned;
+  };
+  struct ChallengeKey {
+    uint64_t uid = 0;
+    uint64_t link = 0;
+    bool operator==(const ChallengeKey&) const = default;
+  };
+  struct ChallengeKeyHash {
+    size_t operator()(const ChallengeKey& k) const {
+      return std::hash<uint64_t>()(k.uid * 0x9E3779B97F4A7C15ull ^ k.link);
+    }
+  };
+  // Requests made in a device's name that were also delivered to the device itself
+  // (OutFrame::relay): at most one per relay_interval per uid, and the last two are the
+  // only challenges an unsolicited answer is checked against.
+  struct Relay {
+    double tokens = 0;
+    TimeUs at = 0;
+    std::array<ChallengeKey, 2> recent{};
+    std::array<wire::Nonce, 2> recent_nc{};
+    uint8_t next = 0;
+  };
   struct Peer {
     std::deque<TimeUs> failures;
     TimeUs lockout_until = 0;
@@ -157,6 +208,25 @@ class CoordinatorCore {
     TimeUs at = 0;
   };
 
+  Challenge* FindChallenge(uint64_t uid, uint64_t link, TimeUs now);
+  void PutChallenge(Challenge&& c);
+  void DropChallenge(Challenge& c);
+  bool TakeRelay(uint64_t uid, TimeUs now);
+  bool TakeGlobalToken(TimeUs now);
+  // Builds the AUTH_REQ of transcript `t` (not queued).
+  Error BuildAuthReq(const Transcript& t, const EnrolledDevice& dev, uint64_t link, uint8_t seq,
+                     OutFrame* out);
+  // Checks an AUTH_RESP against transcript `t`.
+  bool AnswerVerifies(const Transcript& t, const EnrolledDevice& dev, const wire::Message& m);
+  // Turns a challenge whose answer verified into an association attempt (the answers it
+  // kept come along). Returns null if the device is no longer enrolled.
+  Attempt* Promote(Challenge& c, TimeUs now);
+  // Runs an answer (already checked) through the attempt's phases (docs/protocol.md 9.2).
+  void ProcessAnswer(Attempt& a, const Answer& ans, const wire::Message& m, uint64_t link,
+                     TimeUs now);
+  // A valid "I did not ask" after a grant: the session went to someone holding the keys.
+  void WithdrawGrant(uint64_t uid, Attempt& a, uint64_t link, const wire::Message& m, TimeUs now);
+  static Answer MakeAnswer(ByteSpan payload, uint64_t link, const wire::Message& m);
   void OnAssocReq(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
   void OnAuthResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
   void OnConfirmResp(const wire::MacFrame& f, const wire::Message& m, uint64_t link, TimeUs now);
@@ -170,7 +240,12 @@ class CoordinatorCore {
   // Checks and opens one data frame of session `s`; on success marks its counter and
   // fills `ev`. Returns the event to report on failure (kDataReceived on success).
   EventKind OpenData(Session& s, const wire::Message& m, uint64_t uid, Event& ev, Error* why);
-  void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now);
+  // `of_attempt`: the refusal ends the uid's attempt in progress (kept for retransmissions);
+  // false for a refusal of a request that never became an attempt, which must not touch
+  // the attempt another source may have in progress.
+  void Refuse(uint64_t uid, wire::AssocStatus status, uint64_t link, Error why, TimeUs now,
+              bool of_attempt = true);
+  void UnlinkSession(const Session& s);
   void Decide(uint64_t uid, Attempt& a, TimeUs now);
   void EndAttempt(uint64_t uid);
   void PutAttempt(uint64_t uid, Attempt&& a);
@@ -183,6 +258,7 @@ class CoordinatorCore {
   void EndSession(uint64_t uid, Error why, TimeUs now);
   Error EnsureBroadcastKey(TimeUs now);
   Error SendKeyUpdate(uint64_t uid, Session& s, TimeUs now);
+  Error SendKeyUpdates(TimeUs now);  // to every authenticated session
 
   Error QueuePayload(ByteSpan payload, uint64_t dst, uint64_t link, OutFrame* keep = nullptr);
   Event MakeEvent(EventKind k, Error e, uint64_t uid, uint64_t link, TimeUs now,
@@ -224,6 +300,14 @@ class CoordinatorCore {
   SessionKeys bcast_keys_;
   uint32_t bcast_counter_ = 0;
 
+  std::vector<Challenge> challenges_;  // ring of max_open_challenges
+  size_t challenge_next_ = 0;
+  std::unordered_map<ChallengeKey, uint32_t, ChallengeKeyHash> challenge_index_;
+  std::unordered_map<uint64_t, Relay> relays_;  // enrolled uids only
+  Bucket global_{};
+  std::unordered_map<uint64_t, uint32_t> session_links_;  // link -> sessions on it
+  bool persist_failed_ = false;
+  bool key_update_owed_ = false;  // a Kb rotation's KEY_UPDATEs may not have gone out
   std::unordered_map<uint64_t, Attempt> attempts_;
   size_t provisional_grants_ = 0;  // attempts with `provisional` set
   std::unordered_map<uint64_t, Session> sessions_;

@@ -31,6 +31,10 @@ class DeviceDirectory {
   virtual ~DeviceDirectory() = default;
   // Returns false if the uid is not enrolled.
   virtual bool Find(uint64_t uid, EnrolledDevice* out) const = 0;
+  // The lookup for an unauthenticated request: the long-term keys and revocation, from a
+  // copy that may be a few seconds old (the common function may be stale). Cheap, because
+  // anyone can make the coordinator do it; Find runs once an answer has verified.
+  virtual bool FindKeys(uint64_t uid, EnrolledDevice* out) const { return Find(uid, out); }
   // Stores a new common-function state (r3, r3_prev, has_prev, r3_generation of `d`; the
   // other fields are ignored). Returns false if the uid is not enrolled or the state could
   // not be stored; the coordinator then refuses the association rather than let the two

@@ -54,6 +54,8 @@ std::string_view EventKindName(EventKind k) {
       return "blocked_source";
     case EventKind::kAssociationAttempt:
       return "association_attempt";
+    case EventKind::kDowngrade:
+      return "downgrade";
   }
   return "unknown";
 }

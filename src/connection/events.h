@@ -43,6 +43,7 @@ enum class EventKind : uint8_t {
   kBroadcastForgery,        // broadcast frame whose tag/signature fails
   kRateLimited,             // input dropped by a limiter (flooding, battery drain)
   kBlockedSource,           // frame from a source blocked after an intrusion verdict
+  kDowngrade,               // a data frame with less protection than its session requires
 };
 
 std::string_view EventKindName(EventKind k);

@@ -16,6 +16,11 @@ struct OutFrame {
   uint64_t dst = 0;          // destination uid or wire::kBroadcastUid
   bool ack_request = false;  // unicast frames ask for a link-layer ack
   uint64_t link_hint = 0;    // coordinator: the source token the request came from (0: none)
+  // Coordinator: a request made in the device's name that the driver should also deliver
+  // to the device's own endpoint (docs/protocol.md, "Reaching the real device over UDP").
+  // The core sets it at most once per relay_interval per uid, so a flood of forged
+  // requests cannot be amplified towards the device.
+  bool relay = false;
   ByteSpan span() const { return ByteSpan(bytes.data(), size); }
 };
 

@@ -43,6 +43,12 @@ struct ProtocolConfig {
   TimeUs failure_window = 60 * kSeconds;
   TimeUs lockout = 60 * kSeconds;
   uint32_t assoc_per_link_per_second = 20;  // flooding guard (token bucket per source)
+  // Flood bounds (docs/protocol.md 9.2, "Open challenges"): new AUTH_REQs per second over
+  // all sources, and the challenges kept open (the oldest is forgotten first).
+  uint32_t assoc_global_per_second = 20000;
+  uint32_t max_open_challenges = 16384;
+  // A request made in a device's name reaches the device itself at most once per interval.
+  TimeUs relay_interval = 1 * kSeconds;
   TimeUs block_duration = 600 * kSeconds;   // source blocked after an intrusion verdict
   uint32_t counter_persist_interval = 256;  // RFC 8613 App. B.1.1 K
   uint16_t max_devices = 4096;

@@ -270,7 +270,8 @@ TEST(DataPlane, OutOfOrderInsideTheWindowIsAccepted) {
     return false;
   };
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(p.pan->node(p.d).core->SendData(Bytes(std::string("x").append(std::to_string(i))), 0), Error::kOk);
+    ASSERT_EQ(p.pan->node(p.d).core->SendData(Bytes(std::string("x").append(std::to_string(i))), 0),
+              Error::kOk);
     p.pan->RunFor(kMillis);
   }
   p.pan->drop = nullptr;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/hex.h"
+#include "common/private_file.h"
 #include "edge/registry.h"
 #include "ids/alert.h"
 #include "ids/default_detectors.h"
@@ -86,8 +87,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     ids::EveContext ctx;
     ctx.epoch_offset_us = start_unix_;
     ctx.link_name = [this](uint64_t link) {
-      return link >= 1 && link <= endpoints_.size() ? endpoints_[link - 1].ToString()
-                                                    : std::string();
+      const Endpoint* e = EndpointOf(link);
+      return e != nullptr ? e->ToString() : std::string();
     };
     const std::string line = ids::FormatEveJson(a, ctx);
     fprintf(alerts_, "%s\n", line.c_str());
@@ -96,15 +97,37 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     if (alert_hook_) alert_hook_(a, line);
   });
 
+  // A new broadcast key at every start: sessions do not survive a restart, and a key
+  // read back from disk could be one that a device revoked meanwhile still knows. It must
+  // be on disk before any grant hands it out.
+  if (config_.protocol.version != wire::Version::kV1) {
+    if (Error e = core_->RotateBroadcastKey(now()); e != Error::kOk) {
+      *why = std::string("cannot create a broadcast key: ") + std::string(ErrorName(e));
+      return e;
+    }
+    Event ev;
+    while (core_->PollEvent(&ev)) {
+    }
+    std::string save_why;
+    if (!SaveState(&save_why)) {
+      *why = save_why + " (the gateway does not start without its state on disk)";
+      return Error::kIo;
+    }
+    core_->Persisted(now());
+  }
+
   auto ep = Endpoint::Parse(config_.gateway.listen, why);
   if (!ep.ok()) return ep.error();
   if (Error e = socket_.Bind(*ep, why); e != Error::kOk) return e;
+  // A burst (a ward powering up, a flood) must queue in the kernel, not be dropped there.
+  stats_.receive_buffer = socket_.SetReceiveBuffer(8u << 20);
   Log(log, "info", "gateway listening")
       .With("listen", socket_.local().ToString())
       .With("cpan_uid", UidToString(cid.uid))
       .With("version", wire::VersionName(config_.protocol.version))
       .With("confirm", config_.protocol.confirm == ConfirmPolicy::kAlways ? "always" : "on-anomaly")
-      .With("devices", static_cast<uint64_t>(directory_->size()));
+      .With("devices", static_cast<uint64_t>(directory_->size()))
+      .With("receive_buffer", static_cast<uint64_t>(stats_.receive_buffer));
   return Error::kOk;
 }
 
@@ -133,19 +156,42 @@ Error Gateway::Reload() {
   return Error::kOk;
 }
 
-uint64_t Gateway::LinkFor(const Endpoint& e) {
-  auto [it, fresh] = link_of_.try_emplace(e.Key(), endpoints_.size() + 1);
-  if (fresh) {
-    endpoints_.push_back(e);
-    // Bound the table: a spoofing flood must not grow it without limit.
-    if (endpoints_.size() > 65536) {
-      link_of_.clear();
-      endpoints_.clear();
-      known_link_.clear();
-      return LinkFor(e);
-    }
+uint64_t Gateway::LinkFor(const Endpoint& e, TimeUs now) {
+  auto [it, fresh] = link_of_.try_emplace(e.Int(), 0);
+  if (!fresh) {
+    endpoints_[it->second].heard = now;
+    return it->second;
   }
-  return it->second;
+  it->second = next_link_++;
+  endpoints_[it->second] = LinkEntry{e, now};
+  const uint64_t link = it->second;
+  if (endpoints_.size() > kMaxLinks) ForgetIdleLinks(now);  // a spoofing flood: bounded
+  return link;
+}
+
+const Endpoint* Gateway::EndpointOf(uint64_t link) const {
+  auto it = endpoints_.find(link);
+  return it != endpoints_.end() ? &it->second.endpoint : nullptr;
+}
+
+void Gateway::ForgetIdleLinks(TimeUs now) {
+  std::unordered_map<uint64_t, bool> pinned;
+  for (const auto& [uid, link] : known_link_) pinned[link] = true;
+  std::vector<std::pair<TimeUs, uint64_t>> idle;
+  idle.reserve(endpoints_.size());
+  for (const auto& [link, entry] : endpoints_) {
+    if (pinned.count(link) != 0 || core_->IsSessionLink(link) || core_->IsBlocked(link, now))
+      continue;
+    idle.emplace_back(entry.heard, link);
+  }
+  // The older half goes: amortised, each new endpoint pays for forgetting one.
+  const size_t drop = std::min(idle.size(), endpoints_.size() - kMaxLinks / 2);
+  std::nth_element(idle.begin(), idle.begin() + static_cast<ptrdiff_t>(drop), idle.end());
+  for (size_t i = 0; i < drop; ++i) {
+    auto it = endpoints_.find(idle[i].second);
+    link_of_.erase(it->second.endpoint.Int());
+    endpoints_.erase(it);
+  }
 }
 
 void Gateway::Poll(int max_wait_ms) {
@@ -159,59 +205,119 @@ void Gateway::Poll(int max_wait_ms) {
   pollfd pfd{socket_.fd(), POLLIN, 0};
   poll(&pfd, 1, wait);
   if (pfd.revents & POLLIN) {
-    std::array<uint8_t, 2048> buf{};
-    for (int i = 0; i < 256; ++i) {  // bounded burst, then let timers run
-      Endpoint from;
-      Result<size_t> n = socket_.Receive(buf, &from);
-      if (!n.ok()) break;
-      ++stats_.frames_in;
-      const uint64_t link = LinkFor(from);
-      core_->HandleFrame(ByteSpan(buf.data(), std::min(*n, buf.size())), link, now());
-      Drain();
+    for (int i = 0; i < 16; ++i) {  // bounded burst (16 x 64 datagrams), then timers run
+      if (socket_.ReceiveBatch(rx_) != Error::kOk) break;
+      const TimeUs at = now();
+      for (size_t k = 0; k < rx_.count; ++k) {
+        ++stats_.frames_in;
+        const uint64_t link = LinkFor(rx_.peer[k], at);
+        const size_t n = std::min(rx_.size[k], DatagramBatch::kSlot);
+        if (rx_.size[k] > DatagramBatch::kSlot) {  // oversized for any frame
+          std::array<uint8_t, DatagramBatch::kSlot + 1> big{};
+          std::copy(rx_.data[k].begin(), rx_.data[k].end(), big.begin());
+          core_->HandleFrame(ByteSpan(big.data(), big.size()), link, at);
+        } else {
+          core_->HandleFrame(ByteSpan(rx_.data[k].data(), n), link, at);
+        }
+        Drain();
+      }
+      Flush();
+      if (rx_.count < DatagramBatch::kMax) break;
     }
   }
   const TimeUs t2 = now();
   core_->HandleTimeout(t2);
   ids_->Tick(t2);
+  if (core_->persist_failed() && t2 >= next_persist_retry_) {
+    next_persist_retry_ = t2 + kSeconds;
+    if (SaveState()) {
+      Log(*log_, "info", "gateway state persisted again; held-back frames resume")
+          .With("path", state_path_);
+      core_->Persisted(t2);
+    }
+  }
   Drain();
+  Flush();
+  if (t2 >= summary_at_) LogSummary(t2);
   if (t2 >= next_reload_) {
     next_reload_ = t2 + 2 * kSeconds;
     if (Reload() != Error::kOk)
       Log(*log_, "error", "registry reload failed").With("error", registry_->last_error());
+    Flush();
   }
 }
 
 void Gateway::Run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) Poll(200);
+  LogSummary(now());
   Log(*log_, "info", "gateway stopped")
       .With("frames_in", stats_.frames_in)
       .With("frames_out", stats_.frames_out)
       .With("data_frames", stats_.data_frames)
       .With("security_events", stats_.security_events)
-      .With("alerts", stats_.alerts);
+      .With("alerts", stats_.alerts)
+      .With("blocked_dropped", stats_.blocked_dropped);
+}
+
+void Gateway::Account(const Event& ev, TimeUs now) {
+  (void)now;
+  if (ev.kind == EventKind::kBlockedSource) ++stats_.blocked_dropped;
+  if (ev.kind == EventKind::kAssociationRefused) {
+    // The first refusals of an interval are logged one by one (an operator wants to see a
+    // device that cannot get in); the rest are counted in the summary.
+    if (refusals_logged_ < 20) {
+      ++refusals_logged_;
+      const Endpoint* from = EndpointOf(ev.link);
+      Log(*log_, "info", "association refused")
+          .With("uid", UidToString(ev.uid))
+          .With("reason", ErrorName(ev.error))
+          .With("from", from != nullptr ? from->ToString() : std::string("?"));
+      return;
+    }
+    ++dropped_["association_refused"];
+    return;
+  }
+  if (IsSecurityEvent(ev.kind)) ++dropped_[std::string(EventKindName(ev.kind))];
+}
+
+void Gateway::LogSummary(TimeUs now) {
+  summary_at_ = now + 10 * kSeconds;
+  refusals_logged_ = 0;
+  if (dropped_.empty()) return;
+  LogLine line = Log(*log_, "warn", "refused or dropped input (last interval)");
+  std::vector<std::pair<std::string, uint64_t>> sorted(dropped_.begin(), dropped_.end());
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [kind, count] : sorted) line.With(kind, count);
+  dropped_.clear();
 }
 
 void Gateway::Drain() {
   Event ev;
   while (core_->PollEvent(&ev)) {
-    if (ev.kind == EventKind::kPersist) SaveState();  // before what follows is sent
+    if (ev.kind == EventKind::kPersist) {
+      // Before what follows is sent; if it cannot be written, none of it is.
+      if (SaveState()) {
+        core_->Persisted(ev.time);
+      } else {
+        ++stats_.persist_failures;
+        core_->PersistFailed(ev.time);
+        next_persist_retry_ = ev.time + kSeconds;
+      }
+    }
     if (ev.kind == EventKind::kAssociated && ev.link != 0) known_link_[ev.uid] = ev.link;
     if (ev.kind == EventKind::kAssociated) {
       ++stats_.associations;
+      const Endpoint* from = EndpointOf(ev.link);
       Log(*log_, "info", "associated")
           .With("uid", UidToString(ev.uid))
           .With("short_addr", static_cast<unsigned>(ev.short_addr))
-          .With("from", ev.link >= 1 && ev.link <= endpoints_.size()
-                            ? endpoints_[ev.link - 1].ToString()
-                            : std::string("?"));
-    } else if (ev.kind == EventKind::kAssociationRefused) {
-      Log(*log_, "info", "association refused")
-          .With("uid", UidToString(ev.uid))
-          .With("reason", ErrorName(ev.error));
+          .With("from", from != nullptr ? from->ToString() : std::string("?"));
     } else if (ev.kind == EventKind::kDataReceived) {
       ++stats_.data_frames;
       if (data_hook_)
         data_hook_(ev.uid, std::string(reinterpret_cast<const char*>(ev.data.data()), ev.data_len));
+    } else {
+      Account(ev, ev.time);
     }
     if (IsSecurityEvent(ev.kind)) ++stats_.security_events;
     ids_->Consume(ev);
@@ -221,62 +327,88 @@ void Gateway::Drain() {
 }
 
 void Gateway::Transmit(const OutFrame& f) {
-  std::vector<const Endpoint*> to;
+  std::array<const Endpoint*, 3> to{};
+  size_t n = 0;
   auto add = [&](const Endpoint* e) {
     if (e == nullptr) return;
-    for (const Endpoint* x : to)
-      if (*x == *e) return;
-    to.push_back(e);
-  };
-  auto by_link = [&](uint64_t link) -> const Endpoint* {
-    return link >= 1 && link <= endpoints_.size() ? &endpoints_[link - 1] : nullptr;
+    for (size_t i = 0; i < n; ++i)
+      if (*to[i] == *e) return;
+    if (n < to.size()) to[n++] = e;
   };
   if (f.dst == wire::kBroadcastUid) {
-    for (const SessionInfo& s : core_->Sessions()) add(by_link(s.link));
-  } else {
-    add(by_link(f.link_hint));
+    for (const SessionInfo& s : core_->Sessions()) {
+      if (const Endpoint* e = EndpointOf(s.link)) {
+        if (tx_.count == DatagramBatch::kMax) Flush();
+        std::copy(f.bytes.begin(), f.bytes.begin() + f.size, tx_.data[tx_.count].begin());
+        tx_.size[tx_.count] = f.size;
+        tx_.peer[tx_.count++] = *e;
+      }
+    }
+    return;
+  }
+  add(EndpointOf(f.link_hint));
+  if (f.relay) {  // a request made in the device's name: the device hears it too (bounded)
     auto k = known_link_.find(f.dst);
-    if (k != known_link_.end()) add(by_link(k->second));
+    if (k != known_link_.end()) add(EndpointOf(k->second));
     auto h = hints_.find(f.dst);
     if (h != hints_.end()) add(&h->second);
   }
-  for (const Endpoint* e : to) {
-    if (socket_.Send(f.span(), *e) == Error::kOk) ++stats_.frames_out;
+  for (size_t i = 0; i < n; ++i) {
+    if (tx_.count == DatagramBatch::kMax) Flush();
+    std::copy(f.bytes.begin(), f.bytes.begin() + f.size, tx_.data[tx_.count].begin());
+    tx_.size[tx_.count] = f.size;
+    tx_.peer[tx_.count++] = *to[i];
   }
 }
 
-void Gateway::SaveState() {
+void Gateway::Flush() {
+  if (tx_.count == 0) return;
+  stats_.frames_out += socket_.SendBatch(tx_);
+  tx_.count = 0;
+}
+
+bool Gateway::SaveState(std::string* why) {
   const CoordinatorPersisted& p = core_->persisted();
   nlohmann::json j = {{"format", "vigil-gateway-state/1"},
                       {"epoch", p.epoch},
                       {"has_kb", p.has_kb},
                       {"kb", ToHex(p.kb)},
                       {"bcast_ceiling", p.bcast_ceiling}};
-  const std::string text = j.dump(2) + "\n";
-  const std::string tmp = state_path_ + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            fsync(fd) == 0;
-  if (fd >= 0) close(fd);
-  ok = ok && rename(tmp.c_str(), state_path_.c_str()) == 0;
-  if (!ok) {
-    Log(*log_, "error", "cannot persist gateway state").With("path", state_path_);
+  std::string text = j.dump(2) + "\n";
+  std::string err;
+  const Error e = WritePrivateFileAtomic(
+      state_path_, ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+      /*overwrite=*/true, &err);
+  SecureZero(text.data(), text.size());
+  if (e != Error::kOk) {
+    Log(*log_, "error", "cannot persist gateway state; broadcasts and grants held back")
+        .With("path", state_path_)
+        .With("error", err);
+    if (why != nullptr) *why = err;
+    return false;
   }
+  return true;
 }
 
 Error Gateway::LoadState(CoordinatorPersisted* out, std::string* why) {
-  std::ifstream in(state_path_);
-  if (!in) return Error::kOk;  // first start
-  struct stat st {};
-  if (stat(state_path_.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+  std::vector<uint8_t> bytes;
+  std::string err;
+  const Error read = ReadPrivateFile(state_path_, 4096, &bytes, &err);
+  if (read == Error::kNotFound) return Error::kOk;  // first start
+  if (read == Error::kInvalidState) {
     *why = state_path_ +
            ": holds the broadcast key and must not be readable by group or others "
            "(chmod 600)";
     return Error::kInvalidState;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (read != Error::kOk) {
+    *why = err;
+    return read;
+  }
+  std::string text(bytes.begin(), bytes.end());
+  SecureZero(bytes.data(), bytes.size());
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  SecureZero(text.data(), text.size());
   auto bad = [&](const std::string& what) {
     *why = state_path_ + ": " + what + " (move the file away to start with a new broadcast key)";
     return Error::kCorrupt;

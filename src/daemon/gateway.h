@@ -47,6 +47,9 @@ class Gateway {
     uint64_t security_events = 0;
     uint64_t alerts = 0;
     uint64_t associations = 0;
+    uint64_t blocked_dropped = 0;  // frames from blocked sources, dropped
+    uint64_t persist_failures = 0;
+    size_t receive_buffer = 0;  // bytes the kernel granted
   };
   // Called for every alert with its EVE JSON line (after it was written to the sink).
   using AlertHook = std::function<void(const ids::Alert&, const std::string& eve)>;
@@ -79,11 +82,23 @@ class Gateway {
   Error Reload();
 
  private:
-  uint64_t LinkFor(const Endpoint& e);
+  uint64_t LinkFor(const Endpoint& e, TimeUs now);
+  const Endpoint* EndpointOf(uint64_t link) const;
+  // Forgets the least recently heard endpoints that nothing refers to (no session, no
+  // block, no device's last endpoint). Link ids are never reused: a forgotten endpoint
+  // that comes back is a new link, and what the core knew of the old one stays with it.
+  void ForgetIdleLinks(TimeUs now);
   void Drain();
   void Transmit(const OutFrame& f);
-  void SaveState();
+  void Flush();
+  // Writes the core's persisted() with the atomic private-file writer. False (and logged)
+  // if it could not: the caller tells the core, which then sends nothing that depends on it.
+  bool SaveState(std::string* why = nullptr);
   Error LoadState(CoordinatorPersisted* out, std::string* why);
+  // Counts what the core refused or dropped, and logs one summary line per interval
+  // instead of a line per packet (a flood must not flood the log).
+  void Account(const Event& ev, TimeUs now);
+  void LogSummary(TimeUs now);
 
   DaemonConfig config_;
   Logger* log_ = nullptr;
@@ -101,9 +116,22 @@ class Gateway {
   int64_t start_unix_ = 0;
   TimeUs next_reload_ = 0;
 
-  std::unordered_map<std::string, uint64_t> link_of_;  // endpoint key -> link token
-  std::vector<Endpoint> endpoints_;                    // link token - 1 -> endpoint
+  struct LinkEntry {
+    Endpoint endpoint;
+    TimeUs heard = 0;
+  };
+  static constexpr size_t kMaxLinks = 65536;
+  std::unordered_map<Endpoint::IntKey, uint64_t, Endpoint::IntKeyHash> link_of_;
+  std::unordered_map<uint64_t, LinkEntry> endpoints_;  // link token -> endpoint
+  uint64_t next_link_ = 1;                             // never reused
   std::unordered_map<uint64_t, uint64_t> known_link_;  // uid -> last authenticated link
+  DatagramBatch rx_;
+  DatagramBatch tx_;
+  TimeUs next_persist_retry_ = 0;
+  // Per-interval accounting (Account / LogSummary).
+  TimeUs summary_at_ = 0;
+  std::unordered_map<std::string, uint64_t> dropped_;  // event kind -> count this interval
+  uint64_t refusals_logged_ = 0;                       // individual lines this interval
   std::unordered_map<uint64_t, Endpoint> hints_;       // uid -> static endpoint hint
   std::unordered_map<uint64_t, bool> revoked_;
   Stats stats_;

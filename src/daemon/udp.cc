@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -91,7 +92,22 @@ std::string Endpoint::Key() const {
          std::string(reinterpret_cast<const char*>(&v6->sin6_port), 2);
 }
 
-bool Endpoint::operator==(const Endpoint& o) const { return Key() == o.Key(); }
+Endpoint::IntKey Endpoint::Int() const {
+  IntKey k;
+  if (addr.ss_family == AF_INET) {
+    auto* v4 = reinterpret_cast<const sockaddr_in*>(&addr);
+    k.lo = v4->sin_addr.s_addr;
+    k.port_family = (4u << 16) | v4->sin_port;
+  } else if (addr.ss_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    std::memcpy(&k.hi, v6->sin6_addr.s6_addr, 8);
+    std::memcpy(&k.lo, v6->sin6_addr.s6_addr + 8, 8);
+    k.port_family = (6u << 16) | v6->sin6_port;
+  }
+  return k;
+}
+
+bool Endpoint::operator==(const Endpoint& o) const { return Int() == o.Int(); }
 
 UdpSocket::~UdpSocket() {
   if (fd_ >= 0) close(fd_);
@@ -138,6 +154,65 @@ Error UdpSocket::Send(ByteSpan data, const Endpoint& to) {
   const ssize_t n =
       sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to.addr), to.len);
   return n == static_cast<ssize_t>(data.size()) ? Error::kOk : Error::kIo;
+}
+
+Error UdpSocket::ReceiveBatch(DatagramBatch& b) {
+  std::array<mmsghdr, DatagramBatch::kMax> msgs{};
+  std::array<iovec, DatagramBatch::kMax> iov{};
+  for (size_t i = 0; i < DatagramBatch::kMax; ++i) {
+    iov[i] = {b.data[i].data(), DatagramBatch::kSlot};
+    b.peer[i].len = sizeof(b.peer[i].addr);
+    msgs[i].msg_hdr.msg_name = &b.peer[i].addr;
+    msgs[i].msg_hdr.msg_namelen = b.peer[i].len;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const int n = recvmmsg(fd_, msgs.data(), DatagramBatch::kMax, MSG_DONTWAIT, nullptr);
+  b.count = 0;
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? Error::kNotFound : Error::kIo;
+  for (int i = 0; i < n; ++i) {
+    b.peer[i].len = msgs[i].msg_hdr.msg_namelen;
+    const bool trunc = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    b.size[i] = trunc ? DatagramBatch::kSlot + 1 : msgs[i].msg_len;
+  }
+  b.count = static_cast<size_t>(n);
+  return Error::kOk;
+}
+
+size_t UdpSocket::SendBatch(const DatagramBatch& b) {
+  std::array<mmsghdr, DatagramBatch::kMax> msgs{};
+  std::array<iovec, DatagramBatch::kMax> iov{};
+  const size_t count = std::min(b.count, DatagramBatch::kMax);
+  for (size_t i = 0; i < count; ++i) {
+    iov[i] = {const_cast<uint8_t*>(b.data[i].data()), b.size[i]};
+    msgs[i].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&b.peer[i].addr);
+    msgs[i].msg_hdr.msg_namelen = b.peer[i].len;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t sent = 0;
+  while (sent < count) {
+    const int n = sendmmsg(fd_, msgs.data() + sent, static_cast<unsigned>(count - sent), 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      ++sent;  // this datagram is dropped; the rest still go
+      continue;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  size_t ok = 0;
+  for (size_t i = 0; i < count; ++i) ok += msgs[i].msg_len == b.size[i] ? 1 : 0;
+  return ok;
+}
+
+size_t UdpSocket::SetReceiveBuffer(size_t bytes) {
+  const int want = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0)
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+  int got = 0;
+  socklen_t len = sizeof(got);
+  getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &got, &len);
+  return static_cast<size_t>(got);
 }
 
 Endpoint UdpSocket::local() const {
