@@ -380,6 +380,11 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     r.recent_nc[r.next] = c.t.nc;
     r.next = static_cast<uint8_t>((r.next + 1) % r.recent.size());
   }
+  if (UsesConfirmation(config_.version)) {
+    Relay& r = relays_[uid];
+    r.latest = ChallengeKey{uid, link};
+    r.latest_nc = c.t.nc;
+  }
   tx_.push_back(out);
   PutChallenge(std::move(c));
 }
@@ -554,6 +559,11 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   if (enrolled && own != nullptr && AnswerVerifies(own->t, keys, m)) match = own;
   if (match == nullptr && enrolled && unsolicited) {
     if (auto r = relays_.find(uid); r != relays_.end()) {
+      // The latest request in the device's name (a radio delivers every request to it).
+      if (Challenge* c = FindChallenge(uid, r->second.latest.link, now);
+          c != nullptr && c != own && c->t.nc == r->second.latest_nc &&
+          AnswerVerifies(c->t, keys, m))
+        match = c;
       for (size_t i = 0; i < r->second.recent.size() && match == nullptr; ++i) {
         Challenge* c = FindChallenge(uid, r->second.recent[i].link, now);
         if (c != nullptr && c != own && c->t.nc == r->second.recent_nc[i] &&
@@ -568,7 +578,7 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     if (ans.unsolicited && UsesConfirmation(config_.version)) {
       // The real device disowns a request made in its name.
       Emit(EventKind::kUnsolicitedAnswer, Error::kUnexpected, uid, link, now, &m);
-      const bool busy = a != nullptr && a->phase != Phase::kWatch;
+      const bool busy = a != nullptr && (a->phase != Phase::kWatch || a->provisional);
       if (busy || match->has_disowned) {
         // An association is in progress: it is not disturbed. The disowned request waits
         // for its initiator, whose valid answer would make this an anomaly (9.3).
@@ -610,7 +620,9 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     ProcessAnswer(*a, ans, m, link, now);
     return;
   }
-  Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
+  // An answer to no request of its source (a forgery, or the real device answering a
+  // request it overheard that is no longer open): evidence against nobody.
+  Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
 }
 
 void CoordinatorCore::ProcessAnswer(Attempt& a, const Answer& ans, const Message& m, uint64_t link,

@@ -198,6 +198,8 @@ class CoordinatorCore {
     std::array<ChallengeKey, 2> recent{};
     std::array<wire::Nonce, 2> recent_nc{};
     uint8_t next = 0;
+    ChallengeKey latest{};  // the newest request in the device's name, relayed or not
+    wire::Nonce latest_nc{};
   };
   struct Peer {
     std::deque<TimeUs> failures;

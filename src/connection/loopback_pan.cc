@@ -41,11 +41,19 @@ size_t LoopbackPan::AddDevice() {
   return AddNode(s);
 }
 
-size_t LoopbackPan::AddNode(const DeviceSecrets& secrets, const DevicePersisted& image) {
+size_t LoopbackPan::AddDevice(const ProtocolConfig& device_config) {
+  DeviceSecrets s = FreshSecrets();
+  directory_.Put(EnrollmentRecord(crypto_, s));
+  return AddNode(s, {}, &device_config);
+}
+
+size_t LoopbackPan::AddNode(const DeviceSecrets& secrets, const DevicePersisted& image,
+                            const ProtocolConfig* device_config) {
   Node n;
   n.secrets = secrets;
   n.link = nodes_.size() + 1;
-  n.core = std::make_unique<DeviceCore>(config_, secrets, crypto_, random_, image);
+  n.core = std::make_unique<DeviceCore>(device_config != nullptr ? *device_config : config_,
+                                        secrets, crypto_, random_, image);
   nodes_.push_back(std::move(n));
   return nodes_.size() - 1;
 }

@@ -38,7 +38,12 @@ class LoopbackPan {
   // Adds a node that runs a device core with the given (possibly stolen or partial)
   // secrets, not enrolled: how intruders are modelled. `image` is what a copy of a
   // device read from its flash besides the secrets. Returns its node index.
-  size_t AddNode(const DeviceSecrets& secrets, const DevicePersisted& image = {});
+  // `device_config` (optional) gives this node other parameters than the coordinator's
+  // (a misconfigured or downgrading device).
+  size_t AddNode(const DeviceSecrets& secrets, const DevicePersisted& image = {},
+                 const ProtocolConfig* device_config = nullptr);
+  // Enrolls fresh secrets and adds them as a node (AddDevice with `device_config`).
+  size_t AddDevice(const ProtocolConfig& device_config);
   // Secrets an attacker holds at a capability level (see sim/attacker.h).
   DeviceSecrets StolenCredentials(size_t victim) const;  // Uid, username, password
   DeviceSecrets StolenWithKd(size_t victim) const;       // ... plus Kd
