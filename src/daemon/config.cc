@@ -171,9 +171,10 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   }
   if (ok) {
     if (const toml::table* g = root["gateway"].as_table()) {
-      ok = r.CheckKeys(*g, "gateway", {"listen", "registry", "alerts", "state", "log"});
+      ok = r.CheckKeys(*g, "gateway", {"listen", "registry", "registry_key", "alerts", "state", "log"});
       ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
       ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
+      ok = ok && r.String(*g, "gateway", "registry_key", &c.gateway.registry_key);
       ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
       ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
       ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);

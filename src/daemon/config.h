@@ -6,7 +6,8 @@
 //               tag_size = 8..16, pan_id, answer_window_ms, retransmit_timeout_ms,
 //               confirm_timeout_ms, allow_unauthenticated, roll_common_function (bool;
 //               hardened only, and the same on the gateway and its devices)
-//   [gateway]   listen = "host:port", registry = path, alerts = path | "-",
+//   [gateway]   listen = "host:port", registry = path, registry_key = path (default:
+//               $VIGIL_REGISTRY_KEY, else registry + ".key"), alerts = path | "-",
 //               state = path, log = path | "-"
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
 //               store_dir = path
@@ -26,6 +27,7 @@ namespace vigil {
 struct GatewaySettings {
   std::string listen = "127.0.0.1:47110";
   std::string registry = "vigil-gateway.db";
+  std::string registry_key;  // empty: RegistryKeyPath(registry) (edge/registry.h)
   std::string alerts = "-";
   std::string state;  // default: registry + ".state"
   std::string log = "-";
