@@ -42,6 +42,10 @@ void Run(const GatewayOptions& o) {
   }
   if (o.confirm == "always") c.protocol.confirm = ConfirmPolicy::kAlways;
   if (o.confirm == "on-anomaly") c.protocol.confirm = ConfirmPolicy::kOnAnomaly;
+  const char* field = "";
+  const char* reason = "";
+  if (CheckProtocolConfig(c.protocol, &field, &reason) != Error::kOk)
+    Die(std::string("[protocol] ") + field + ": " + reason, 2);
   FILE* log = stderr;
   if (c.gateway.log != "-") {
     log = fopen(c.gateway.log.c_str(), "a");
