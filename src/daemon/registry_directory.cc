@@ -46,6 +46,17 @@ void RegistryDirectory::ReportDamaged(uint64_t uid, const std::string& message) 
       .With("error", message);
 }
 
+bool RegistryDirectory::StaleSinceRestore(uint64_t uid) const {
+  Result<DeviceRecord> r = registry_.FindDevice(uid);
+  if (!r.ok()) return false;
+  SecureZero(r->kd.data(), r->kd.size());
+  SecureZero(r->r1.data(), r->r1.size());
+  SecureZero(r->r3.data(), r->r3.size());
+  SecureZero(r->r3_current.data(), r->r3_current.size());
+  SecureZero(r->r3_prev.data(), r->r3_prev.size());
+  return r->stale_since_restore;
+}
+
 Result<std::vector<DeviceRecord>> RegistryDirectory::LoadDevices() {
   std::vector<DamagedRecord> bad;
   Result<std::vector<DeviceRecord>> list = registry_.ListDevices(&bad);

@@ -52,6 +52,10 @@ class RegistryDirectory final : public DeviceDirectory {
   // one damaged record neither stops the gateway nor gets its device called an impostor.
   // Fails (kCorrupt, kIo...) only when the registry cannot be listed at all.
   Result<std::vector<DeviceRecord>> LoadDevices();
+  // True while the registry was restored from a backup and this device has not confirmed
+  // since (DeviceRecord::stale_since_restore): its failed confirmation means "registry
+  // restored from backup: re-provision this device", not an impostor. Reads the registry.
+  bool StaleSinceRestore(uint64_t uid) const;
   // Uids whose record was damaged at the last LoadDevices or lookup.
   const std::set<uint64_t>& damaged() const { return damaged_; }
 

@@ -156,5 +156,14 @@ TEST_F(RegistryDirectoryTest, DamagedRecordIsLoggedOnceAndTheOthersLoad) {
   EXPECT_NE(text.find("00124b00000000d2"), std::string::npos) << text;
 }
 
+TEST_F(RegistryDirectoryTest, RestoredDeviceIsStaleUntilItsNextMove) {
+  EXPECT_FALSE(directory_.StaleSinceRestore(enrolled_.uid));
+  ASSERT_EQ(registry_.MarkRestored(1800000000), Error::kOk) << registry_.last_error();
+  EXPECT_TRUE(directory_.StaleSinceRestore(enrolled_.uid));
+  EXPECT_FALSE(directory_.StaleSinceRestore(0x1234)) << "unknown uid";
+  ASSERT_TRUE(directory_.UpdateCommonFunction(Moved()));
+  EXPECT_FALSE(directory_.StaleSinceRestore(enrolled_.uid));
+}
+
 }  // namespace
 }  // namespace vigil

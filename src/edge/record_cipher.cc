@@ -43,18 +43,18 @@ Error RecordCipher::Seal(ByteSpan plain, ByteSpan aad, std::vector<uint8_t>* out
   if (RAND_bytes(nonce, static_cast<int>(kSealNonceSize)) != 1) return Error::kCrypto;
   Ctx c(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok = c != nullptr &&
-            EVP_EncryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                static_cast<int>(kSealNonceSize), nullptr) == 1 &&
-            EVP_EncryptInit_ex(c.get(), nullptr, nullptr, key_.data(), nonce) == 1 &&
-            (aad.empty() || EVP_EncryptUpdate(c.get(), nullptr, &len, aad.data(),
-                                              static_cast<int>(aad.size())) == 1) &&
-            (plain.empty() || EVP_EncryptUpdate(c.get(), cipher, &len, plain.data(),
-                                                static_cast<int>(plain.size())) == 1) &&
-            EVP_EncryptFinal_ex(c.get(), cipher + plain.size(), &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kSealTagSize),
-                                tag) == 1;
+  bool ok =
+      c != nullptr &&
+      EVP_EncryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kSealNonceSize),
+                          nullptr) == 1 &&
+      EVP_EncryptInit_ex(c.get(), nullptr, nullptr, key_.data(), nonce) == 1 &&
+      (aad.empty() ||
+       EVP_EncryptUpdate(c.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1) &&
+      (plain.empty() || EVP_EncryptUpdate(c.get(), cipher, &len, plain.data(),
+                                          static_cast<int>(plain.size())) == 1) &&
+      EVP_EncryptFinal_ex(c.get(), cipher + plain.size(), &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kSealTagSize), tag) == 1;
   if (!ok) {
     SecureZero(out->data(), out->size());
     out->clear();
@@ -76,8 +76,8 @@ Error RecordCipher::Open(ByteSpan sealed, ByteSpan aad, MutableByteSpan plain) c
   uint8_t final_block[16];
   bool ok = c != nullptr &&
             EVP_DecryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                static_cast<int>(kSealNonceSize), nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kSealNonceSize),
+                                nullptr) == 1 &&
             EVP_DecryptInit_ex(c.get(), nullptr, nullptr, key_.data(), nonce) == 1 &&
             (aad.empty() || EVP_DecryptUpdate(c.get(), nullptr, &len, aad.data(),
                                               static_cast<int>(aad.size())) == 1) &&

@@ -451,7 +451,13 @@ Error Registry::Probe(int64_t* version) {
   if (!has_version || !has_devices) return done(Fail(Error::kCorrupt, not_ours));
   Result<int64_t> v = SchemaVersion();
   if (!v.ok()) return done(v.error());
-  if (*v < 1 || *v > kRegistrySchemaVersion || (*v == kRegistrySchemaVersion) != (app != 0))
+  if ((*v == kRegistrySchemaVersion) != (app == kRegistryApplicationId) && *v >= 1 &&
+      *v <= kRegistrySchemaVersion)
+    return done(Fail(Error::kCorrupt, "registry " + path_ + ": schema version " +
+                                          std::to_string(*v) +
+                                          " does not match the file's application_id; the "
+                                          "file is left as it is (restore it from a backup)"));
+  if (*v < 1 || *v > kRegistrySchemaVersion)
     return done(Fail(Error::kCorrupt, "registry " + path_ + ": schema version " +
                                           std::to_string(*v) +
                                           ", this build reads versions 1 "
