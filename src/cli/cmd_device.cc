@@ -1,8 +1,9 @@
 // vigil device: one or many emulated devices over UDP (see daemon/device_fleet.h).
 //
 // Each --bundle is one device. With --store-dir, a device's secrets move from its bundle
-// into a sealed key store on first start (device/provisioning.h) and are read from there
-// afterwards, with the state a device must keep across restarts. Under the hardened
+// into a sealed key store on first start (device/provisioning.h), the bundle is erased
+// once the store reads back, and every store in the directory starts its device from
+// then on, with the state a device must keep across restarts. Under the hardened
 // protocol, whose common function moves at every association, a store is required
 // (unless protocol.roll_common_function = false). For testbeds, --steal and --as-uid turn a bundle
 // into an intruder:
@@ -11,18 +12,21 @@
 //   --steal full    everything (a fully cloned device)
 //   --as-uid UID    an enrolled device (this bundle's keys) claiming another identity
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/command.h"
 #include "common/hex.h"
+#include "common/private_file.h"
 #include "connection/crypto/openssl_provider.h"
 #include "daemon/config.h"
 #include "daemon/device_fleet.h"
@@ -55,6 +59,18 @@ struct DeviceOptions {
   throw CLI::RuntimeError(code);
 }
 
+// A device that has only its sealed store (its bundle was erased at import).
+const std::string kStoreOnly = "store:";
+
+// "DIR/00124b0001a2b3c4.sealed" -> "00124b0001a2b3c4" for `suffix` ".sealed"; else "".
+std::string UidOfFile(const std::string& path, const std::string& suffix) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  if (name.size() != 16 + suffix.size() || name.compare(16, suffix.size(), suffix) != 0) return "";
+  const std::string uid = name.substr(0, 16);
+  std::optional<uint64_t> v = UidFromString(uid);
+  return v.has_value() ? UidToString(*v) : "";
+}
+
 void Run(DeviceOptions o) {
   DaemonConfig c = DefaultDaemonConfig();
   std::string why;
@@ -67,7 +83,21 @@ void Run(DeviceOptions o) {
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
     c.protocol.confirm = DefaultConfirmPolicy(c.protocol.version);
   }
+  const char* field = "";
+  const char* reason = "";
+  if (CheckProtocolConfig(c.protocol, &field, &reason) != Error::kOk)
+    Die(std::string("[protocol] ") + field + ": " + reason, 2);
   if (!Endpoint::Parse(c.device.gateway, &why).ok()) Die("gateway address: " + why, 2);
+  if (!c.device.store_dir.empty()) {
+    // A path that names something other than a directory is an operator mistake, not an
+    // internal error: say what it is.
+    std::error_code ec;
+    const auto st = std::filesystem::status(c.device.store_dir, ec);
+    if (!ec && std::filesystem::exists(st) && !std::filesystem::is_directory(st))
+      Die("--store-dir " + c.device.store_dir + " is not a directory", 2);
+    std::filesystem::create_directories(c.device.store_dir, ec);
+    if (ec) Die("--store-dir " + c.device.store_dir + ": cannot create: " + ec.message(), 2);
+  }
   // A device that forgets its moved R3 at a restart is refused by the gateway from then
   // on: better to refuse to start now than to run until the first reboot.
   if (c.protocol.version == wire::Version::kHardened && c.protocol.roll_common_function &&
@@ -86,7 +116,32 @@ void Run(DeviceOptions o) {
     if (ec) Die(o.bundle_dir + ": " + ec.message());
     std::sort(o.bundles.begin(), o.bundles.end());
   }
-  if (o.bundles.empty()) Die("no device: give --bundle FILE or --bundle-dir DIR", 2);
+  // With a store directory, each sealed store is a device, bundle or not: bundles are
+  // erased once imported.
+  std::vector<std::string> store_only;  // uids (16 hex digits) of stores without a bundle
+  if (!c.device.store_dir.empty()) {
+    std::vector<std::string> bundle_uids;
+    for (const std::string& p : o.bundles) {
+      DeviceBundle peek;
+      bundle_uids.push_back(LoadBundle(p, &peek, nullptr) == Error::kOk
+                                ? UidToString(peek.secrets.uid)
+                                : UidOfFile(p, ".bundle.json"));
+      SecureZero(&peek.secrets, sizeof(peek.secrets));
+    }
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(c.device.store_dir, ec)) {
+      const std::string uid = UidOfFile(e.path().string(), ".sealed");
+      if (!uid.empty() &&
+          std::find(bundle_uids.begin(), bundle_uids.end(), uid) == bundle_uids.end())
+        store_only.push_back(uid);
+    }
+    if (ec) Die(c.device.store_dir + ": " + ec.message());
+    std::sort(store_only.begin(), store_only.end());
+  }
+  if (o.bundles.empty() && store_only.empty())
+    Die("no device: give --bundle FILE or --bundle-dir DIR (or --store-dir DIR holding sealed "
+        "stores)",
+        2);
   std::optional<uint64_t> as_uid;
   if (!o.as_uid.empty()) {
     as_uid = UidFromString(o.as_uid);
@@ -96,22 +151,47 @@ void Run(DeviceOptions o) {
   Logger logger("device", stderr);
   DeviceFleet fleet(c, logger);
   OsRandom rng;
-  for (const std::string& path : o.bundles) {
+  std::vector<std::string> sources = o.bundles;
+  for (const std::string& uid : store_only) sources.push_back(kStoreOnly + uid);
+  for (const std::string& path : sources) {
     DeviceBundle b;
     std::unique_ptr<SealedFileStore> store;
+    const bool from_store = path.rfind(kStoreOnly, 0) == 0;
     if (!c.device.store_dir.empty()) {
       // The sealed store wins over the bundle once it holds secrets.
-      DeviceBundle peek;
-      if (LoadBundle(path, &peek, &why) != Error::kOk) Die(why);
-      const std::string base = c.device.store_dir + "/" + UidToString(peek.secrets.uid);
-      std::filesystem::create_directories(c.device.store_dir);
+      std::string uid = from_store ? path.substr(kStoreOnly.size()) : "";
+      if (!from_store) {
+        DeviceBundle peek;
+        if (LoadBundle(path, &peek, &why) != Error::kOk) Die(why);
+        uid = UidToString(peek.secrets.uid);
+        b.kind = peek.kind;
+        SecureZero(&peek.secrets, sizeof(peek.secrets));
+      }
+      const std::string base = c.device.store_dir + "/" + uid;
       store = std::make_unique<SealedFileStore>(fleet.crypto(), fleet.random(), base + ".sealed",
                                                 base + ".key");
       if (store->Open() != Error::kOk) Die(store->last_error());
-      if (ProvisionFromBundle(*store, path, false, &b.secrets, nullptr, &why) != Error::kOk)
+      ProvisionOutcome outcome = ProvisionOutcome::kAlreadySealed;
+      why.clear();
+      if (ProvisionFromBundle(*store, path, /*erase_bundle=*/true, &b.secrets, &outcome, &why) !=
+          Error::kOk)
         Die(why);
-      b.kind = peek.kind;
-      SecureZero(&peek.secrets, sizeof(peek.secrets));
+      if (outcome == ProvisionOutcome::kImported) {
+        if (!why.empty()) Log(logger, "warn", why).With("uid", uid);
+        // The kind is not secret and not in the sealed store: kept beside it for restarts.
+        const std::string kind(DeviceKindName(b.kind));
+        WritePrivateFileAtomic(base + ".kind",
+                               ByteSpan(reinterpret_cast<const uint8_t*>(kind.data()), kind.size()),
+                               true, nullptr);
+        Log(logger, "info", "bundle imported into the sealed store and erased")
+            .With("uid", uid)
+            .With("bundle", path);
+      } else if (from_store) {
+        std::vector<uint8_t> kind;
+        if (ReadPrivateFile(base + ".kind", 64, &kind, nullptr) == Error::kOk)
+          b.kind = DeviceKindFromName(std::string(kind.begin(), kind.end()))
+                       .value_or(DeviceKind::kOther);
+      }
     } else if (LoadBundle(path, &b, &why) != Error::kOk) {
       Die(why);
     }

@@ -1,6 +1,8 @@
-// vigil enroll: key personalization (seed 000). Creates the CPAN identity on first use,
-// then for each new device draws a uid, Kd and Secretkey2 from the OS CSPRNG, writes the
-// device's provisioning bundle (owner-only) and enrolls it in the registry.
+// vigil enroll: key personalization (seed 000). Creates the registry, its key file and
+// the CPAN identity on first use, then for each new device draws a uid, Kd and Secretkey2
+// from the OS CSPRNG, writes the device's provisioning bundle (owner-only) and enrolls it
+// in the registry. With --reprovision UID, an enrolled device gets fresh secrets instead
+// (after a registry restore left its common function behind, or a suspected leak).
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +33,8 @@ constexpr int kMaxCount = 10000;
 
 struct EnrollOptions {
   std::string registry;
+  std::string registry_key;
+  std::string reprovision;
   std::string out_dir;
   std::string uid;
   std::string kind = "other";
@@ -83,7 +87,27 @@ void EnsureDir(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) Die(dir + " is not a directory");
 }
 
+// Only a path where nothing exists gets a new registry: an existing file that does not
+// open (empty, damaged, foreign) is refused and left alone, never re-initialised, since a
+// new registry means a new CPAN identity that every existing bundle would contradict.
+void OpenOrCreate(Registry& reg, const EnrollOptions& o) {
+  struct stat st {};
+  const bool exists = ::lstat(o.registry.c_str(), &st) == 0;
+  Error e = exists ? reg.Open(o.registry, o.registry_key) : reg.Create(o.registry, o.registry_key);
+  if (e != Error::kOk) Die(reg.last_error());
+  if (!exists)
+    std::printf(
+        "registry %s created; its key file is %s: keep it (mode 0600) and keep it "
+        "apart from the registry's backups\n",
+        o.registry.c_str(), reg.key_path().c_str());
+  if (!reg.notice().empty()) std::printf("note: %s\n", reg.notice().c_str());
+}
+
 void Run(const EnrollOptions& o) {
+  if (!o.reprovision.empty() &&
+      (o.count != 1 || !o.uid.empty() || !o.name.empty() || !o.ward.empty() || o.kind != "other"))
+    Die("--reprovision UID keeps the device's uid, name, kind and ward: use it without "
+        "--count, --uid, --name, --ward and --kind");
   if (o.count < 1 || o.count > kMaxCount)
     Die("--count must be between 1 and " + std::to_string(kMaxCount));
   if (o.count > 1 && (!o.uid.empty() || !o.username.empty() || !o.password.empty()))
@@ -91,6 +115,11 @@ void Run(const EnrollOptions& o) {
   std::optional<DeviceKind> kind = DeviceKindFromName(o.kind);
   if (!kind.has_value()) Die("unknown device kind '" + o.kind + "'");
   std::optional<uint64_t> given_uid;
+  if (!o.reprovision.empty()) {
+    given_uid = UidFromString(o.reprovision);
+    if (!given_uid.has_value())
+      Die("--reprovision must be 16 hex digits, got '" + o.reprovision + "'");
+  }
   if (!o.uid.empty()) {
     given_uid = UidFromString(o.uid);
     if (!given_uid.has_value()) Die("--uid must be 16 hex digits, got '" + o.uid + "'");
@@ -105,7 +134,19 @@ void Run(const EnrollOptions& o) {
 
   EnsureDir(o.out_dir);
   Registry reg;
-  if (reg.Open(o.registry) != Error::kOk) Die(reg.last_error());
+  OpenOrCreate(reg, o);
+  std::optional<DeviceRecord> existing;
+  if (!o.reprovision.empty()) {
+    Result<DeviceRecord> r = reg.FindDevice(*given_uid);
+    // A damaged record can be re-provisioned too: its secrets are replaced, not read.
+    if (!r.ok() && r.error() != Error::kCorrupt) Die(reg.last_error());
+    if (r.ok() && r->revoked)
+      Die("device " + o.reprovision + " is revoked: enroll a new device instead");
+    if (r.ok()) {
+      SecureZero(r->kd.data(), r->kd.size());
+      existing = *r;
+    }
+  }
   OpenSslCrypto crypto;
   OsRandom rng;
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -122,7 +163,8 @@ void Run(const EnrollOptions& o) {
     DeviceBundle b;
     DeviceSecrets& s = b.secrets;
     s.uid = given_uid.has_value() ? *given_uid : RandomUid(rng, reg);
-    if (given_uid.has_value() && reg.FindDevice(s.uid).ok())
+    if (o.reprovision.empty() && given_uid.has_value() &&
+        reg.FindDevice(s.uid).error() != Error::kNotFound)
       Die("uid " + UidToString(s.uid) + " is already enrolled in " + o.registry);
     s.cpan_uid = cpan_uid;
     s.cpan_sign_pub = cpan_pub;
@@ -133,7 +175,7 @@ void Run(const EnrollOptions& o) {
     bool creds = s.username.Set(Str(user)) && s.password.Set(Str(pass));
     SecureZero(pass.data(), pass.size());
     if (!creds) Die("credentials do not fit");
-    b.kind = *kind;
+    b.kind = existing.has_value() ? existing->kind : *kind;
     b.created = now;
 
     DeviceRecord rec;
@@ -150,10 +192,27 @@ void Run(const EnrollOptions& o) {
     // ever holds keys the registry does not know, and no entry lacks its bundle.
     std::string path = o.out_dir + "/" + UidToString(s.uid) + ".bundle.json";
     std::string why;
-    Error e = WriteBundle(path, b, o.force, &why);
+    // A re-provisioned device's old bundle holds keys that are about to stop working.
+    const bool replace = o.force || !o.reprovision.empty();
+    Error e = WriteBundle(path, b, replace, &why);
     SecureZero(&b, sizeof b);
     if (e != Error::kOk)
-      Die(why + (e == Error::kInvalidState && !o.force ? " (use --force to replace it)" : ""));
+      Die(why + (e == Error::kInvalidState && !replace ? " (use --force to replace it)" : ""));
+    if (!o.reprovision.empty()) {
+      if (reg.ReplaceDeviceSecrets(rec) != Error::kOk) {
+        std::string msg = reg.last_error();
+        ShredFile(path, nullptr);
+        Die(msg);
+      }
+      SecureZero(rec.kd.data(), rec.kd.size());
+      std::printf("re-provisioned %s  %s\n", UidToString(rec.uid).c_str(), path.c_str());
+      std::printf(
+          "note: the device's old secrets no longer work. On the device, erase its sealed "
+          "store\n      (vigil device: its --tamper-flag, or remove <store-dir>/%s.sealed and "
+          ".key),\n      then start it with this bundle.\n",
+          UidToString(rec.uid).c_str());
+      continue;
+    }
     if (reg.AddDevice(rec) != Error::kOk) {
       std::string msg = reg.last_error();
       ShredFile(path, nullptr);
@@ -175,6 +234,11 @@ void Setup(CLI::App& app) {
       "enroll", "Key personalization: create device secrets, bundles and registry entries");
   cmd->add_option("--registry", o->registry, "CPAN registry database (created if absent)")
       ->required();
+  cmd->add_option("--registry-key", o->registry_key,
+                  "Registry key file (default: $VIGIL_REGISTRY_KEY, else <registry>.key; "
+                  "created with a new registry)");
+  cmd->add_option("--reprovision", o->reprovision,
+                  "Give this enrolled device (16 hex digits) fresh secrets and a new bundle");
   cmd->add_option("--out-dir", o->out_dir, "Directory for the <uid>.bundle.json files")->required();
   cmd->add_option("--uid", o->uid, "Device uid, 16 hex digits (default: random)");
   std::vector<std::string> kinds;

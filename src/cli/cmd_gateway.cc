@@ -18,7 +18,7 @@ void OnSignal(int) { g_stop = true; }
 
 struct GatewayOptions {
   std::string config;
-  std::string listen, registry, alerts, version, confirm, log;
+  std::string listen, registry, registry_key, alerts, version, confirm, log;
 };
 
 [[noreturn]] void Die(const std::string& msg, int code = 1) {
@@ -32,6 +32,7 @@ void Run(const GatewayOptions& o) {
   if (!o.config.empty() && LoadDaemonConfig(o.config, &c, &why) != Error::kOk) Die(why, 2);
   if (!o.listen.empty()) c.gateway.listen = o.listen;
   if (!o.registry.empty()) c.gateway.registry = o.registry;
+  if (!o.registry_key.empty()) c.gateway.registry_key = o.registry_key;
   if (!o.alerts.empty()) c.gateway.alerts = o.alerts;
   if (!o.log.empty()) c.gateway.log = o.log;
   if (!o.version.empty()) {
@@ -41,6 +42,10 @@ void Run(const GatewayOptions& o) {
   }
   if (o.confirm == "always") c.protocol.confirm = ConfirmPolicy::kAlways;
   if (o.confirm == "on-anomaly") c.protocol.confirm = ConfirmPolicy::kOnAnomaly;
+  const char* field = "";
+  const char* reason = "";
+  if (CheckProtocolConfig(c.protocol, &field, &reason) != Error::kOk)
+    Die(std::string("[protocol] ") + field + ": " + reason, 2);
   FILE* log = stderr;
   if (c.gateway.log != "-") {
     log = fopen(c.gateway.log.c_str(), "a");
@@ -61,6 +66,8 @@ void Setup(CLI::App& app) {
   cmd->add_option("--config", o->config, "TOML configuration file");
   cmd->add_option("--listen", o->listen, "host:port to listen on (default 127.0.0.1:47110)");
   cmd->add_option("--registry", o->registry, "Registry database written by `vigil enroll`");
+  cmd->add_option("--registry-key", o->registry_key,
+                  "Registry key file (default: $VIGIL_REGISTRY_KEY, else <registry>.key)");
   cmd->add_option("--alerts", o->alerts, "EVE JSON alert file, or - for stdout");
   cmd->add_option("--log", o->log, "Structured log file, or - for stderr");
   cmd->add_option("--version", o->version, "v1 | v2 | v3-paper | hardened");

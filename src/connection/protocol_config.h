@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "common/error.h"
 #include "common/time.h"
 #include "connection/wire/codec.h"
 
@@ -62,5 +63,18 @@ inline ConfirmPolicy DefaultConfirmPolicy(wire::Version v) {
 inline bool UsesConfirmation(wire::Version v) {
   return v == wire::Version::kV3Paper || v == wire::Version::kHardened;
 }
+
+// True when some frames are protected with AES-CCM: data frames with `encrypt_data`, and
+// from v2 on the broadcast-key updates always (and the hardened broadcasts).
+inline bool UsesCcm(const ProtocolConfig& c) {
+  return c.encrypt_data || c.version != wire::Version::kV1;
+}
+
+// Checks values and combinations that would otherwise fail only at run time (a device
+// that associates and then cannot protect a single frame). kOk, or kInvalidArgument with
+// `field` (the configuration key, e.g. "tag_size") and `reason` (one line) set to static
+// strings. No heap: usable by device firmware. Daemons, the config loader and the
+// simulator call it before a core is built.
+Error CheckProtocolConfig(const ProtocolConfig& c, const char** field, const char** reason);
 
 }  // namespace vigil

@@ -168,12 +168,24 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
     v = c.protocol.confirm_timeout / kMillis;
     ok = ok && r.Int(*p, "protocol", "confirm_timeout_ms", 1, 60000, &v);
     c.protocol.confirm_timeout = v * kMillis;
+    // Combinations (an odd tag with AES-CCM), named by the field that has to change.
+    const char* field = "";
+    const char* reason = "";
+    if (ok && CheckProtocolConfig(c.protocol, &field, &reason) != Error::kOk) {
+      const toml::node* n = p->get(field);
+      ok = r.Fail(n != nullptr ? *n : *p, "protocol", field,
+                  reason + std::string(n != nullptr ? ""
+                                                    : " (the default does not fit the "
+                                                      "other settings)"));
+    }
   }
   if (ok) {
     if (const toml::table* g = root["gateway"].as_table()) {
-      ok = r.CheckKeys(*g, "gateway", {"listen", "registry", "alerts", "state", "log"});
+      ok = r.CheckKeys(*g, "gateway",
+                       {"listen", "registry", "registry_key", "alerts", "state", "log"});
       ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
       ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
+      ok = ok && r.String(*g, "gateway", "registry_key", &c.gateway.registry_key);
       ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
       ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
       ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);

@@ -3,10 +3,12 @@
 //
 //   [protocol]  version = "hardened" | "v3-paper" | "v2" | "v1"
 //               authenticate, encrypt (bool), confirm = "always" | "on-anomaly",
-//               tag_size = 8..16, pan_id, answer_window_ms, retransmit_timeout_ms,
-//               confirm_timeout_ms, allow_unauthenticated, roll_common_function (bool;
-//               hardened only, and the same on the gateway and its devices)
-//   [gateway]   listen = "host:port", registry = path, alerts = path | "-",
+//               tag_size = 8..16 (even unless v1 without encryption: AES-CCM), pan_id,
+//               answer_window_ms, retransmit_timeout_ms, confirm_timeout_ms, allow_unauthenticated,
+//               roll_common_function (bool; hardened only, and the same on the gateway and its
+//               devices)
+//   [gateway]   listen = "host:port", registry = path, registry_key = path (default:
+//               $VIGIL_REGISTRY_KEY, else registry + ".key"), alerts = path | "-",
 //               state = path, log = path | "-"
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
 //               store_dir = path
@@ -26,6 +28,7 @@ namespace vigil {
 struct GatewaySettings {
   std::string listen = "127.0.0.1:47110";
   std::string registry = "vigil-gateway.db";
+  std::string registry_key;  // empty: RegistryKeyPath(registry) (edge/registry.h)
   std::string alerts = "-";
   std::string state;  // default: registry + ".state"
   std::string log = "-";
@@ -47,7 +50,8 @@ struct DaemonConfig {
 // Embedded defaults: a deployment uses the hardened protocol with confirmation always.
 DaemonConfig DefaultDaemonConfig();
 
-// Parses TOML text; `origin` names it in errors. On error returns kInvalidArgument (or
+// Parses TOML text; `origin` names it in errors. The [protocol] section must pass
+// CheckProtocolConfig (connection/protocol_config.h). On error returns kInvalidArgument (or
 // kNotFound for a missing file) and sets `why` to one line.
 Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonConfig* out,
                         std::string* why);

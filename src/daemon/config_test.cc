@@ -72,5 +72,52 @@ TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
   }
 }
 
+// The reported failure: tag_size 9, 11, 13 or 15 loaded, and the device then associated
+// and silently sent nothing (AES-CCM has no odd tag sizes).
+TEST(DaemonConfig, OddTagSizeWithAesCcmIsRefusedNamingTheField) {
+  for (int tag : {9, 11, 13, 15}) {
+    for (const char* version : {"hardened", "v3-paper", "v2", "v1"}) {
+      DaemonConfig c = DefaultDaemonConfig();
+      std::string why;
+      const std::string text = std::string("[protocol]\nversion = \"") + version +
+                               "\"\nencrypt = true\ntag_size = " + std::to_string(tag) + "\n";
+      EXPECT_EQ(ParseDaemonConfig(text, "gw.toml", &c, &why), Error::kInvalidArgument) << text;
+      EXPECT_NE(why.find("gw.toml:4: [protocol] tag_size: must be even"), std::string::npos) << why;
+      EXPECT_EQ(c.protocol.wire.data_tag_size, 8) << "a refused file changes nothing";
+    }
+  }
+  // Without encryption, v2 and later still seal the broadcast-key update with AES-CCM.
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  EXPECT_EQ(ParseDaemonConfig("[protocol]\nversion = \"v2\"\nencrypt = false\ntag_size = 9\n",
+                              "gw.toml", &c, &why),
+            Error::kInvalidArgument);
+  // v1 without encryption uses truncated HMAC-SHA256 only: any size from 8 to 16 works.
+  ASSERT_EQ(ParseDaemonConfig("[protocol]\nversion = \"v1\"\nencrypt = false\ntag_size = 9\n",
+                              "gw.toml", &c, &why),
+            Error::kOk)
+      << why;
+  EXPECT_EQ(c.protocol.wire.data_tag_size, 9);
+  for (int tag : {8, 10, 12, 14, 16}) {
+    DaemonConfig d = DefaultDaemonConfig();
+    EXPECT_EQ(ParseDaemonConfig("[protocol]\ntag_size = " + std::to_string(tag) + "\n", "gw.toml",
+                                &d, &why),
+              Error::kOk)
+        << why;
+    EXPECT_EQ(d.protocol.wire.data_tag_size, tag);
+  }
+}
+
+TEST(DaemonConfig, RegistryKeyIsRead) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  EXPECT_TRUE(c.gateway.registry_key.empty());
+  ASSERT_EQ(ParseDaemonConfig("[gateway]\nregistry = \"gw.db\"\nregistry_key = \"/keys/gw.key\"\n",
+                              "gw.toml", &c, &why),
+            Error::kOk)
+      << why;
+  EXPECT_EQ(c.gateway.registry_key, "/keys/gw.key");
+}
+
 }  // namespace
 }  // namespace vigil

@@ -41,6 +41,12 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
     *why = "bad gateway address \"" + config_.device.gateway + "\"";
     return Error::kInvalidArgument;
   }
+  const char* field = "";
+  const char* reason = "";
+  if (CheckProtocolConfig(config_.protocol, &field, &reason) != Error::kOk) {
+    *why = std::string("[protocol] ") + field + ": " + reason;
+    return Error::kInvalidArgument;
+  }
   auto m = std::make_unique<Member>();
   m->label = label;
   m->secrets = secrets;

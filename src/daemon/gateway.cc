@@ -42,7 +42,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     return Error::kNotFound;
   }
   registry_ = std::make_unique<Registry>();
-  if (Error e = registry_->Open(config_.gateway.registry); e != Error::kOk) {
+  if (Error e = registry_->Open(config_.gateway.registry, config_.gateway.registry_key);
+      e != Error::kOk) {
     *why = registry_->last_error();
     return e;
   }

@@ -1,6 +1,7 @@
 #include "daemon/registry_directory.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdio>
 #include <string>
@@ -16,7 +17,7 @@ namespace {
 class RegistryDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(registry_.Open(dir_.File("gw.db")), Error::kOk) << registry_.last_error();
+    ASSERT_EQ(registry_.Create(dir_.File("gw.db")), Error::kOk) << registry_.last_error();
     DeviceSecrets s;
     s.uid = 0x00124b00000000d1;
     s.cpan_uid = 0x00124b0000000001;
@@ -112,6 +113,56 @@ TEST_F(RegistryDirectoryTest, FailedRegistryWriteRefusesAndKeepsMemory) {
   ASSERT_NE(std::fgets(line, sizeof line, log_file_), nullptr);
   EXPECT_NE(std::string(line).find("cannot persist the common function"), std::string::npos)
       << line;
+}
+
+// A damaged record must not stop a reload (the gateway keeps serving the other devices)
+// nor be mistaken for an impostor later: it is left out and logged once, by uid.
+TEST_F(RegistryDirectoryTest, DamagedRecordIsLoggedOnceAndTheOthersLoad) {
+  DeviceSecrets s;
+  s.uid = 0x00124b00000000d2;
+  ASSERT_EQ(rng_.Fill(s.kd), Error::kOk);
+  const uint8_t user[] = {'v'}, pass[] = {'q'};
+  ASSERT_TRUE(s.username.Set(user));
+  ASSERT_TRUE(s.password.Set(pass));
+  DeviceRecord r;
+  ASSERT_EQ(DeviceRecordFromSecrets(crypto_, s, &r), Error::kOk);
+  r.created_at = 1700000001;
+  ASSERT_EQ(registry_.AddDevice(r), Error::kOk);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("gw.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE devices SET revoked = 1 WHERE uid = 5149012952875218", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);  // uid 00124b00000000d2
+  sqlite3_close(db);
+
+  for (int reload = 0; reload < 3; ++reload) {
+    Result<std::vector<DeviceRecord>> list = directory_.LoadDevices();
+    ASSERT_TRUE(list.ok()) << registry_.last_error();
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].uid, enrolled_.uid);
+  }
+  EXPECT_EQ(directory_.damaged().count(0x00124b00000000d2), 1u);
+  std::fflush(log_file_);
+  std::rewind(log_file_);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, log_file_)) > 0) text.append(buf, n);
+  size_t count = 0;
+  for (size_t at = text.find("registry record damaged"); at != std::string::npos;
+       at = text.find("registry record damaged", at + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << text;
+  EXPECT_NE(text.find("00124b00000000d2"), std::string::npos) << text;
+}
+
+TEST_F(RegistryDirectoryTest, RestoredDeviceIsStaleUntilItsNextMove) {
+  EXPECT_FALSE(directory_.StaleSinceRestore(enrolled_.uid));
+  ASSERT_EQ(registry_.MarkRestored(1800000000), Error::kOk) << registry_.last_error();
+  EXPECT_TRUE(directory_.StaleSinceRestore(enrolled_.uid));
+  EXPECT_FALSE(directory_.StaleSinceRestore(0x1234)) << "unknown uid";
+  ASSERT_TRUE(directory_.UpdateCommonFunction(Moved()));
+  EXPECT_FALSE(directory_.StaleSinceRestore(enrolled_.uid));
 }
 
 }  // namespace

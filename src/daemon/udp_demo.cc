@@ -67,7 +67,9 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   std::vector<DeviceSecrets> secrets;
   {
     Registry reg;
-    if (reg.Open(config.gateway.registry) != Error::kOk) {
+    Error opened = reg.Create(config.gateway.registry);
+    if (opened == Error::kInvalidState) opened = reg.Open(config.gateway.registry);  // a rerun
+    if (opened != Error::kOk) {
       out.error = reg.last_error();
       return out;
     }

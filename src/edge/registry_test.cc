@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "common/hex.h"
@@ -53,7 +55,7 @@ class RegistryTest : public ::testing::Test {
 };
 
 TEST_F(RegistryTest, RegistryUnknownUidNotFound) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk) << reg_.last_error();
+  ASSERT_EQ(reg_.Create(db_), Error::kOk) << reg_.last_error();
   Enroll(0x0102030405060708);
   Result<DeviceRecord> r = reg_.FindDevice(0xdeadbeef);
   EXPECT_EQ(r.error(), Error::kNotFound);
@@ -67,7 +69,7 @@ TEST_F(RegistryTest, RegistryUnknownUidNotFound) {
 }
 
 TEST_F(RegistryTest, RegistryRevokedDeviceFlagged) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xa1);
   Enroll(0xa2);
   ASSERT_FALSE(reg_.FindDevice(0xa1)->revoked);
@@ -100,7 +102,7 @@ TEST_F(RegistryTest, GarbageDatabaseIsClearError) {
 }
 
 TEST_F(RegistryTest, TruncatedDatabaseIsClearError) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   for (uint64_t uid = 1; uid <= 300; ++uid) Enroll(uid, std::string(40, 'n'));
   reg_.Close();
   std::vector<uint8_t> full = ReadAll(db_);
@@ -125,7 +127,7 @@ TEST_F(RegistryTest, ForeignSqliteDatabaseIsNotARegistry) {
 }
 
 TEST_F(RegistryTest, NewerSchemaVersionIsRefused) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   reg_.Close();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
@@ -137,7 +139,7 @@ TEST_F(RegistryTest, NewerSchemaVersionIsRefused) {
 }
 
 TEST_F(RegistryTest, CountersSurviveReopen) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xc1);
   Enroll(0xc2);
   ASSERT_EQ(reg_.SaveCounters(0xc1, 5000, 4321), Error::kOk);
@@ -157,7 +159,7 @@ TEST_F(RegistryTest, CountersSurviveReopen) {
 }
 
 TEST_F(RegistryTest, R3StoredMatchesAlgorithm1) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   DeviceSecrets s = MakeSecrets(0xfeedface00000001, rng_);
   DeviceRecord rec;
   ASSERT_EQ(DeviceRecordFromSecrets(crypto_, s, &rec), Error::kOk);
@@ -182,7 +184,7 @@ TEST_F(RegistryTest, R3StoredMatchesAlgorithm1) {
 }
 
 TEST_F(RegistryTest, CpanIdentityCreatedOnceAndKept) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   EXPECT_EQ(reg_.LoadCpanIdentity().error(), Error::kNotFound);
   Result<CpanIdentity> a = reg_.EnsureCpanIdentity(crypto_, rng_, 1700000000);
   ASSERT_TRUE(a.ok()) << reg_.last_error();
@@ -201,7 +203,7 @@ TEST_F(RegistryTest, CpanIdentityCreatedOnceAndKept) {
 }
 
 TEST_F(RegistryTest, RegistryFileIsOwnerOnly) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   EXPECT_EQ(FileMode(db_), 0600u);
   reg_.Close();
   ::chmod(db_.c_str(), 0644);
@@ -210,7 +212,7 @@ TEST_F(RegistryTest, RegistryFileIsOwnerOnly) {
 }
 
 TEST_F(RegistryTest, DuplicateOrReservedUidRefused) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   DeviceRecord first = Enroll(0xd1, "first");
   DeviceRecord dup = first;
   dup.name = "second";
@@ -224,7 +226,7 @@ TEST_F(RegistryTest, DuplicateOrReservedUidRefused) {
 }
 
 TEST_F(RegistryTest, EndpointHintValidatedAndKept) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xe1);
   EXPECT_EQ(reg_.SetEndpointHint(0xe1, "no-port"), Error::kInvalidArgument);
   EXPECT_EQ(reg_.SetEndpointHint(0xe1, "host:70000"), Error::kInvalidArgument);
@@ -239,7 +241,7 @@ TEST_F(RegistryTest, EndpointHintValidatedAndKept) {
 }
 
 TEST_F(RegistryTest, NamesAreStoredAsGivenNotInterpreted) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xf1, "Robert'); DROP TABLE devices;--");
   Result<DeviceRecord> r = reg_.FindDevice(0xf1);
   ASSERT_TRUE(r.ok());
@@ -297,7 +299,7 @@ void RawExec(const std::string& path, const std::string& sql) {
 }
 
 TEST_F(RegistryTest, CommonFunctionRoundTrip) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   DeviceRecord enrolled = Enroll(0xcf01);
   Enroll(0xcf02);
   // Not moved yet: the current R3 is the enrollment one.
@@ -333,7 +335,7 @@ TEST_F(RegistryTest, CommonFunctionRoundTrip) {
 }
 
 TEST_F(RegistryTest, CommonFunctionSurvivesReopen) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xcf11);
   const auto a = Filled(0x11), b = Filled(0x22);
   ASSERT_EQ(reg_.SaveCommonFunction(0xcf11, b, &a, 7), Error::kOk);
@@ -349,7 +351,7 @@ TEST_F(RegistryTest, CommonFunctionSurvivesReopen) {
 }
 
 TEST_F(RegistryTest, CommonFunctionUnknownUidNotFound) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xcf21);
   const auto a = Filled(0x33);
   EXPECT_EQ(reg_.SaveCommonFunction(0xdeadbeef, a, nullptr, 1), Error::kNotFound);
@@ -387,7 +389,7 @@ TEST_F(RegistryTest, SchemaV1FileIsMigrated) {
   ASSERT_EQ(reg_.SaveCommonFunction(0xcf31, b, &rec.r3, 1), Error::kOk) << reg_.last_error();
   reg_.Close();
 
-  // Migrated once, in place: the file now says version 2 and reopens as it is.
+  // Migrated once, in place: the file now says the current version and reopens as it is.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -406,27 +408,382 @@ TEST_F(RegistryTest, SchemaV1FileIsMigrated) {
   EXPECT_EQ(r->r3_generation, 1u);
 }
 
-TEST_F(RegistryTest, CommonFunctionWrongSizeBlobIsCorrupt) {
-  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+TEST_F(RegistryTest, SealedBlobOfWrongSizeIsCorrupt) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
   Enroll(0xcf41);
   const auto a = Filled(0x55);
   ASSERT_EQ(reg_.SaveCommonFunction(0xcf41, a, &a, 2), Error::kOk);
   reg_.Close();
   const std::vector<uint8_t> good = ReadAll(db_);
-  // Another tool, with the schema's CHECKs switched off, writes a short key: refused at
-  // open (quick_check verifies the CHECKs), not read as a key of the wrong length.
-  for (const char* column : {"r3", "r3_prev"}) {
+  // Another tool, with the schema's CHECKs switched off, writes a short blob: refused at
+  // open (quick_check verifies the CHECKs), not read as a record.
+  for (const char* table : {"common_function", "devices"}) {
     WriteAll(db_, good);
-    RawExec(db_, std::string("PRAGMA ignore_check_constraints = ON; UPDATE common_function SET ") +
-                     column + " = x'0102' WHERE uid = " + std::to_string(0xcf41) + ";");
+    RawExec(db_, std::string("PRAGMA ignore_check_constraints = ON; UPDATE ") + table +
+                     " SET sealed = x'0102' WHERE uid = " + std::to_string(0xcf41) + ";");
     const std::vector<uint8_t> bad = ReadAll(db_);
-    EXPECT_EQ(reg_.Open(db_), Error::kCorrupt) << column;
+    EXPECT_EQ(reg_.Open(db_), Error::kCorrupt) << table;
     EXPECT_NE(reg_.last_error().find(db_), std::string::npos) << reg_.last_error();
-    EXPECT_NE(reg_.last_error().find("common_function"), std::string::npos) << reg_.last_error();
+    EXPECT_NE(reg_.last_error().find(table), std::string::npos) << reg_.last_error();
     EXPECT_FALSE(reg_.is_open());
     EXPECT_EQ(reg_.FindDevice(0xcf41).error(), Error::kInvalidState);
     EXPECT_EQ(ReadAll(db_), bad) << "the damaged file is evidence: left as it is";
   }
+}
+
+bool Contains(const std::vector<uint8_t>& hay, ByteSpan needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+std::vector<uint8_t> ReadBlob(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<uint8_t> out;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
+    out.assign(p, p + sqlite3_column_bytes(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+TEST_F(RegistryTest, EmptyFileIsRefusedUntouchedNotReinitialised) {
+  WriteAll(db_, {});
+  EXPECT_EQ(reg_.Open(db_), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("empty (0 bytes)"), std::string::npos) << reg_.last_error();
+  EXPECT_NE(reg_.last_error().find("restore"), std::string::npos) << reg_.last_error();
+  EXPECT_NE(reg_.last_error().find("do not enroll"), std::string::npos) << reg_.last_error();
+  EXPECT_FALSE(reg_.is_open());
+  EXPECT_TRUE(ReadAll(db_).empty());
+  EXPECT_FALSE(Exists(db_ + "-wal"));
+  EXPECT_FALSE(Exists(db_ + ".key")) << "no key may be minted for a file that is refused";
+  // Create never takes over an existing path either.
+  EXPECT_EQ(reg_.Create(db_), Error::kInvalidState);
+  EXPECT_TRUE(ReadAll(db_).empty());
+}
+
+TEST_F(RegistryTest, ForeignSqliteFileIsRefusedBeforeAnyWrite) {
+  RawExec(db_, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7);");
+  ::chmod(db_.c_str(), 0600);
+  const std::vector<uint8_t> before = ReadAll(db_);
+  ASSERT_EQ(before[18], 1) << "the test file must start in rollback-journal mode";
+  EXPECT_EQ(reg_.Open(db_), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("not a Vigil registry"), std::string::npos);
+  EXPECT_EQ(ReadAll(db_), before) << "not switched to WAL, not given a schema";
+  EXPECT_FALSE(Exists(db_ + "-wal"));
+  EXPECT_FALSE(Exists(db_ + ".key"));
+  // Another application's file (its own application_id) is refused from the header.
+  RawExec(db_, "PRAGMA application_id = 1234;");
+  const std::vector<uint8_t> tagged = ReadAll(db_);
+  EXPECT_EQ(reg_.Open(db_), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("another application"), std::string::npos) << reg_.last_error();
+  EXPECT_EQ(ReadAll(db_), tagged);
+}
+
+TEST_F(RegistryTest, MissingRegistryIsNotFoundAndNothingIsCreated) {
+  EXPECT_EQ(reg_.Open(db_), Error::kNotFound);
+  EXPECT_NE(reg_.last_error().find("vigil enroll"), std::string::npos) << reg_.last_error();
+  EXPECT_FALSE(Exists(db_));
+  EXPECT_FALSE(Exists(db_ + ".key"));
+}
+
+TEST_F(RegistryTest, SecretsAreNotStoredInClear) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk) << reg_.last_error();
+  EXPECT_EQ(FileMode(db_ + ".key"), 0600u);
+  Result<CpanIdentity> id = reg_.EnsureCpanIdentity(crypto_, rng_, 1700000000);
+  ASSERT_TRUE(id.ok());
+  DeviceRecord r = Enroll(0x5ec1);
+  const auto moved = Filled(0x77);
+  ASSERT_EQ(reg_.SaveCommonFunction(r.uid, moved, &r.r3, 1), Error::kOk);
+  reg_.Close();
+  std::vector<uint8_t> file = ReadAll(db_);
+  const std::vector<uint8_t> wal = ReadAll(db_ + "-wal");
+  file.insert(file.end(), wal.begin(), wal.end());
+  EXPECT_FALSE(Contains(file, r.kd));
+  EXPECT_FALSE(Contains(file, r.r1));
+  EXPECT_FALSE(Contains(file, r.r3));
+  EXPECT_FALSE(Contains(file, moved));
+  EXPECT_FALSE(Contains(file, id->sign_priv));
+  EXPECT_TRUE(Contains(file, id->sign_pub));  // public: stored as it is
+  // And all of it reads back with the key.
+  ASSERT_EQ(reg_.Open(db_), Error::kOk) << reg_.last_error();
+  EXPECT_EQ(reg_.FindDevice(r.uid)->kd, r.kd);
+  EXPECT_EQ(reg_.FindDevice(r.uid)->r3_current, moved);
+  EXPECT_EQ(reg_.FindDevice(r.uid)->r3_prev, r.r3);
+  EXPECT_EQ(reg_.LoadCpanIdentity()->sign_priv, id->sign_priv);
+}
+
+// The reported failure: a flipped byte in a page after the first passed quick_check, and
+// the device was then refused as an impostor. Now its record fails authentication and
+// is reported as damaged, by uid; the other devices are unaffected.
+TEST_F(RegistryTest, FlippedByteInARecordIsDamagedByUidOthersKeepWorking) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  for (uint64_t uid = 0xb001; uid <= 0xb040; ++uid) Enroll(uid, std::string(60, 'n'));
+  reg_.Close();
+  const std::vector<uint8_t> sealed =
+      ReadBlob(db_, "SELECT sealed FROM devices WHERE uid = " + std::to_string(0xb033));
+  ASSERT_EQ(sealed.size(), 108u);
+  std::vector<uint8_t> file = ReadAll(db_);
+  auto at = std::search(file.begin(), file.end(), sealed.begin(), sealed.end());
+  ASSERT_NE(at, file.end());
+  ASSERT_GT(at - file.begin(), 4096) << "the record should sit beyond the first page";
+  at[40] ^= 0x01;
+  WriteAll(db_, file);
+
+  ASSERT_EQ(reg_.Open(db_), Error::kOk) << "quick_check cannot see a flip inside a value";
+  Result<DeviceRecord> bad = reg_.FindDevice(0xb033);
+  EXPECT_EQ(bad.error(), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("000000000000b033"), std::string::npos) << reg_.last_error();
+  EXPECT_NE(reg_.last_error().find("damaged"), std::string::npos) << reg_.last_error();
+  EXPECT_TRUE(reg_.FindDevice(0xb032).ok());
+  EXPECT_EQ(reg_.ListDevices().error(), Error::kCorrupt);
+  std::vector<DamagedRecord> damaged;
+  Result<std::vector<DeviceRecord>> good = reg_.ListDevices(&damaged);
+  ASSERT_TRUE(good.ok()) << reg_.last_error();
+  EXPECT_EQ(good->size(), 0x3fu);
+  ASSERT_EQ(damaged.size(), 1u);
+  EXPECT_EQ(damaged[0].uid, 0xb033u);
+  EXPECT_NE(damaged[0].message.find("000000000000b033"), std::string::npos);
+}
+
+TEST_F(RegistryTest, RecordMovedToAnotherUidOrUnrevokedFailsAuthentication) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  Enroll(0xa1);
+  Enroll(0xa2);
+  Enroll(0xa3);
+  ASSERT_EQ(reg_.Revoke(0xa3), Error::kOk);
+  ASSERT_TRUE(reg_.FindDevice(0xa3)->revoked) << "revocation re-seals the record";
+  reg_.Close();
+  // a1's sealed secrets copied over a2's; a3 un-revoked behind the registry's back.
+  RawExec(db_, "UPDATE devices SET sealed = (SELECT sealed FROM devices WHERE uid = " +
+                   std::to_string(0xa1) + ") WHERE uid = " + std::to_string(0xa2) +
+                   "; UPDATE devices SET revoked = 0 WHERE uid = " + std::to_string(0xa3) + ";");
+  ASSERT_EQ(reg_.Open(db_), Error::kOk) << reg_.last_error();
+  EXPECT_TRUE(reg_.FindDevice(0xa1).ok());
+  EXPECT_EQ(reg_.FindDevice(0xa2).error(), Error::kCorrupt);
+  EXPECT_EQ(reg_.FindDevice(0xa3).error(), Error::kCorrupt);
+}
+
+TEST_F(RegistryTest, GenerationEditedOutsideFailsAuthentication) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  DeviceRecord r = Enroll(0xa4);
+  ASSERT_EQ(reg_.SaveCommonFunction(r.uid, Filled(1), &r.r3, 5), Error::kOk);
+  reg_.Close();
+  RawExec(db_, "UPDATE common_function SET generation = 4;");
+  ASSERT_EQ(reg_.Open(db_), Error::kOk);
+  EXPECT_EQ(reg_.FindDevice(0xa4).error(), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("common function"), std::string::npos) << reg_.last_error();
+}
+
+TEST_F(RegistryTest, WrongMissingOrOpenKeyFileIsRefused) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  Enroll(0xa5);
+  reg_.Close();
+  const std::vector<uint8_t> before = ReadAll(db_);
+  // Another registry's key.
+  Registry other;
+  ASSERT_EQ(other.Create(dir_.File("other.db")), Error::kOk);
+  other.Close();
+  EXPECT_EQ(reg_.Open(db_, dir_.File("other.db.key")), Error::kCorrupt);
+  EXPECT_NE(reg_.last_error().find("is not this registry's key"), std::string::npos)
+      << reg_.last_error();
+  // No key file at all.
+  ASSERT_EQ(::rename((db_ + ".key").c_str(), dir_.File("kept.key").c_str()), 0);
+  EXPECT_EQ(reg_.Open(db_), Error::kNotFound);
+  EXPECT_NE(reg_.last_error().find("--registry-key"), std::string::npos) << reg_.last_error();
+  EXPECT_FALSE(Exists(db_ + ".key")) << "a version-3 registry never gets a new key";
+  // A key file others can read.
+  ::chmod(dir_.File("kept.key").c_str(), 0640);
+  EXPECT_EQ(reg_.Open(db_, dir_.File("kept.key")), Error::kInvalidState);
+  EXPECT_NE(reg_.last_error().find("chmod 600"), std::string::npos) << reg_.last_error();
+  ::chmod(dir_.File("kept.key").c_str(), 0600);
+  ASSERT_EQ(reg_.Open(db_, dir_.File("kept.key")), Error::kOk) << reg_.last_error();
+  EXPECT_TRUE(reg_.FindDevice(0xa5).ok());
+  reg_.Close();
+  EXPECT_EQ(ReadAll(db_), before);
+}
+
+TEST_F(RegistryTest, KeyPathDefaultsBesideTheRegistryOrFromTheEnvironment) {
+  ::unsetenv(kRegistryKeyEnv);
+  EXPECT_EQ(RegistryKeyPath("/x/gw.db"), "/x/gw.db.key");
+  ::setenv(kRegistryKeyEnv, "/keys/gw.key", 1);
+  EXPECT_EQ(RegistryKeyPath("/x/gw.db"), "/keys/gw.key");
+  EXPECT_EQ(RegistryKeyPath("/x/gw.db", "/opt/k"), "/opt/k");
+  ::unsetenv(kRegistryKeyEnv);
+}
+
+TEST_F(RegistryTest, SchemaV2FileIsMigratedAndSealed) {
+  DeviceSecrets s = MakeSecrets(0xcf51, rng_);
+  DeviceRecord rec;
+  ASSERT_EQ(DeviceRecordFromSecrets(crypto_, s, &rec), Error::kOk);
+  const auto moved = Filled(0x66);
+  const auto priv = Filled(0x99);
+  std::array<uint8_t, kEd25519PublicKeySize> pub{};
+  ASSERT_EQ(crypto_.Ed25519PublicFromPrivate(priv, pub), Error::kOk);
+  RawExec(db_, std::string(kSchemaV1ForTest) +
+                   "CREATE TABLE common_function (uid INTEGER PRIMARY KEY REFERENCES "
+                   "devices(uid) ON DELETE CASCADE, r3 BLOB NOT NULL CHECK (length(r3) = 32), "
+                   "r3_prev BLOB CHECK (r3_prev IS NULL OR length(r3_prev) = 32), generation "
+                   "INTEGER NOT NULL); UPDATE schema_version SET version = 2;"
+                   "INSERT INTO cpan_identity VALUES (1, 4660, x'" +
+                   ToHex(priv) + "', x'" + ToHex(pub) +
+                   "', 1500000000);"
+                   "INSERT INTO devices (uid, kd, r1, r3, name, kind, ward, revoked, created_at) "
+                   "VALUES (" +
+                   std::to_string(rec.uid) + ", x'" + ToHex(rec.kd) + "', x'" + ToHex(rec.r1) +
+                   "', x'" + ToHex(rec.r3) +
+                   "', 'old', 'bp_cuff', 'icu', 1, 1600000000);"
+                   "INSERT INTO counters VALUES (" +
+                   std::to_string(rec.uid) +
+                   ", 900, 800);"
+                   "INSERT INTO common_function VALUES (" +
+                   std::to_string(rec.uid) + ", x'" + ToHex(moved) + "', x'" + ToHex(rec.r3) +
+                   "', 3);");
+  ::chmod(db_.c_str(), 0600);
+  ASSERT_EQ(reg_.Open(db_), Error::kOk) << reg_.last_error();
+  EXPECT_NE(reg_.notice().find("migrated"), std::string::npos) << reg_.notice();
+  EXPECT_EQ(FileMode(db_ + ".key"), 0600u);
+  Result<DeviceRecord> r = reg_.FindDevice(rec.uid);
+  ASSERT_TRUE(r.ok()) << reg_.last_error();
+  EXPECT_EQ(r->kd, rec.kd);
+  EXPECT_EQ(r->r1, rec.r1);
+  EXPECT_EQ(r->r3, rec.r3);
+  EXPECT_EQ(r->r3_current, moved);
+  EXPECT_TRUE(r->has_prev);
+  EXPECT_EQ(r->r3_prev, rec.r3);
+  EXPECT_EQ(r->r3_generation, 3u);
+  EXPECT_TRUE(r->revoked);
+  EXPECT_EQ(r->kind, DeviceKind::kBpCuff);
+  EXPECT_EQ(r->name, "old");
+  EXPECT_EQ(r->created_at, 1600000000);
+  EXPECT_EQ(reg_.LoadCounters(rec.uid)->tx_ceiling, 900u);
+  Result<CpanIdentity> id = reg_.LoadCpanIdentity();
+  ASSERT_TRUE(id.ok()) << reg_.last_error();
+  EXPECT_EQ(id->uid, 4660u);
+  EXPECT_EQ(id->sign_priv, priv);
+  reg_.Close();
+  std::vector<uint8_t> file = ReadAll(db_);
+  const std::vector<uint8_t> wal = ReadAll(db_ + "-wal");
+  file.insert(file.end(), wal.begin(), wal.end());
+  EXPECT_FALSE(Contains(file, rec.kd)) << "the plaintext pages are erased by the migration";
+  EXPECT_FALSE(Contains(file, moved));
+  EXPECT_FALSE(Contains(file, priv));
+  // Reopened as version 3, without a second migration.
+  ASSERT_EQ(reg_.Open(db_), Error::kOk) << reg_.last_error();
+  EXPECT_TRUE(reg_.notice().empty()) << reg_.notice();
+}
+
+TEST_F(RegistryTest, BackupHoldsWhatIsStillInTheWal) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  ASSERT_TRUE(reg_.EnsureCpanIdentity(crypto_, rng_, 1700000000).ok());
+  DeviceRecord r = Enroll(0xbb01);
+  ASSERT_EQ(reg_.SaveCommonFunction(r.uid, Filled(0x42), nullptr, 9), Error::kOk);
+  // Still open: the move is in the WAL, where a cp of the file would miss it.
+  ASSERT_GT(ReadAll(db_ + "-wal").size(), 0u);
+  const std::string out = dir_.File("backup.db");
+  ASSERT_EQ(reg_.Backup(out), Error::kOk) << reg_.last_error();
+  EXPECT_EQ(FileMode(out), 0600u);
+  EXPECT_FALSE(Exists(out + "-wal"));
+  EXPECT_EQ(reg_.Backup(out), Error::kInvalidState) << "a backup is never overwritten";
+  Registry copy;
+  ASSERT_EQ(copy.Open(out, db_ + ".key"), Error::kOk) << copy.last_error();
+  EXPECT_EQ(copy.FindDevice(r.uid)->r3_generation, 9u);
+  EXPECT_EQ(copy.FindDevice(r.uid)->r3_current, Filled(0x42));
+  EXPECT_FALSE(copy.FindDevice(r.uid)->stale_since_restore);
+  EXPECT_FALSE(Exists(out + ".key")) << "the key file is not part of a backup";
+}
+
+TEST_F(RegistryTest, RestoreFlagsEveryDeviceUntilItConfirmsAgain) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  DeviceRecord a = Enroll(0xcc01);
+  DeviceRecord b = Enroll(0xcc02);
+  ASSERT_EQ(reg_.SaveCommonFunction(a.uid, Filled(0x10), &a.r3, 1), Error::kOk);
+  const std::string out = dir_.File("backup.db");
+  ASSERT_EQ(reg_.Backup(out), Error::kOk) << reg_.last_error();
+  reg_.Close();
+  const std::vector<uint8_t> backup_bytes = ReadAll(out);
+
+  std::string why;
+  size_t n = 0;
+  EXPECT_EQ(RestoreRegistry(out, db_, "", 1800000000, &n, &why), Error::kInvalidState);
+  EXPECT_NE(why.find("move it aside"), std::string::npos) << why;
+  const std::string restored = dir_.File("restored.db");
+  ASSERT_EQ(RestoreRegistry(out, restored, db_ + ".key", 1800000000, &n, &why), Error::kOk) << why;
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(ReadAll(out), backup_bytes) << "restoring never changes the backup";
+  EXPECT_EQ(FileMode(restored), 0600u);
+  EXPECT_FALSE(Exists(restored + ".restoring"));
+  Registry r;
+  ASSERT_EQ(r.Open(restored, db_ + ".key"), Error::kOk) << r.last_error();
+  Result<DeviceRecord> ra = r.FindDevice(a.uid);
+  ASSERT_TRUE(ra.ok());
+  EXPECT_TRUE(ra->stale_since_restore);
+  EXPECT_EQ(ra->restored_at, 1800000000);
+  EXPECT_EQ(ra->r3_current, Filled(0x10));
+  EXPECT_EQ(ra->r3_generation, 1u);
+  EXPECT_TRUE(ra->has_prev);
+  EXPECT_TRUE(r.FindDevice(b.uid)->stale_since_restore) << "generation 0 devices too";
+  EXPECT_EQ(r.FindDevice(b.uid)->r3_current, b.r3);
+  // The device's next confirmation moves R3: registry and device agree again.
+  ASSERT_EQ(r.SaveCommonFunction(a.uid, Filled(0x11), nullptr, 2), Error::kOk);
+  EXPECT_FALSE(r.FindDevice(a.uid)->stale_since_restore);
+  EXPECT_EQ(r.FindDevice(a.uid)->restored_at, 0);
+  EXPECT_TRUE(r.FindDevice(b.uid)->stale_since_restore);
+}
+
+TEST_F(RegistryTest, RestoreOfADamagedBackupRestoresNothing) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  Enroll(0xcd01);
+  const std::string out = dir_.File("backup.db");
+  ASSERT_EQ(reg_.Backup(out), Error::kOk) << reg_.last_error();
+  reg_.Close();
+  RawExec(out, "UPDATE devices SET revoked = 1;");
+  std::string why;
+  const std::string restored = dir_.File("restored.db");
+  EXPECT_EQ(RestoreRegistry(out, restored, db_ + ".key", 1800000000, nullptr, &why),
+            Error::kCorrupt);
+  EXPECT_NE(why.find("000000000000cd01"), std::string::npos) << why;
+  EXPECT_FALSE(Exists(restored));
+  EXPECT_FALSE(Exists(restored + ".restoring"));
+}
+
+TEST_F(RegistryTest, ReplacedSecretsRestartTheCommonFunctionAndCounters) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  DeviceRecord a = Enroll(0xce01, "pump-3");
+  ASSERT_EQ(reg_.SaveCommonFunction(a.uid, Filled(0x10), &a.r3, 4), Error::kOk);
+  ASSERT_EQ(reg_.SaveCounters(a.uid, 500, 400), Error::kOk);
+  DeviceRecord fresh;
+  ASSERT_EQ(DeviceRecordFromSecrets(crypto_, MakeSecrets(a.uid, rng_), &fresh), Error::kOk);
+  ASSERT_NE(fresh.kd, a.kd);
+  ASSERT_EQ(reg_.ReplaceDeviceSecrets(fresh), Error::kOk) << reg_.last_error();
+  Result<DeviceRecord> r = reg_.FindDevice(a.uid);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kd, fresh.kd);
+  EXPECT_EQ(r->r3_current, fresh.r3);
+  EXPECT_EQ(r->r3_generation, 0u);
+  EXPECT_FALSE(r->has_prev);
+  EXPECT_EQ(r->name, "pump-3");
+  EXPECT_EQ(reg_.LoadCounters(a.uid)->rx_high, 0u);
+  ASSERT_EQ(reg_.Revoke(a.uid), Error::kOk);
+  EXPECT_EQ(reg_.ReplaceDeviceSecrets(fresh), Error::kInvalidState);
+  fresh.uid = 0xdead;
+  EXPECT_EQ(reg_.ReplaceDeviceSecrets(fresh), Error::kNotFound);
+}
+
+TEST_F(RegistryTest, CreateReusesAnExistingKeyFile) {
+  ASSERT_EQ(reg_.Create(db_), Error::kOk);
+  reg_.Close();
+  const std::vector<uint8_t> key = ReadAll(db_ + ".key");
+  ASSERT_EQ(key.size(), kRegistryKeyFileSize);
+  ASSERT_EQ(::unlink(db_.c_str()), 0);
+  ASSERT_EQ(reg_.Create(db_), Error::kOk) << reg_.last_error();
+  EXPECT_NE(reg_.notice().find("already existed"), std::string::npos) << reg_.notice();
+  EXPECT_EQ(ReadAll(db_ + ".key"), key);
 }
 
 }  // namespace
