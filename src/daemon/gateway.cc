@@ -133,7 +133,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
 }
 
 Error Gateway::Reload() {
-  Result<std::vector<DeviceRecord>> list = registry_->ListDevices();
+  // Good records load; a damaged one is logged by uid (once) and left out.
+  Result<std::vector<DeviceRecord>> list = directory_->LoadDevices();
   if (!list.ok()) return list.error();
   for (const DeviceRecord& r : *list) {
     // The registry holds the common function as it last moved (written through by
