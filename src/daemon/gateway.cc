@@ -82,12 +82,18 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     }
     own_alerts_ = true;
   }
-  ids_->SetSink([this](const ids::Alert& a) {
+  ids_->SetSink([this, cpan_uid = cid.uid](const ids::Alert& a) {
     ids::EveContext ctx;
     ctx.epoch_offset_us = start_unix_;
-    ctx.link_name = [this](uint64_t link) {
-      return link >= 1 && link <= endpoints_.size() ? endpoints_[link - 1].ToString()
-                                                    : std::string();
+    ctx.link_endpoint = [this](uint64_t link) {
+      return link >= 1 && link <= endpoints_.size()
+                 ? ids::EveEndpointFromHostPort(endpoints_[link - 1].ToString())
+                 : ids::EveEndpoint{};
+    };
+    // This gateway observed every alert it raises: the destination is its socket.
+    ctx.node_endpoint = [this, cpan_uid](uint64_t uid) {
+      return uid == cpan_uid ? ids::EveEndpointFromHostPort(socket_.local().ToString())
+                             : ids::EveEndpoint{};
     };
     const std::string line = ids::FormatEveJson(a, ctx);
     fprintf(alerts_, "%s\n", line.c_str());
