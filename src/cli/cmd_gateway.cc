@@ -4,17 +4,22 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "cli/command.h"
 #include "daemon/config.h"
 #include "daemon/gateway.h"
+#include "daemon/log.h"
+#include "daemon/rotating_file.h"
 
 namespace vigil::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reopen{false};
 void OnSignal(int) { g_stop = true; }
+void OnHangup(int) { g_reopen = true; }  // logrotate moved the files: reopen them
 
 struct GatewayOptions {
   std::string config;
@@ -46,18 +51,31 @@ void Run(const GatewayOptions& o) {
   const char* reason = "";
   if (CheckProtocolConfig(c.protocol, &field, &reason) != Error::kOk)
     Die(std::string("[protocol] ") + field + ": " + reason, 2);
-  FILE* log = stderr;
+  RotatingFile log_file;
+  std::unique_ptr<Logger> logger;
   if (c.gateway.log != "-") {
-    log = fopen(c.gateway.log.c_str(), "a");
-    if (log == nullptr) Die(c.gateway.log + ": " + strerror(errno));
+    RotatingFileOptions lo;
+    lo.max_bytes = c.gateway.max_file_bytes;
+    lo.keep = c.gateway.keep_files;
+    if (log_file.Open(c.gateway.log, lo, &why) != Error::kOk) Die(why);
+    logger = std::make_unique<Logger>("gateway", &log_file);
+  } else {
+    logger = std::make_unique<Logger>("gateway", stderr);
   }
-  Logger logger("gateway", log);
   Gateway gw;
-  if (gw.Open(c, logger, &why) != Error::kOk) Die(why);
+  if (gw.Open(c, *logger, &why) != Error::kOk) Die(why);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  gw.Run(g_stop);
-  if (log != stderr) fclose(log);
+  std::signal(SIGHUP, OnHangup);
+  while (!g_stop.load()) {
+    gw.Poll(200);
+    if (g_reopen.exchange(false)) {
+      if (!log_file.path().empty()) log_file.Reopen();
+      if (gw.ReopenFiles(&why) != Error::kOk)
+        Log(*logger, "error", "cannot reopen the alert file").With("error", why);
+    }
+  }
+  gw.Stop();
 }
 
 void Setup(CLI::App& app) {

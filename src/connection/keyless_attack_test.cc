@@ -40,9 +40,9 @@ OutFrame Craft(uint64_t src, uint64_t dst, const wire::Message& m) {
   Result<size_t> n = wire::Encode(m, {}, buf);
   EXPECT_TRUE(n.ok());
   OutFrame f;
-  EXPECT_EQ(BuildOutFrame(wire::kDefaultPanId, 0, src, dst,
-                          ByteSpan(buf.data(), n.ok() ? *n : 0), &f),
-            Error::kOk);
+  EXPECT_EQ(
+      BuildOutFrame(wire::kDefaultPanId, 0, src, dst, ByteSpan(buf.data(), n.ok() ? *n : 0), &f),
+      Error::kOk);
   return f;
 }
 
@@ -80,7 +80,7 @@ class Confirming : public ::testing::TestWithParam<Version> {};
 INSTANTIATE_TEST_SUITE_P(All, Confirming, ::testing::Values(Version::kV3Paper, Version::kHardened),
                          [](const auto& param_info) {
                            return std::string(param_info.param == Version::kHardened ? "hardened"
-                                                                               : "v3_paper");
+                                                                                     : "v3_paper");
                          });
 
 // Before: a forged request replaced the device's attempt; the device's valid unsolicited

@@ -2,10 +2,13 @@
 
 #include <toml++/toml.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
+#include "common/hex.h"
 #include "daemon/udp.h"
+#include "ids/signatures.h"
 
 namespace vigil {
 
@@ -97,6 +100,116 @@ class Reader {
   std::string* why_;
 };
 
+bool ParseTrack(std::string_view s, ids::ThresholdTrack* out) {
+  if (s == "by_device")
+    *out = ids::ThresholdTrack::kByDevice;
+  else if (s == "by_src")
+    *out = ids::ThresholdTrack::kBySrc;
+  else if (s == "by_dst")
+    *out = ids::ThresholdTrack::kByDst;
+  else if (s == "by_rule")
+    *out = ids::ThresholdTrack::kByRule;
+  else
+    return false;
+  return true;
+}
+
+bool Track(Reader& r, const toml::table& t, std::string_view section, ids::ThresholdTrack* out) {
+  std::string v;
+  if (!r.String(t, section, "track", &v)) return false;
+  if (v.empty()) return true;
+  if (!ParseTrack(v, out))
+    return r.Fail(
+        *t.get("track"), section, "track",
+        "expected one of \"by_device\", \"by_src\", \"by_dst\", \"by_rule\", got \"" + v + "\"");
+  return true;
+}
+
+// [ids] and [[ids.threshold]]: the output rate limit (ids::RateLimitConfig).
+bool ReadIds(Reader& r, const toml::table& t, ids::RateLimitConfig* rl) {
+  if (!r.CheckKeys(t, "ids",
+                   {"rate_limit", "alerts_per_second", "threshold_count", "threshold_seconds",
+                    "threshold_track", "summary_max_devices", "threshold"}))
+    return false;
+  bool ok = r.Bool(t, "ids", "rate_limit", &rl->enabled);
+  int64_t v = rl->max_alerts_per_second;
+  ok = ok && r.Int(t, "ids", "alerts_per_second", 0, 1000000, &v);
+  rl->max_alerts_per_second = static_cast<uint32_t>(v);
+  v = rl->count;
+  ok = ok && r.Int(t, "ids", "threshold_count", 1, 1000000, &v);
+  rl->count = static_cast<uint32_t>(v);
+  v = rl->period / kSeconds;
+  ok = ok && r.Int(t, "ids", "threshold_seconds", 1, 86400, &v);
+  rl->period = v * kSeconds;
+  v = rl->summary_max_devices;
+  ok = ok && r.Int(t, "ids", "summary_max_devices", 0, 65536, &v);
+  rl->summary_max_devices = static_cast<uint32_t>(v);
+  if (ok) {
+    std::string track;
+    ok = r.String(t, "ids", "threshold_track", &track);
+    if (ok && !track.empty() && !ParseTrack(track, &rl->track))
+      ok = r.Fail(*t.get("threshold_track"), "ids", "threshold_track",
+                  "expected one of \"by_device\", \"by_src\", \"by_dst\", \"by_rule\", got \"" +
+                      track + "\"");
+  }
+  if (!ok) return false;
+  const toml::node* list = t.get("threshold");
+  if (list == nullptr) return true;
+  const toml::array* rules = list->as_array();
+  if (rules == nullptr)
+    return r.Fail(*list, "ids", "threshold", "expected [[ids.threshold]] tables");
+  constexpr std::string_view kSection = "ids.threshold";
+  for (const toml::node& n : *rules) {
+    const toml::table* rt = n.as_table();
+    if (rt == nullptr) return r.Fail(n, "ids", "threshold", "expected [[ids.threshold]] tables");
+    if (!r.CheckKeys(*rt, kSection,
+                     {"signature_id", "type", "track", "count", "seconds", "device_uid"}))
+      return false;
+    ids::ThresholdRule rule;
+    rule.count = rl->count;
+    rule.period = rl->period;
+    rule.track = rl->track;
+    int64_t id = 0;
+    if (!r.Int(*rt, kSection, "signature_id", 1, INT32_MAX, &id)) return false;
+    if (rt->get("signature_id") == nullptr) return r.Fail(n, kSection, "signature_id", "required");
+    if (ids::FindSignature(static_cast<int>(id)) == nullptr)
+      return r.Fail(*rt->get("signature_id"), kSection, "signature_id",
+                    std::to_string(id) + " is not a Vigil signature (docs/ids.md)");
+    for (const ids::ThresholdRule& other : rl->rules)
+      if (other.signature_id == id)
+        return r.Fail(*rt->get("signature_id"), kSection, "signature_id",
+                      std::to_string(id) + " has a rule already");
+    rule.signature_id = static_cast<int>(id);
+    std::string type = "limit";
+    if (!r.String(*rt, kSection, "type", &type)) return false;
+    if (type != "limit" && type != "suppress")
+      return r.Fail(*rt->get("type"), kSection, "type",
+                    "expected \"limit\" or \"suppress\", got \"" + type + "\"");
+    rule.suppress = type == "suppress";
+    if (!Track(r, *rt, kSection, &rule.track)) return false;
+    int64_t count = rule.count;
+    if (!r.Int(*rt, kSection, "count", 1, 1000000, &count)) return false;
+    rule.count = static_cast<uint32_t>(count);
+    int64_t seconds = rule.period / kSeconds;
+    if (!r.Int(*rt, kSection, "seconds", 1, 86400, &seconds)) return false;
+    rule.period = seconds * kSeconds;
+    std::string uid;
+    if (!r.String(*rt, kSection, "device_uid", &uid)) return false;
+    if (!uid.empty()) {
+      if (!rule.suppress)
+        return r.Fail(*rt->get("device_uid"), kSection, "device_uid",
+                      "only for type = \"suppress\"");
+      auto parsed = UidFromString(uid);
+      if (!parsed)
+        return r.Fail(*rt->get("device_uid"), kSection, "device_uid",
+                      "expected 16 hex digits, got \"" + uid + "\"");
+      rule.device_uid = *parsed;
+    }
+    rl->rules.push_back(rule);
+  }
+  return true;
+}
+
 }  // namespace
 
 Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonConfig* out,
@@ -113,7 +226,7 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   }
   Reader r(origin, why);
   for (auto&& [k, v] : root) {
-    if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device") {
+    if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device" && k.str() != "ids") {
       r.Fail(v, "", k.str(), "unknown section");
       return Error::kInvalidArgument;
     }
@@ -182,13 +295,20 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   if (ok) {
     if (const toml::table* g = root["gateway"].as_table()) {
       ok = r.CheckKeys(*g, "gateway",
-                       {"listen", "registry", "registry_key", "alerts", "state", "log"});
+                       {"listen", "registry", "registry_key", "alerts", "state", "log",
+                        "max_file_bytes", "keep_files"});
       ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
       ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
       ok = ok && r.String(*g, "gateway", "registry_key", &c.gateway.registry_key);
       ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
       ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
       ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);
+      int64_t max_bytes = static_cast<int64_t>(c.gateway.max_file_bytes);
+      int64_t keep = c.gateway.keep_files;
+      ok = ok && r.Int(*g, "gateway", "max_file_bytes", 0, int64_t{1} << 40, &max_bytes);
+      ok = ok && r.Int(*g, "gateway", "keep_files", 1, 100, &keep);
+      c.gateway.max_file_bytes = static_cast<uint64_t>(max_bytes);
+      c.gateway.keep_files = static_cast<uint32_t>(keep);
     }
   }
   if (ok) {
@@ -200,6 +320,15 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
       ok = ok && r.Int(*d, "device", "report_interval_ms", 10, 3600000, &v);
       c.device.report_interval_ms = static_cast<uint32_t>(v);
       ok = ok && r.String(*d, "device", "store_dir", &c.device.store_dir);
+    }
+  }
+  if (ok) {
+    if (const toml::table* t = root["ids"].as_table()) ok = ReadIds(r, *t, &c.ids.rate_limit);
+  }
+  if (ok) {
+    if (std::string bad = c.ids.Validate(); !bad.empty()) {
+      if (why) *why = std::string(origin) + ": [ids] " + bad;
+      ok = false;
     }
   }
   if (!ok) return Error::kInvalidArgument;

@@ -12,6 +12,11 @@
 //               state = path, log = path | "-"
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
 //               store_dir = path
+//   [ids]       rate_limit (bool), alerts_per_second, threshold_count, threshold_seconds,
+//               threshold_track = "by_device" | "by_src" | "by_dst" | "by_rule",
+//               summary_max_devices
+//   [[ids.threshold]]  signature_id, type = "limit" | "suppress", track, count, seconds,
+//               device_uid = "16 hex digits" (suppress only); one per signature
 //
 // Errors name the file, line and field: `gw.toml:7: [protocol] version: expected one of
 // "v1", "v2", "v3-paper", "hardened", got "v4"`.
@@ -22,6 +27,7 @@
 
 #include "common/error.h"
 #include "connection/protocol_config.h"
+#include "ids/ids_config.h"
 
 namespace vigil {
 
@@ -32,6 +38,10 @@ struct GatewaySettings {
   std::string alerts = "-";
   std::string state;  // default: registry + ".state"
   std::string log = "-";
+  // Alert and log files: rotated at this size (0: never; logrotate may move them and send
+  // SIGHUP instead), keeping this many old files.
+  uint64_t max_file_bytes = 0;
+  uint32_t keep_files = 5;
 };
 
 struct DeviceSettings {
@@ -45,6 +55,7 @@ struct DaemonConfig {
   ProtocolConfig protocol;
   GatewaySettings gateway;
   DeviceSettings device;
+  ids::IdsConfig ids;  // the gateway's IDS (only rate_limit is read from the file)
 };
 
 // Embedded defaults: a deployment uses the hardened protocol with confirmation always.

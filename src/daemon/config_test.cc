@@ -51,6 +51,43 @@ struct Bad {
   const char* why;
 };
 
+TEST(DaemonConfig, IdsRateLimitIsRead) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  ASSERT_EQ(ParseDaemonConfig("[ids]\nalerts_per_second = 20\nthreshold_count = 2\n"
+                              "threshold_seconds = 300\nthreshold_track = \"by_src\"\n"
+                              "summary_max_devices = 8\n"
+                              "[[ids.threshold]]\nsignature_id = 9100032\ntrack = \"by_dst\"\n"
+                              "count = 1\nseconds = 600\n"
+                              "[[ids.threshold]]\nsignature_id = 9100051\ntype = \"suppress\"\n"
+                              "device_uid = \"00124b0001a2b3c4\"\n",
+                              "x.toml", &c, &why),
+            Error::kOk)
+      << why;
+  const ids::RateLimitConfig& rl = c.ids.rate_limit;
+  EXPECT_TRUE(rl.enabled);
+  EXPECT_EQ(rl.max_alerts_per_second, 20u);
+  EXPECT_EQ(rl.count, 2u);
+  EXPECT_EQ(rl.period, 300 * kSeconds);
+  EXPECT_EQ(rl.track, ids::ThresholdTrack::kBySrc);
+  EXPECT_EQ(rl.summary_max_devices, 8u);
+  ASSERT_EQ(rl.rules.size(), 2u);
+  EXPECT_EQ(rl.rules[0].signature_id, 9100032);
+  EXPECT_FALSE(rl.rules[0].suppress);
+  EXPECT_EQ(rl.rules[0].track, ids::ThresholdTrack::kByDst);
+  EXPECT_EQ(rl.rules[0].count, 1u);
+  EXPECT_EQ(rl.rules[0].period, 600 * kSeconds);
+  EXPECT_TRUE(rl.rules[1].suppress);
+  EXPECT_EQ(rl.rules[1].device_uid, 0x00124b0001a2b3c4u);
+}
+
+TEST(DaemonConfig, IdsRateLimitCanBeSwitchedOff) {
+  DaemonConfig c = DefaultDaemonConfig();
+  std::string why;
+  ASSERT_EQ(ParseDaemonConfig("[ids]\nrate_limit = false\n", "x.toml", &c, &why), Error::kOk);
+  EXPECT_FALSE(c.ids.rate_limit.enabled);
+}
+
 TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
   const Bad cases[] = {
       {"[protocol]\n\nversion = \"v4\"\n", "x.toml:3: [protocol] version: expected one of"},
@@ -62,6 +99,18 @@ TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
       {"[gateway]\nlisen = \"1.2.3.4:5\"\n", "x.toml:2: [gateway] lisen: unknown field"},
       {"[gatway]\n", "x.toml:1: [] gatway: unknown section"},
       {"[protocol\n", "x.toml:1: "},
+      {"[ids]\nthreshold_track = \"by_port\"\n",
+       "x.toml:2: [ids] threshold_track: expected one of"},
+      {"[ids]\nalerts_per_secnd = 3\n", "x.toml:2: [ids] alerts_per_secnd: unknown field"},
+      {"[[ids.threshold]]\nsignature_id = 9100999\n",
+       "x.toml:2: [ids.threshold] signature_id: 9100999 is not a Vigil signature"},
+      {"[[ids.threshold]]\nsignature_id = 9100032\n[[ids.threshold]]\nsignature_id = 9100032\n",
+       "x.toml:4: [ids.threshold] signature_id: 9100032 has a rule already"},
+      {"[[ids.threshold]]\nsignature_id = 9100032\ntype = \"drop\"\n",
+       "x.toml:3: [ids.threshold] type: expected \"limit\" or \"suppress\""},
+      {"[[ids.threshold]]\nsignature_id = 9100032\ndevice_uid = \"00124b0001a2b3c4\"\n",
+       "x.toml:3: [ids.threshold] device_uid: only for type = \"suppress\""},
+      {"[[ids.threshold]]\ncount = 2\n", "x.toml:1: [ids.threshold] signature_id: required"},
   };
   for (const Bad& b : cases) {
     DaemonConfig c = DefaultDaemonConfig();

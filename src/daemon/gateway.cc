@@ -23,8 +23,11 @@ namespace vigil {
 
 Gateway::Gateway() = default;
 
-Gateway::~Gateway() {
-  if (own_alerts_ && alerts_ != nullptr) fclose(alerts_);
+Gateway::~Gateway() = default;
+
+Error Gateway::ReopenFiles(std::string* why) {
+  if (alert_file_.path().empty()) return Error::kOk;
+  return alert_file_.Reopen(why);
 }
 
 TimeUs Gateway::now() const { return MonotonicUs() - start_mono_; }
@@ -72,28 +75,32 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
   SecureZero(cid.sign_priv.data(), cid.sign_priv.size());
 
   ids_ = std::make_unique<ids::Engine>();
-  ids::IdsConfig ids_config;
-  ids::RegisterDefaultDetectors(*ids_, ids_config);
-  if (config_.gateway.alerts == "-") {
-    alerts_ = stdout;
-  } else {
-    alerts_ = fopen(config_.gateway.alerts.c_str(), "a");
-    if (alerts_ == nullptr) {
-      *why = config_.gateway.alerts + ": cannot open for appending: " + strerror(errno);
-      return Error::kIo;
-    }
-    own_alerts_ = true;
+  ids::RegisterDefaultDetectors(*ids_, config_.ids);
+  if (config_.gateway.alerts != "-") {
+    RotatingFileOptions o;
+    o.max_bytes = config_.gateway.max_file_bytes;
+    o.keep = config_.gateway.keep_files;
+    if (Error e = alert_file_.Open(config_.gateway.alerts, o, why); e != Error::kOk) return e;
   }
-  ids_->SetSink([this](const ids::Alert& a) {
+  ids_->SetSink([this, cpan_uid = cid.uid](const ids::Alert& a) {
     ids::EveContext ctx;
     ctx.epoch_offset_us = start_unix_;
-    ctx.link_name = [this](uint64_t link) {
+    ctx.link_endpoint = [this](uint64_t link) {
       const Endpoint* e = EndpointOf(link);
-      return e != nullptr ? e->ToString() : std::string();
+      return e != nullptr ? ids::EveEndpointFromHostPort(e->ToString()) : ids::EveEndpoint{};
+    };
+    // This gateway observed every alert it raises: the destination is its socket.
+    ctx.node_endpoint = [this, cpan_uid](uint64_t uid) {
+      return uid == cpan_uid ? ids::EveEndpointFromHostPort(socket_.local().ToString())
+                             : ids::EveEndpoint{};
     };
     const std::string line = ids::FormatEveJson(a, ctx);
-    fprintf(alerts_, "%s\n", line.c_str());
-    fflush(alerts_);
+    if (alert_file_.path().empty()) {
+      fprintf(stdout, "%s\n", line.c_str());
+      fflush(stdout);
+    } else {
+      alert_file_.WriteLine(line);  // a failure is counted by the file, never fatal
+    }
     ++stats_.alerts;
     if (alert_hook_) alert_hook_(a, line);
   });
@@ -251,6 +258,10 @@ void Gateway::Poll(int max_wait_ms) {
 
 void Gateway::Run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) Poll(200);
+  Stop();
+}
+
+void Gateway::Stop() {
   LogSummary(now());
   Log(*log_, "info", "gateway stopped")
       .With("frames_in", stats_.frames_in)

@@ -28,6 +28,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/registry_directory.h"
+#include "daemon/rotating_file.h"
 #include "daemon/udp.h"
 
 namespace vigil {
@@ -68,6 +69,10 @@ class Gateway {
   Error Open(const DaemonConfig& config, Logger& log, std::string* why);
   // One turn of the loop: waits up to `max_wait_ms` for input or the next deadline.
   void Poll(int max_wait_ms);
+  // Logs the last summary and the totals (Run does it when it returns).
+  void Stop();
+  // Reopens the alert file by its path (after logrotate moved it: SIGHUP).
+  Error ReopenFiles(std::string* why = nullptr);
   // Runs until `stop` becomes true.
   void Run(const std::atomic<bool>& stop);
 
@@ -109,8 +114,7 @@ class Gateway {
   std::unique_ptr<CoordinatorCore> core_;
   std::unique_ptr<ids::Engine> ids_;
   UdpSocket socket_;
-  FILE* alerts_ = nullptr;
-  bool own_alerts_ = false;
+  RotatingFile alert_file_;  // closed (no path) when alerts go to stdout
   std::string state_path_;
   int64_t start_mono_ = 0;
   int64_t start_unix_ = 0;

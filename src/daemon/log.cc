@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "daemon/rotating_file.h"
 #include "daemon/udp.h"
 #include "ids/alert.h"
 
@@ -10,7 +11,14 @@ namespace vigil {
 Logger::Logger(std::string component, FILE* out, bool quiet)
     : component_(std::move(component)), out_(out), quiet_(quiet) {}
 
+Logger::Logger(std::string component, RotatingFile* file)
+    : component_(std::move(component)), out_(nullptr), quiet_(false), file_(file) {}
+
 void Logger::Write(std::string_view line) {
+  if (file_ != nullptr) {
+    file_->WriteLine(line);  // thread-safe; a failure is counted by the file
+    return;
+  }
   if (quiet_ || out_ == nullptr) return;
   std::lock_guard<std::mutex> lock(mu_);
   fwrite(line.data(), 1, line.size(), out_);

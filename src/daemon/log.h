@@ -13,10 +13,14 @@
 
 namespace vigil {
 
+class RotatingFile;
+
 class Logger {
  public:
   // Writes to `out` (not owned; stderr by default). `component` names the daemon.
   Logger(std::string component, FILE* out = stderr, bool quiet = false);
+  // Writes to a rotating file instead (not owned; must outlive the logger).
+  Logger(std::string component, RotatingFile* file);
   void Write(std::string_view line);
   const std::string& component() const { return component_; }
   bool quiet() const { return quiet_; }
@@ -25,6 +29,7 @@ class Logger {
   std::string component_;
   FILE* out_;
   bool quiet_;
+  RotatingFile* file_ = nullptr;
   std::mutex mu_;
 };
 

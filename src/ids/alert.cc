@@ -1,5 +1,8 @@
 #include "ids/alert.h"
 
+#include <arpa/inet.h>
+
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -30,13 +33,30 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
-std::string NameOr(const std::function<std::string(uint64_t)>& fn, uint64_t v,
-                   uint64_t fallback_uid) {
-  if (fn) {
-    std::string s = fn(v);
-    if (!s.empty()) return s;
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+EveEndpoint Resolve(const std::function<EveEndpoint(uint64_t)>& fn, uint64_t v) {
+  if (!fn || v == 0) return {};
+  EveEndpoint e = fn(v);
+  // A resolver that hands back something that is not an address still names the end.
+  if (!e.ip.empty() && !IsIpAddress(e.ip)) {
+    if (e.node.empty()) e.node = e.ip;
+    e.ip.clear();
   }
-  return UidToString(fallback_uid);
+  if (e.ip.empty()) e.port = 0;
+  return e;
+}
+
+void Fnv1a(uint64_t& h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
+  h *= 0x100000001b3ULL;
 }
 
 }  // namespace
@@ -65,29 +85,96 @@ std::string FormatDuration(TimeUs d) {
   return std::to_string(d / kSeconds) + "." + std::to_string((d % kSeconds) / 100000) + " s";
 }
 
+EveEndpoint EveEndpointFromHostPort(std::string_view text) {
+  EveEndpoint e;
+  const size_t colon = text.rfind(':');
+  if (colon != std::string_view::npos && colon + 1 < text.size()) {
+    std::string_view host = text.substr(0, colon);
+    const std::string_view port = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    const std::string ip(host);
+    if (ec == std::errc() && end == port.data() + port.size() && value <= 65535 &&
+        IsIpAddress(ip)) {
+      e.ip = ip;
+      e.port = static_cast<uint16_t>(value);
+      return e;
+    }
+  }
+  e.node = std::string(text);
+  return e;
+}
+
+int64_t EveFlowId(const EveEndpoint& src, const EveEndpoint& dest) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const EveEndpoint* e : {&src, &dest}) {
+    Fnv1a(h, e->ip);
+    Fnv1a(h, std::to_string(e->port));
+    Fnv1a(h, e->node);
+  }
+  return static_cast<int64_t>(h & 0x7ffffffffffffULL);
+}
+
 std::string FormatEveJson(const Alert& alert, const EveContext& ctx) {
   // The event time plus the offset may not overflow: saturate instead of wrapping.
   int64_t unix_us = 0;
   if (__builtin_add_overflow(alert.time, ctx.epoch_offset_us, &unix_us)) {
     unix_us = alert.time > 0 ? INT64_MAX : INT64_MIN;
   }
-  std::string src = alert.link != 0 ? NameOr(ctx.link_name, alert.link, alert.uid)
-                                    : NameOr(ctx.node_name, alert.uid, alert.uid);
-  std::string dest = NameOr(ctx.node_name, alert.observer, alert.observer);
+  const EveEndpoint src = alert.link != 0 ? Resolve(ctx.link_endpoint, alert.link)
+                                          : Resolve(ctx.node_endpoint, alert.uid);
+  const EveEndpoint dest = Resolve(ctx.node_endpoint, alert.observer);
 
   // ordered_json keeps Suricata's field order, which makes logs easy to eyeball and diff.
   nlohmann::ordered_json j;
   j["timestamp"] = FormatEveTimestamp(unix_us);
+  j["flow_id"] = EveFlowId(src, dest);
   j["event_type"] = "alert";
-  j["src"] = std::move(src);
-  j["dest"] = std::move(dest);
-  j["device_uid"] = UidToString(alert.uid);
-  j["alert"] = {{"signature", alert.signature},
+  if (!src.ip.empty()) {
+    j["src_ip"] = src.ip;
+    j["src_port"] = src.port;
+  }
+  if (!dest.ip.empty()) {
+    j["dest_ip"] = dest.ip;
+    j["dest_port"] = dest.port;
+  }
+  if ((!src.ip.empty() || !dest.ip.empty()) && !ctx.proto.empty()) j["proto"] = ctx.proto;
+  j["alert"] = {{"action", alert.action == AlertAction::kBlocked ? "blocked" : "allowed"},
+                {"gid", kEveGid},
                 {"signature_id", alert.signature_id},
-                {"severity", alert.severity},
-                {"category", alert.category}};
-  j["detector"] = alert.detector;
-  j["detail"] = alert.detail;
+                {"rev", alert.rev},
+                {"signature", alert.signature},
+                {"category", alert.category},
+                {"severity", alert.severity}};
+
+  // Vigil's own fields, in one object. Suricata's schema closes the top level
+  // (additionalProperties false); metadata.flowvars items are the open objects an alert
+  // may carry, so the object is one flow variable named "vigil".
+  nlohmann::ordered_json v;
+  v["device_uid"] = UidToString(alert.uid);
+  v["observer"] = UidToString(alert.observer);
+  v["detector"] = alert.detector;
+  if (!src.node.empty()) v["src_node"] = src.node;
+  if (!dest.node.empty()) v["dest_node"] = dest.node;
+  v["detail"] = alert.detail;
+  if (alert.suppressed) {
+    const SuppressedAlerts& s = *alert.suppressed;
+    nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+    for (uint64_t d : s.devices) devices.push_back(UidToString(d));
+    v["suppressed"] = {{"signature_id", s.signature_id},
+                       {"count", s.count},
+                       {"seconds", s.period / kSeconds},
+                       {"devices", std::move(devices)},
+                       {"unlisted", s.unlisted}};
+  }
+  nlohmann::ordered_json flowvar = nlohmann::ordered_json::object();
+  flowvar["vigil"] = std::move(v);
+  nlohmann::ordered_json flowvars = nlohmann::ordered_json::array();
+  flowvars.push_back(std::move(flowvar));
+  j["metadata"]["flowvars"] = std::move(flowvars);
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

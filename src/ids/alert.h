@@ -9,11 +9,30 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/time.h"
 
 namespace vigil::ids {
+
+// Suricata's alert.action: what became of the input that raised the alert. kBlocked: the
+// core refused or dropped it (failed authentication, replayed or forged frame, limiter
+// drop); kAllowed: the input was accepted and the alert only reports it.
+enum class AlertAction : uint8_t { kAllowed, kBlocked };
+
+// What a rate-limit summary (signature kAlertsSuppressed) stands for.
+struct SuppressedAlerts {
+  int signature_id = 0;           // the signature whose alerts were held back
+  uint64_t count = 0;             // how many
+  TimeUs period = 0;              // over this span, ending at the summary's time
+  std::vector<uint64_t> devices;  // distinct devices they named (ascending, bounded)
+  uint64_t unlisted = 0;          // alerts among them naming a device not listed
+
+  bool operator==(const SuppressedAlerts&) const = default;
+};
 
 struct Alert {
   TimeUs time = 0;        // event time of the evidence (or of the deadline that expired)
@@ -22,26 +41,47 @@ struct Alert {
   uint64_t link = 0;      // driver's source token of the evidence; 0 = none or many
   std::string signature;  // human-readable rule name (see signatures.h)
   int signature_id = 0;   // stable number of the rule
-  int severity = 3;       // 1 high, 2 medium, 3 low (Suricata convention)
-  std::string category;   // Suricata classification text
-  std::string detector;   // name of the detector that raised it (filled by the engine)
-  std::string detail;     // one line of evidence for the operator
+  int rev = 1;            // revision of the rule (Suricata's rev)
+  int severity = 3;       // 1 high, 2 medium, 3 low: the priority of `category`
+  std::string category;   // Suricata classtype description (classification.config)
+  AlertAction action = AlertAction::kAllowed;
+  std::string detector;  // name of the detector that raised it (filled by the engine)
+  std::string detail;    // one line of evidence for the operator
+  std::optional<SuppressedAlerts> suppressed;  // rate-limit summaries only
 
   bool operator==(const Alert&) const = default;
 };
 
-// How identities and link tokens are printed in EVE output. Each callback may be empty,
-// or may return an empty string for a value it does not know; the formatter then falls
-// back to the 16-hex-digit uid.
+// One end of the evidence as the caller knows it: an IP endpoint, or a named node that has
+// no IP address (a radio node of the simulator, "node-3", "gw-ward-a").
+struct EveEndpoint {
+  std::string ip;     // numeric IPv4 or IPv6 address, no brackets; empty = not on IP
+  uint16_t port = 0;  // with ip only
+  std::string node;   // name of a node without IP; used when ip is empty or not an address
+
+  bool operator==(const EveEndpoint&) const = default;
+};
+
+// "192.0.2.7:5683" -> {ip "192.0.2.7", port 5683}; "[2001:db8::1]:47110" -> {ip
+// "2001:db8::1", port 47110}. Anything that is not a numeric address and a port becomes
+// {node = text}, so a printable endpoint always survives.
+EveEndpoint EveEndpointFromHostPort(std::string_view text);
+
+// How the two ends of an alert are resolved for EVE output. Each callback may be empty, or
+// may return an empty EveEndpoint for a value it does not know; the end is then left out
+// (its uid is still in the "vigil" object).
 struct EveContext {
   // Added to Alert::time to give Unix time in microseconds.
   int64_t epoch_offset_us = 0;
-  // Link token -> printable source address ("192.0.2.7:5683" in the daemon, "node-3" in
-  // the simulator). Used for "src" when Alert::link != 0.
-  std::function<std::string(uint64_t link)> link_name;
-  // Node uid -> printable name. Used for "dest" (the observer) and for "src" when the
-  // alert has no link.
-  std::function<std::string(uint64_t uid)> node_name;
+  // Suricata's "proto" for IP endpoints (the daemon speaks UDP). Not written when neither
+  // end has an IP address.
+  std::string proto = "UDP";
+  // Link token -> source endpoint of the evidence (the daemon: the UDP peer; the
+  // simulator: the radio node). Used for the source when Alert::link != 0.
+  std::function<EveEndpoint(uint64_t link)> link_endpoint;
+  // Node uid -> endpoint. Used for the destination (Alert::observer) and for the source
+  // when the alert has no link (Alert::uid).
+  std::function<EveEndpoint(uint64_t uid)> node_endpoint;
 };
 
 // Unix time in microseconds -> "2024-05-01T12:00:00.000123+0000" (UTC, Suricata's
@@ -53,12 +93,27 @@ std::string FormatEveTimestamp(int64_t unix_us);
 // monotonic clock whose origin means nothing to a reader.
 std::string FormatDuration(TimeUs d);
 
-// One EVE JSON object on one line, without a trailing newline:
-//   {"timestamp":..., "event_type":"alert", "src":..., "dest":..., "device_uid":"<16 hex>",
-//    "alert":{"signature":..., "signature_id":..., "severity":..., "category":...},
-//    "detector":..., "detail":...}
+// Suricata's flow_id for the pair (source, destination): FNV-1a 64 over both ends, reduced
+// to 51 bits as Suricata does so that JSON readers using doubles keep it exact. Stable
+// across runs and machines; equal ends give equal ids.
+int64_t EveFlowId(const EveEndpoint& src, const EveEndpoint& dest);
+
+// One EVE JSON object on one line, without a trailing newline, valid against Suricata's
+// EVE schema (etc/schema.json; see eve_schema_check.h and docs/ids.md):
+//   {"timestamp":..., "flow_id":..., "event_type":"alert",
+//    "src_ip":..., "src_port":..., "dest_ip":..., "dest_port":..., "proto":"UDP",
+//    "alert":{"action":"allowed"|"blocked", "gid":1, "signature_id":..., "rev":...,
+//             "signature":..., "category":..., "severity":...},
+//    "metadata":{"flowvars":[{"vigil":{"device_uid":"<16 hex>", "observer":"<16 hex>",
+//                                      "detector":..., "src_node":..., "dest_node":...,
+//                                      "detail":..., "suppressed":{...}}}]}}
+// IP fields appear only for ends that resolved to an IP address; src_node/dest_node only
+// for ends that resolved to a node name; "suppressed" only in rate-limit summaries.
 // Strings are JSON-escaped; any byte sequence in detail is safe (invalid UTF-8 is
 // replaced, not thrown).
 std::string FormatEveJson(const Alert& alert, const EveContext& ctx);
+
+// Suricata's generator id for Vigil's rules (gid 1: the rule-engine generator).
+inline constexpr int kEveGid = 1;
 
 }  // namespace vigil::ids

@@ -17,6 +17,7 @@ std::string RegisterDefaultDetectors(Engine& engine, const IdsConfig& config) {
   std::string error = config.Validate();
   if (!error.empty()) return error;
   const size_t keys = config.max_tracked_keys;
+  engine.SetRateLimit(config.rate_limit, keys);
   if (config.identity_theft.enabled) {
     engine.Register(std::make_unique<IdentityTheftDetector>(config.identity_theft, keys));
   }

@@ -11,7 +11,8 @@ namespace vigil::ids {
 
 // Registers every detector enabled in `config`, in a fixed order (so alert order is
 // reproducible): identity_theft, auth_failure, brute_force, replay, flooding,
-// broadcast_forgery, malformed, behaviour_anomaly.
+// broadcast_forgery, malformed, behaviour_anomaly; and sets the engine's rate limit to
+// config.rate_limit (Engine::SetRateLimit).
 // Returns an empty string on success; if config.Validate() fails, registers nothing and
 // returns its message.
 std::string RegisterDefaultDetectors(Engine& engine, const IdsConfig& config);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "ids/rate_limiter.h"
+
 namespace vigil::ids {
 
 // Stamps the detector's name on each alert and passes it to the engine.
@@ -17,6 +19,19 @@ class Engine::Out final : public AlertOut {
  private:
   Engine& engine_;
   std::string_view detector_;
+};
+
+// Rate-limit summaries: written as they are, never limited again.
+class Engine::SummaryOut final : public AlertOut {
+ public:
+  explicit SummaryOut(Engine& engine) : engine_(engine) {}
+  void Raise(Alert alert) override {
+    alert.detector = "rate_limit";
+    engine_.Output(std::move(alert));
+  }
+
+ private:
+  Engine& engine_;
 };
 
 Engine::Engine() : Engine(EngineOptions{}) {}
@@ -39,8 +54,26 @@ void Engine::SetSink(AlertSink sink) {
   }
 }
 
+void Engine::SetDetectionHook(AlertSink hook) { hook_ = std::move(hook); }
+
+void Engine::SetRateLimit(const RateLimitConfig& config, size_t max_keys) {
+  limiter_ = config.enabled ? std::make_unique<RateLimiter>(config, max_keys) : nullptr;
+}
+
+uint64_t Engine::alerts_held_back() const { return limiter_ ? limiter_->held_back() : 0; }
+uint64_t Engine::alerts_suppressed() const { return limiter_ ? limiter_->suppressed() : 0; }
+
 void Engine::Deliver(Alert alert) {
   ++alerts_total_;
+  if (hook_) hook_(alert);
+  if (limiter_) {
+    SummaryOut out(*this);
+    if (!limiter_->Admit(alert, out)) return;
+  }
+  Output(std::move(alert));
+}
+
+void Engine::Output(Alert alert) {
   if (sink_) {
     sink_(alert);
     return;
@@ -78,9 +111,11 @@ void Engine::Consume(const Event& event) {
 
 // Deadlines are settled in time order across all detectors (ties: registration order),
 // and before any event that is later than them, so the alert sequence does not depend on
-// when, or how often, Tick() ran.
+// when, or how often, Tick() ran. Rate-limit summaries due at a time come before detector
+// deadlines at that time (a summary covers alerts stamped before it).
 void Engine::RunDeadlines(TimeUs now) {
   for (;;) {
+    const TimeUs summary_at = limiter_ ? limiter_->NextDeadline() : kNever;
     Detector* due = nullptr;
     TimeUs due_at = kNever;
     for (auto& d : detectors_) {
@@ -89,6 +124,11 @@ void Engine::RunDeadlines(TimeUs now) {
         due = d.get();
         due_at = t;
       }
+    }
+    if (summary_at <= now && summary_at <= due_at) {
+      SummaryOut out(*this);
+      limiter_->OnTime(summary_at, out);
+      continue;
     }
     if (due == nullptr) return;
     Out out(*this, due->name());
@@ -109,7 +149,7 @@ void Engine::Tick(TimeUs now) {
 }
 
 TimeUs Engine::NextDeadline() const {
-  TimeUs next = kNever;
+  TimeUs next = limiter_ ? limiter_->NextDeadline() : kNever;
   for (const auto& d : detectors_) next = std::min(next, d->NextDeadline());
   return next;
 }

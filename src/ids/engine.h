@@ -2,7 +2,8 @@
 //
 // The engine knows no rules. It fans every event out to the registered detectors (in
 // registration order), drives their deadlines on event time, counts events per kind, and
-// hands alerts to a sink callback or queues them for PollAlert(). It never reads a clock:
+// hands alerts to a sink callback or queues them for PollAlert(), through an optional rate
+// limiter (rate_limiter.h) that bounds what is written. It never reads a clock:
 // the gateway daemon feeds it events stamped with its monotonic clock and calls Tick()
 // from its timer; the simulator feeds virtual time. Identical event streams give identical
 // alerts whatever the Tick() schedule (see Detector::OnTime).
@@ -31,8 +32,11 @@
 #include "connection/events.h"
 #include "ids/alert.h"
 #include "ids/detector.h"
+#include "ids/ids_config.h"
 
 namespace vigil::ids {
+
+class RateLimiter;
 
 struct EngineOptions {
   // Alerts kept for PollAlert() when no sink is set. When full, new alerts are dropped
@@ -56,8 +60,20 @@ class Engine {
 
   // With a sink, each alert is delivered synchronously from Consume()/Tick(), in order,
   // and nothing is queued. The sink must not call back into the engine. An empty
-  // function switches back to queueing.
+  // function switches back to queueing. The sink (or the queue) gets what the rate limiter
+  // admits, and its summaries (signature kAlertsSuppressed, detector "rate_limit").
   void SetSink(AlertSink sink);
+
+  // Called with every alert a detector raises, before rate limiting, in the same order:
+  // for verdict accounting that suppression must not hide (the simulator's detection
+  // counts). Summaries are not passed here. Same rules as the sink.
+  void SetDetectionHook(AlertSink hook);
+
+  // Rate-limits the sink's alerts from now on (replacing any earlier limiter); a
+  // disabled config removes it. Without a call nothing is limited.
+  // RegisterDefaultDetectors() calls it with IdsConfig::rate_limit.
+  // REQUIRES: the config passed IdsConfig::Validate().
+  void SetRateLimit(const RateLimitConfig& config, size_t max_keys = 65536);
 
   // Feeds one event. Event times are expected to be non-decreasing; an event older than
   // the latest time seen is processed as if it happened at that time (counted by
@@ -69,7 +85,8 @@ class Engine {
   // NextDeadline(); calling it more or less often does not change any verdict.
   void Tick(TimeUs now);
 
-  // Earliest detector deadline, or kNever: the simulator schedules Tick() there.
+  // Earliest detector or rate-limit summary deadline, or kNever: the simulator schedules
+  // Tick() there.
   TimeUs NextDeadline() const;
 
   // Next queued alert (oldest first), or nullopt. Always empty while a sink is set.
@@ -78,7 +95,11 @@ class Engine {
   // ---- counters for reports ----
   uint64_t EventCount(EventKind kind) const { return event_counts_[static_cast<uint8_t>(kind)]; }
   uint64_t events_total() const { return events_total_; }
+  // Alerts raised by detectors (before rate limiting).
   uint64_t alerts_total() const { return alerts_total_; }
+  // Held back by the rate limiter (and summarised), or dropped by a suppress rule.
+  uint64_t alerts_held_back() const;
+  uint64_t alerts_suppressed() const;
   uint64_t alerts_dropped() const { return alerts_dropped_; }
   uint64_t late_events() const { return late_events_; }
   // Latest event time seen (by Consume or Tick); 0 before any.
@@ -87,13 +108,17 @@ class Engine {
 
  private:
   class Out;
+  class SummaryOut;
   void Deliver(Alert alert);
+  void Output(Alert alert);
   void AdvanceTo(TimeUs t);
   void RunDeadlines(TimeUs now);
 
   EngineOptions options_;
   std::vector<std::unique_ptr<Detector>> detectors_;
   AlertSink sink_;
+  AlertSink hook_;
+  std::unique_ptr<RateLimiter> limiter_;
   std::deque<Alert> queue_;
   // Indexed by the raw EventKind byte, so a kind added later is still counted.
   std::array<uint64_t, 256> event_counts_{};

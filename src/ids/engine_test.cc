@@ -101,7 +101,10 @@ TEST(Engine, SettingASinkFlushesQueuedAlerts) {
   engine.Register(std::make_unique<EchoDetector>("echo", EventKind::kReplay, 0));
   engine.Consume(Ev(EventKind::kReplay, 1, 1));
   std::vector<Alert> got;
-  engine.SetSink([&](const Alert& a) { got.push_back(a); });
+  engine.SetSink([&](const Alert& a) {
+    testing::ExpectValidEve(a);
+    got.push_back(a);
+  });
   engine.Consume(Ev(EventKind::kReplay, 2, 2));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].uid, 1u);
@@ -162,7 +165,10 @@ std::vector<std::string> RunStream(const std::vector<Event>& stream, TimeUs tick
   EXPECT_EQ(RegisterDefaultDetectors(engine, IdsConfig{}), "");
   std::vector<std::string> lines;
   EveContext ctx;
-  engine.SetSink([&](const Alert& a) { lines.push_back(FormatEveJson(a, ctx)); });
+  engine.SetSink([&](const Alert& a) {
+    testing::ExpectValidEve(a);
+    lines.push_back(FormatEveJson(a, ctx));
+  });
   TimeUs next_tick = tick_every;
   for (const Event& e : stream) {
     while (tick_every > 0 && next_tick <= e.time) {

@@ -1,6 +1,9 @@
 #include "ids/ids_config.h"
 
+#include <set>
 #include <string_view>
+
+#include "ids/signatures.h"
 
 namespace vigil::ids {
 namespace {
@@ -25,10 +28,11 @@ class Checker {
   }
   std::string result() const { return error_; }
 
- private:
   void Fail(std::string_view field, std::string_view what) {
     if (error_.empty()) error_ = std::string(field) + " " + std::string(what);
   }
+
+ private:
   std::string error_;
 };
 
@@ -67,6 +71,22 @@ std::string IdsConfig::Validate() const {
   c.AtLeastOne("behaviour.reassoc_min_count", behaviour.reassoc_min_count);
   c.NonNegative("behaviour.reassoc_factor", behaviour.reassoc_factor);
   c.NonNegativeTime("behaviour.holdoff", behaviour.holdoff);
+  c.AtLeastOne("rate_limit.count", rate_limit.count);
+  c.Positive("rate_limit.period", rate_limit.period);
+  std::set<int> seen;
+  for (size_t i = 0; i < rate_limit.rules.size(); ++i) {
+    const ThresholdRule& r = rate_limit.rules[i];
+    const std::string field = "rate_limit.rules[" + std::to_string(i) + "]";
+    if (FindSignature(r.signature_id) == nullptr) {
+      c.Fail(field + ".signature_id", std::to_string(r.signature_id) + " is not a signature");
+    } else if (!seen.insert(r.signature_id).second) {
+      c.Fail(field + ".signature_id", std::to_string(r.signature_id) + " has a rule already");
+    }
+    if (!r.suppress) {
+      c.AtLeastOne(field + ".count", r.count);
+      c.Positive(field + ".period", r.period);
+    }
+  }
   c.AtLeastOne("max_tracked_keys", max_tracked_keys);
   return c.result();
 }

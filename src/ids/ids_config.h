@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/time.h"
 
@@ -117,6 +118,43 @@ struct BehaviourConfig {
   TimeUs holdoff = 60 * kSeconds;  // per device and signature
 };
 
+// Output rate limiting, after Suricata's threshold.config (`threshold ... type limit,
+// track by_src, count N, seconds T` and `suppress`). It bounds what is *written*; the
+// detectors and everything that reads verdicts through Engine::SetDetectionHook still see
+// every alert. Windows run on event time, so the output is reproducible.
+enum class ThresholdTrack : uint8_t {
+  kByDevice,  // Alert::uid: the device concerned (Vigil's default)
+  kBySrc,     // Alert::link: the source of the evidence (the claimed uid when there is none)
+  kByDst,     // Alert::observer: the coordinator or device that saw it
+  kByRule,    // one window for the whole signature
+};
+
+struct ThresholdRule {
+  int signature_id = 0;     // a signature of signatures.h
+  bool suppress = false;    // true: never write this signature (for `device_uid`, or all)
+  uint64_t device_uid = 0;  // suppress only: 0 = every device
+  ThresholdTrack track = ThresholdTrack::kByDevice;  // limit only
+  uint32_t count = 1;                                // limit: at most count alerts ...
+  TimeUs period = 60 * kSeconds;                     // ... per key per period
+};
+
+struct RateLimitConfig {
+  bool enabled = true;
+  // The limit of every signature without a rule of its own: three alerts per device per
+  // minute re-report a sustained attack without flooding the file.
+  ThresholdTrack track = ThresholdTrack::kByDevice;
+  uint32_t count = 3;
+  TimeUs period = 60 * kSeconds;
+  std::vector<ThresholdRule> rules;  // at most one per signature
+  // All signatures together: at most this many alerts per second of event time (0: no
+  // cap). Summaries are not counted.
+  uint32_t max_alerts_per_second = 5;
+  // A summary names up to this many distinct devices of the alerts it stands for (and
+  // counts the rest), so that every attacked device is named even when its alerts were
+  // held back.
+  uint32_t summary_max_devices = 64;
+};
+
 struct IdsConfig {
   IdentityTheftConfig identity_theft;
   AuthFailureConfig auth_failure;
@@ -126,6 +164,7 @@ struct IdsConfig {
   BroadcastForgeryConfig broadcast_forgery;
   MalformedConfig malformed;
   BehaviourConfig behaviour;
+  RateLimitConfig rate_limit;
   // Per-detector limit on tracked keys (devices, links); see bounded_table.h.
   size_t max_tracked_keys = 65536;
 

@@ -26,8 +26,15 @@ std::span<const Signature> AllSignatures() {
       sig::kImpossibleTravel,
       sig::kDataRateAnomaly,
       sig::kReassociationStorm,
+      sig::kAlertsSuppressed,
   };
   return kAll;
+}
+
+const Signature* FindSignature(int id) {
+  for (const Signature& s : AllSignatures())
+    if (s.id == id) return &s;
+  return nullptr;
 }
 
 Alert MakeAlert(const Signature& s) {
@@ -36,6 +43,8 @@ Alert MakeAlert(const Signature& s) {
   a.signature_id = s.id;
   a.severity = s.severity;
   a.category = std::string(s.category);
+  a.rev = s.rev;
+  a.action = s.action;
   return a;
 }
 

@@ -2,14 +2,19 @@
 // Header-only and used only by *_test.cc files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "common/hex.h"
 #include "connection/events.h"
 #include "ids/alert.h"
 #include "ids/detector.h"
 #include "ids/engine.h"
+#include "ids/eve_schema_check.h"
 
 namespace vigil::ids::testing {
 
@@ -47,11 +52,46 @@ inline Event AuthFailed(TimeUs t, uint64_t uid, uint64_t link, uint64_t ward = k
   return Ev(EventKind::kAuthFailed, t, uid, ward, link, Error::kBadTag);
 }
 
+// The two ways alerts are written: the daemon (UDP peers, the gateway's socket) and the
+// simulator (radio node names, no IP).
+inline EveContext DaemonLikeContext() {
+  EveContext ctx;
+  ctx.epoch_offset_us = 1700000000LL * kSeconds;
+  ctx.link_endpoint = [](uint64_t link) {
+    return EveEndpoint{"192.0.2." + std::to_string(link % 250 + 1),
+                       static_cast<uint16_t>(1024 + link % 60000), ""};
+  };
+  ctx.node_endpoint = [](uint64_t uid) {
+    return uid == kWardA || uid == kWardB ? EveEndpoint{"2001:db8::1", 47110, ""} : EveEndpoint{};
+  };
+  return ctx;
+}
+inline EveContext RadioLikeContext() {
+  EveContext ctx;
+  ctx.link_endpoint = [](uint64_t link) {
+    return EveEndpoint{"", 0, "node-" + std::to_string(link)};
+  };
+  ctx.node_endpoint = [](uint64_t uid) { return EveEndpoint{"", 0, "node-" + UidToString(uid)}; };
+  return ctx;
+}
+
+// Every alert a test produces must be a valid EVE record, whichever way it is written.
+inline void ExpectValidEve(const Alert& a) {
+  for (const EveContext& ctx : {DaemonLikeContext(), RadioLikeContext(), EveContext{}}) {
+    const std::string line = FormatEveJson(a, ctx);
+    const std::string why = CheckEveAlertLine(line);
+    if (!why.empty()) ADD_FAILURE() << why << "\n  " << line;
+  }
+}
+
 // One engine, alerts collected through the sink in delivery order.
 class Harness {
  public:
   Harness() {
-    engine.SetSink([this](const Alert& a) { alerts.push_back(a); });
+    engine.SetSink([this](const Alert& a) {
+      ExpectValidEve(a);
+      alerts.push_back(a);
+    });
   }
   explicit Harness(std::unique_ptr<Detector> d) : Harness() { engine.Register(std::move(d)); }
 

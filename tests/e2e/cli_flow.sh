@@ -78,6 +78,9 @@ sleep 1.5
   --store-dir intruder-store 2> intruder.log
 grep -q "\"device_uid\":\"$victim_uid\"" alerts.json || fail "no alert names $victim_uid"
 grep -q '"event_type":"alert"' alerts.json || fail "alerts are not EVE JSON"
+"$vigil" eve-check alerts.json > eve-check.txt 2>&1 || fail "alerts fail the EVE schema check: $(cat eve-check.txt)"
+grep -q '"src_ip":"127.0.0.1","src_port":[0-9]*,"dest_ip":"127.0.0.1","dest_port":'"$port"',"proto":"UDP"' alerts.json ||
+  fail "alerts do not carry the UDP endpoints: $(head -1 alerts.json)"
 [ "$(grep -c '"msg":"associated"' dev.log)" -ge 4 ] || fail "devices did not all associate"
 if grep -q '"msg":"associated"' intruder.log; then fail "the intruder associated"; fi
 
@@ -118,4 +121,5 @@ touch tamper.flag
 sleep 1
 [ "$(grep -c 'tamper detected' dev.log)" -eq 4 ] || fail "tamper not acted on"
 if ls store/*.sealed >/dev/null 2>&1; then fail "sealed stores survived the tamper signal"; fi
+"$vigil" eve-check alerts.json > eve-check.txt 2>&1 || fail "alerts fail the EVE schema check: $(cat eve-check.txt)"
 echo "cli_flow: ok"
