@@ -347,6 +347,89 @@ void BM_Ref_CcmOpen64(benchmark::State& state) {
 }
 BENCHMARK(BM_Ref_CcmOpen64);
 
+// ---- The crypto of one hardened association, alone ----------------------------------
+//
+// The OpenSSL operations that the formulas of one hardened association with the moving
+// common function require of both ends together (docs/protocol.md 5 and 9.5), each done
+// the cheapest way EVP allows (algorithms fetched once, keyed contexts re-initialised,
+// CCM key schedules set once per session), and nothing else: no parsing, no state, no
+// provider. It is the floor of BM_Assoc_Hardened on this OpenSSL: the ratio of a TLS
+// handshake to it bounds what any implementation of these formulas over OpenSSL 3 EVP
+// can show. Per association:
+//   12 HMAC-SHA256 under prepared keys (Kd: proof, answer, confirmation request, and
+//      PRK, on each end; R3: confirmation answer and R3' on each end), 40-90 bytes each
+//      (64 here);
+//    2 HMAC-SHA256 under a fresh key (the CCM key from each end's PRK);
+//    2 HMAC key set-ups and 2 wipes (each end releases R3 and prepares R3');
+//    4 AES-128-CCM key schedules and 4 wipes (a seal and an open context per end);
+//    2 CCM seals and 2 opens (the ASSOC_RESP key block, 17 bytes, and the empty key
+//      confirmation).
+void BM_Ref_HardenedAssocCrypto(benchmark::State& state) {
+  HmacRef kd, r3, fresh;
+  CcmRef seal(true), open(false);
+  if (!kd.ok || !kd.Key() || !r3.ok || !r3.Key() || !fresh.ok || !seal.ok || !open.ok) {
+    state.SkipWithError("set-up failed");
+    return;
+  }
+  static constexpr uint8_t kEmpty[1] = {0};
+  static constexpr uint8_t kZeroKey[16] = {};
+  const auto msg = Frame();
+  const ByteSpan m(msg);
+  unsigned char out[32];
+  std::array<uint8_t, 17> block{}, block_ct{};
+  uint8_t dummy = 0;
+  auto ccm_key = [](EVP_CIPHER_CTX* ctx, const uint8_t* key, int enc) {
+    return EVP_CipherInit_ex(ctx, nullptr, nullptr, key, nullptr, enc) == 1;
+  };
+  auto seal_n = [&](ByteSpan plain, uint8_t* ct) {
+    int len = 0;
+    return EVP_EncryptInit_ex(seal.ctx, nullptr, nullptr, nullptr, seal.nonce.data()) == 1 &&
+           EVP_EncryptUpdate(seal.ctx, nullptr, &len, nullptr, static_cast<int>(plain.size())) ==
+               1 &&
+           EVP_EncryptUpdate(seal.ctx, nullptr, &len, seal.aad.data(), 9) == 1 &&
+           EVP_EncryptUpdate(seal.ctx, ct, &len, plain.empty() ? &dummy : plain.data(),
+                             static_cast<int>(plain.size())) == 1 &&
+           EVP_EncryptFinal_ex(seal.ctx, &dummy, &len) == 1 &&
+           EVP_CIPHER_CTX_ctrl(seal.ctx, EVP_CTRL_AEAD_GET_TAG, 8, seal.tag.data()) == 1;
+  };
+  auto open_n = [&](ByteSpan ct, uint8_t* pt) {
+    int len = 0;
+    // The tag just sealed does not match under the open context's key: only the work is
+    // measured here, so the data step's verdict is not checked.
+    const bool setup =
+        EVP_DecryptInit_ex(open.ctx, nullptr, nullptr, nullptr, open.nonce.data()) == 1 &&
+        EVP_CIPHER_CTX_ctrl(open.ctx, EVP_CTRL_AEAD_SET_TAG, 8, seal.tag.data()) == 1 &&
+        EVP_DecryptUpdate(open.ctx, nullptr, &len, nullptr, static_cast<int>(ct.size())) == 1 &&
+        EVP_DecryptUpdate(open.ctx, nullptr, &len, open.aad.data(), 9) == 1;
+    EVP_DecryptUpdate(open.ctx, pt, &len, ct.empty() ? &dummy : ct.data(),
+                      static_cast<int>(ct.size()));
+    return setup;
+  };
+  for (auto _ : state) {
+    bool ok = true;
+    for (int i = 0; i < 4; ++i) ok = ok && MacOnce(kd.ctx, nullptr, 0, m, out);  // device, Kd
+    for (int i = 0; i < 4; ++i) ok = ok && MacOnce(kd.ctx, nullptr, 0, m, out);  // CPAN, Kd
+    for (int i = 0; i < 4; ++i) ok = ok && MacOnce(r3.ctx, nullptr, 0, m, out);  // both, R3
+    for (int end = 0; end < 2; ++end) {
+      ok = ok && MacOnce(fresh.ctx, kKey32.data(), kKey32.size(), m.first(3), out) &&
+           EVP_MAC_init(r3.ctx, kEmpty, 0, nullptr) == 1 &&
+           EVP_MAC_init(r3.ctx, kKey32.data(), kKey32.size(), nullptr) == 1 &&
+           ccm_key(seal.ctx, kKey32.data(), 1) && ccm_key(open.ctx, kKey32.data(), 0);
+    }
+    ok = ok && seal_n(block, block_ct.data()) && open_n(block_ct, block.data()) &&
+         seal_n(ByteSpan(), &dummy) && open_n(ByteSpan(), &dummy);
+    for (int end = 0; end < 2; ++end)
+      ok = ok && ccm_key(seal.ctx, kZeroKey, 1) && ccm_key(open.ctx, kZeroKey, 0);
+    if (!ok) {
+      state.SkipWithError("EVP call failed");
+      break;
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Ref_HardenedAssocCrypto)->Unit(benchmark::kMicrosecond);
+
 // ---- Seeded randomness (the simulator draws millions of these) ------------------------
 
 void BM_Crypto_SeededNext64(benchmark::State& state) {
