@@ -5,14 +5,16 @@
 # side in one run, then prints Vigil's figures as ratios to those references, from the
 # medians of the repetitions (scripts/bench_summary.py).
 #   scripts/bench.sh [google-benchmark flags...]
-# VIGIL_BENCH_REPETITIONS (default 5) sets the repetitions; the JSON of the run is kept in
-# the build directory (bench.json).
+# VIGIL_BENCH_REPETITIONS (default 5) sets the repetitions. They are interleaved at
+# random across benchmarks, so that a burst of load on a shared machine spreads over
+# every figure instead of falling on a few, and the medians stay comparable. The JSON of
+# the run is kept in the build directory (bench.json).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${VIGIL_BUILD_DIR:-$root/build}"
 VIGIL_BUILD_DIR="$build" "$root/scripts/build.sh" >/dev/null
 json="$build/bench.json"
 "$build/vigil_bench" --benchmark_repetitions="${VIGIL_BENCH_REPETITIONS:-5}" \
-  --benchmark_report_aggregates_only=true \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
   --benchmark_out="$json" --benchmark_out_format=json "$@"
 python3 "$root/scripts/bench_summary.py" "$json"
