@@ -237,19 +237,24 @@ struct OpenSslCrypto::Impl {
   }
 
   // Returns the slot's contexts to the pools (wiped) or frees them, and cleanses the raw
-  // keys.
+  // keys. Only the fields of the slot's kind are ever set (a free slot holds nothing), so
+  // only those are visited: a release is on every association's path.
   void FreeSlot(Slot& s, bool keep) {
-    GiveMac(s.mac, keep);
-    s.mac = nullptr;
-    OPENSSL_cleanse(s.mac_key.data(), s.mac_key.size());
-    s.mac_key_len = 0;
-    for (size_t dir = 0; dir < s.ccm.size(); ++dir) {
-      for (size_t i = 0; i < kCcmTagSizes; ++i) {
-        GiveCcm(dir == 1, 2 * i + 4, s.ccm[dir][i], keep);
-        s.ccm[dir][i] = nullptr;
+    if (s.kind == Kind::kMac) {
+      GiveMac(s.mac, keep);
+      s.mac = nullptr;
+      OPENSSL_cleanse(s.mac_key.data(), s.mac_key.size());
+      s.mac_key_len = 0;
+    } else if (s.kind == Kind::kAead) {
+      for (size_t dir = 0; dir < s.ccm.size(); ++dir) {
+        for (size_t i = 0; i < kCcmTagSizes; ++i) {
+          if (s.ccm[dir][i] == nullptr) continue;
+          GiveCcm(dir == 1, 2 * i + 4, s.ccm[dir][i], keep);
+          s.ccm[dir][i] = nullptr;
+        }
       }
+      OPENSSL_cleanse(s.aes_key.data(), s.aes_key.size());
     }
-    OPENSSL_cleanse(s.aes_key.data(), s.aes_key.size());
     s.kind = Kind::kFree;
   }
 
