@@ -112,6 +112,37 @@ TEST(HmacSha256, PartsAreConcatenated) {
   EXPECT_EQ(ToHex(prepared), ToHex(v.mac));
 }
 
+// Parts are gathered into one update when they fit 256 bytes and fed one by one when
+// they do not: both sides of that boundary give the MAC of the concatenation (the RFC
+// 4231 message of test case 7, 152 bytes, repeated and cut into uneven parts).
+TEST(HmacSha256, PartsAcrossTheGatherBoundaryAreConcatenated) {
+  OpenSslCrypto c;
+  const HmacVector v = Rfc4231Vectors()[6];
+  Bytes long_msg;
+  for (int i = 0; i < 3; ++i) long_msg.insert(long_msg.end(), v.data.begin(), v.data.end());
+  KeyHandle h;
+  ASSERT_EQ(c.MacImport(v.key, &h), Error::kOk);
+  for (size_t total : {size_t{0}, size_t{1}, size_t{255}, size_t{256}, size_t{257}, size_t{456}}) {
+    const ByteSpan msg = ByteSpan(long_msg).first(total);
+    const ByteSpan whole[] = {msg};
+    Bytes expect(32);
+    ASSERT_EQ(c.Hmac(HashAlg::kSha256, v.key, whole, expect), Error::kOk);
+    const size_t a = total / 3, b = total / 2;
+    const ByteSpan parts[] = {msg.first(a), ByteSpan(), msg.subspan(a, b - a), msg.subspan(b)};
+    Bytes one_shot(32), prepared(32);
+    ASSERT_EQ(c.Hmac(HashAlg::kSha256, v.key, parts, one_shot), Error::kOk);
+    ASSERT_EQ(c.MacCompute(h, parts, prepared), Error::kOk);
+    EXPECT_EQ(ToHex(one_shot), ToHex(expect)) << total;
+    EXPECT_EQ(ToHex(prepared), ToHex(expect)) << total;
+  }
+  // The 152-byte message alone is RFC 4231 test case 7 itself.
+  const ByteSpan rfc[] = {ByteSpan(long_msg).first(76), ByteSpan(long_msg).subspan(76, 76)};
+  Bytes out(32);
+  ASSERT_EQ(c.MacCompute(h, rfc, out), Error::kOk);
+  EXPECT_EQ(ToHex(out), ToHex(v.mac));
+  c.Release(&h);
+}
+
 // EVP_MAC_init with a NULL key means "keep the previous key": an empty key must not
 // silently reuse the key of the previous call.
 TEST(HmacSha256, EmptyKeyDoesNotReuseThePreviousKey) {
