@@ -248,6 +248,8 @@ void RunSteady(Steady& s, Shared& sh, GatewayProcess& gw) {
 
 // ---- helpers ----
 
+std::string Fixed(double v, int digits);
+
 double Ms(int64_t us) { return static_cast<double>(us) / 1000.0; }
 
 AssocSummary Summarise(const std::vector<const Life*>& lives, TimeUs deadline) {
@@ -595,6 +597,12 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
     attack_stop = true;
     attacker.join();
     if (!r->attack.error.empty()) r->error = "attacker: " + r->attack.error;
+    const double last_at =
+        static_cast<double>(o.duration) * (static_cast<double>(nr) - 0.5) / static_cast<double>(nr);
+    if (nr > 0 && static_cast<double>(r->attack.elapsed) < last_at)
+      r->warnings.push_back("the packet bound ended the flood after " +
+                            Fixed(static_cast<double>(r->attack.elapsed) / 1e6, 2) +
+                            " s: later restarts were not under load (raise --packets)");
   } else {
     SleepUntil(o, t0 + o.duration);
     u1 = gw.ReadUsage();
