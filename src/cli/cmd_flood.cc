@@ -26,7 +26,7 @@ struct FloodCliOptions {
   double deadline = 5;
   int sockets = 1000, ports = 31000, batch = 32;
   double seconds = 10;
-  uint64_t packets = 5'000'000;
+  uint64_t packets = 20'000'000;
   int storm_devices = 1000;
   double storm_deadline = 60;
   std::string temp_dir;

@@ -1,6 +1,7 @@
 #include "daemon/flood_attacker.h"
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -226,6 +227,8 @@ AttackResult RunAttack(const AttackPlan& plan, const std::atomic<bool>& stop) {
     }
   };
 
+  rusage cpu0{};
+  getrusage(RUSAGE_THREAD, &cpu0);
   const int64_t start = MonotonicUs();
   const int64_t end = start + plan.duration;
   size_t next_socket = 0, next_rotation = 0;
@@ -282,6 +285,13 @@ AttackResult RunAttack(const AttackPlan& plan, const std::atomic<bool>& stop) {
     drain(fd);
   }
   r.elapsed = MonotonicUs() - start;
+  rusage cpu1{};
+  getrusage(RUSAGE_THREAD, &cpu1);
+  auto secs = [](const timeval& a, const timeval& b) {
+    return static_cast<double>(b.tv_sec - a.tv_sec) +
+           static_cast<double>(b.tv_usec - a.tv_usec) / 1e6;
+  };
+  r.cpu_seconds = secs(cpu0.ru_utime, cpu1.ru_utime) + secs(cpu0.ru_stime, cpu1.ru_stime);
   for (int fd : fds) {
     drain(fd);
     close(fd);

@@ -34,15 +34,15 @@ struct AttackPlan {
   AttackKind kind = AttackKind::kRandomUids;
   Endpoint target;  // the gateway: must be 127.0.0.1
   uint64_t cpan_uid = 0;
-  ProtocolConfig protocol;           // PAN id, version, data tag size, encryption flag
-  std::vector<uint64_t> targets;     // enrolled uids (every mode but kRandomUids)
-  std::vector<uint64_t> enrolled;    // every enrolled uid (kRandomUids never draws one)
-  int sockets = 1000;                // K, open at once
-  int ports = 31000;                 // kPorts: sockets opened over the whole run
-  int batch = 32;                    // datagrams per sendmmsg call
-  TimeUs duration = 10 * kSeconds;   // T
-  uint64_t max_packets = 5'000'000;  // P
-  uint64_t seed = 1;                 // of the attacker's (non-cryptographic) generator
+  ProtocolConfig protocol;            // PAN id, version, data tag size, encryption flag
+  std::vector<uint64_t> targets;      // enrolled uids (every mode but kRandomUids)
+  std::vector<uint64_t> enrolled;     // every enrolled uid (kRandomUids never draws one)
+  int sockets = 1000;                 // K, open at once
+  int ports = 31000;                  // kPorts: sockets opened over the whole run
+  int batch = 32;                     // datagrams per sendmmsg call
+  TimeUs duration = 10 * kSeconds;    // T
+  uint64_t max_packets = 20'000'000;  // P
+  uint64_t seed = 1;                  // of the attacker's (non-cryptographic) generator
 };
 
 struct AttackResult {
@@ -52,6 +52,7 @@ struct AttackResult {
   uint64_t sockets_opened = 0;  // over the run (kPorts: > sockets)
   uint64_t distinct_ports = 0;  // source ports used
   TimeUs elapsed = 0;           // from the first send to the last
+  double cpu_seconds = 0;       // the attacker thread's own CPU time
   std::string error;            // set if it could not start
 };
 

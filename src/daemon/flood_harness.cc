@@ -207,6 +207,8 @@ struct Steady {
   std::atomic<bool> marked{false};
   std::atomic<bool> stop{false};
   std::vector<uint64_t> before, after;  // reports per device, at the mark and at the stop
+  std::vector<uint64_t> assoc_before, assoc_after;  // associations per device, the same
+  std::vector<bool> associated_at_end;
   std::vector<uint64_t> uids;
   std::string error;
 };
@@ -230,20 +232,28 @@ void RunSteady(Steady& s, Shared& sh, GatewayProcess& gw) {
     seen[it->second] = true;
     sh.associated[kInitial].fetch_add(1);
   };
-  auto snapshot = [&](std::vector<uint64_t>* out) {
+  auto snapshot = [&](std::vector<uint64_t>* out, std::vector<uint64_t>* assoc) {
     out->clear();
-    for (size_t i = 0; i < fleet.size(); ++i) out->push_back(fleet.member(i).reports);
+    assoc->clear();
+    for (size_t i = 0; i < fleet.size(); ++i) {
+      out->push_back(fleet.member(i).reports);
+      assoc->push_back(fleet.member(i).associations);
+    }
   };
   while (!s.stop.load() && !sh.stop.load()) {
     if (s.mark.exchange(false)) {
-      snapshot(&s.before);
+      snapshot(&s.before, &s.assoc_before);
       gw.WaitQueueEmpty(1 * kSeconds);  // what was sent is counted in this phase
       gw.NextPhase();
       s.marked = true;
     }
     fleet.Poll(10);
   }
-  snapshot(&s.after);
+  snapshot(&s.after, &s.assoc_after);
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    const DeviceFleet::Member& m = fleet.member(i);
+    s.associated_at_end.push_back(m.core && m.core->state() == DeviceCore::State::kAssociated);
+  }
 }
 
 // ---- helpers ----
@@ -266,6 +276,13 @@ AssocSummary Summarise(const std::vector<const Life*>& lives, TimeUs deadline) {
   s.median_ms = Percentile(t, 50);
   s.p95_ms = Percentile(t, 95);
   return s;
+}
+
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double v = -1;
+  in >> v;
+  return in ? v : -1;
 }
 
 bool Aborted(const FloodOptions& o) { return o.abort != nullptr && o.abort->load(); }
@@ -432,6 +449,7 @@ void RunStorm(const FloodOptions& o, FloodModeReport* r) {
     Say(o, r->mode, "powering up " + std::to_string(fleet.size()) + " devices at once");
     const ProcessUsage u0 = gw.ReadUsage();
     r->rss_before_kb = u0.peak_rss_kb;
+    r->load_average = LoadAverage();
     const int64_t t0 = MonotonicUs();
     for (Life& l : lives) l.start = t0;
     const int64_t deadline = t0 + o.storm_deadline;
@@ -544,6 +562,7 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
   }
   const ProcessUsage u0 = gw.ReadUsage();
   r->rss_before_kb = u0.peak_rss_kb;
+  r->load_average = LoadAverage();
   const int64_t t0 = MonotonicUs();
   std::atomic<bool> attack_stop{false};
   std::atomic<bool> attack_done{false};
@@ -649,8 +668,12 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
       r->data_verified_before += got[0];
       r->data_sent += sent;
       r->data_verified += got[1];
+      if (steady.assoc_after.size() == steady.uids.size() &&
+          (steady.assoc_after[i] > steady.assoc_before[i] || !steady.associated_at_end[i]))
+        ++r->steady_reassociated;
       if (sent > 0) {
         const double share = static_cast<double>(got[1]) / static_cast<double>(sent);
+        if (share < 0.5) ++r->steady_below_half;
         r->min_device_share =
             r->min_device_share < 0 ? share : std::min(r->min_device_share, share);
       }
@@ -826,8 +849,10 @@ std::string FormatFloodTable(const FloodOptions& o, const std::vector<FloodModeR
                                                static_cast<double>(r.attack.elapsed)))
                  : "-";
     });
-    row("attack duration (s)", [](const auto& r) {
-      return r.attacked ? Fixed(static_cast<double>(r.attack.elapsed) / 1e6, 1) : "-";
+    row("attack duration s (attacker CPU s)", [](const auto& r) {
+      return r.attacked ? Fixed(static_cast<double>(r.attack.elapsed) / 1e6, 1) + " (" +
+                              Fixed(r.attack.cpu_seconds, 1) + ")"
+                        : "-";
     });
     row("attacker sockets / source ports", [](const auto& r) {
       return r.attacked ? Count(r.attack.sockets_opened) + " / " + Count(r.attack.distinct_ports)
@@ -860,7 +885,13 @@ std::string FormatFloodTable(const FloodOptions& o, const std::vector<FloodModeR
     });
     row("data frames sent / verified, flood",
         [](const auto& r) { return Count(r.data_sent) + " / " + Count(r.data_verified); });
+    row("steady devices <50% verified / re-assoc.", [](const auto& r) {
+      return std::to_string(r.steady_below_half) + " / " + std::to_string(r.steady_reassociated) +
+             " of " + std::to_string(r.steady);
+    });
     t.Rule();
+    row("machine load (1 min) at flood start",
+        [](const auto& r) { return Fixed(r.load_average, 2); });
     row("gateway CPU during flood s (%)", [](const auto& r) {
       return Fixed(r.cpu_seconds, 2) + " (" + Fixed(r.cpu_percent(), 0) + "%)";
     });
@@ -907,6 +938,7 @@ std::string FormatFloodTable(const FloodOptions& o, const std::vector<FloodModeR
     t.Row("failed attempts", {Count(r->storm.failures)});
     t.Row("gateway CPU s (%)",
           {Fixed(r->cpu_seconds, 2) + " (" + Fixed(r->cpu_percent(), 0) + "%)"});
+    t.Row("machine load (1 min) at power-up", {Fixed(r->load_average, 2)});
     t.Row("gateway peak RSS MB", {Mb(r->peak_rss_kb)});
     t.Row("gateway frames in / kernel drops",
           {Count(r->stats.frames_in) + " / " + Count(r->rx_drops)});
@@ -948,6 +980,7 @@ std::string FloodReportJson(const FloodOptions& o, const std::vector<FloodModeRe
                                                              static_cast<double>(r.attack.elapsed)
                                                        : 0.0},
                      {"seconds", static_cast<double>(r.attack.elapsed) / 1e6},
+                     {"cpu_seconds", r.attack.cpu_seconds},
                      {"send_errors", r.attack.send_errors},
                      {"replies", r.attack.replies},
                      {"sockets_opened", r.attack.sockets_opened},
@@ -967,6 +1000,8 @@ std::string FloodReportJson(const FloodOptions& o, const std::vector<FloodModeRe
                    {"verified", r.data_verified},
                    {"verified_share", r.verified_share()},
                    {"min_device_share", r.min_device_share},
+                   {"devices_below_half", r.steady_below_half},
+                   {"devices_reassociated", r.steady_reassociated},
                    {"sent_before_flood", r.data_sent_before},
                    {"verified_before_flood", r.data_verified_before}};
     } else {
@@ -977,6 +1012,7 @@ std::string FloodReportJson(const FloodOptions& o, const std::vector<FloodModeRe
                     {"flood_alerts", r.flood_alerts}};
     }
     m["gateway"] = {{"window_seconds", r.window_seconds},
+                    {"load_average", r.load_average},
                     {"cpu_seconds", r.cpu_seconds},
                     {"cpu_percent", r.cpu_percent()},
                     {"cpu_total_seconds", r.cpu_total_seconds},

@@ -60,7 +60,7 @@ struct FloodOptions {
   int ports = 31000;
   int batch = 32;
   TimeUs duration = 10 * kSeconds;
-  uint64_t max_packets = 5'000'000;
+  uint64_t max_packets = 20'000'000;
   // kStorm.
   int storm_devices = 1000;
   TimeUs storm_deadline = 60 * kSeconds;
@@ -103,11 +103,14 @@ struct FloodModeReport {
   uint64_t data_sent = 0;
   uint64_t data_verified = 0;
   double min_device_share = -1;   // -1: no steady device sent anything
+  int steady_below_half = 0;      // steady devices with less than half their frames verified
+  int steady_reassociated = 0;    // steady devices that associated again (session lost)
   uint64_t data_sent_before = 0;  // the same before the flood (a check: share 1.0)
   uint64_t data_verified_before = 0;
 
   // The gateway.
   double window_seconds = 0;  // the flood (kStorm: until all associated)
+  double load_average = -1;   // the machine's 1-minute load when the window opened
   double cpu_seconds = 0;     // gateway CPU during that window
   double cpu_total_seconds = 0;
   uint64_t rss_before_kb = 0;  // VmHWM when the window opened

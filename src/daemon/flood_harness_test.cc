@@ -55,6 +55,8 @@ TEST(FloodHarness, WithoutAnAttackerEveryRestartAssociatesAndEveryFrameIsVerifie
   EXPECT_EQ(r.data_verified, r.data_sent);
   EXPECT_EQ(r.verified_share(), 1.0);
   EXPECT_EQ(r.min_device_share, 1.0);
+  EXPECT_EQ(r.steady_below_half, 0);
+  EXPECT_EQ(r.steady_reassociated, 0);
   EXPECT_GT(r.data_sent_before, 0u);
   EXPECT_EQ(r.data_verified_before, r.data_sent_before);
   EXPECT_EQ(r.alert_lines, 0u);
