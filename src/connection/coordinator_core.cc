@@ -203,19 +203,25 @@ void CoordinatorCore::Block(uint64_t link, TimeUs now) {
 bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
   const double cap = config_.assoc_per_link_per_second;
   if (cap <= 0) return true;
-  if (buckets_.size() >= kMaxBuckets) {
-    // Forged sources must not grow the table without bound: forget buckets that have
-    // refilled (an idle source starts full again, so nothing is lost).
-    for (auto i = buckets_.begin(); i != buckets_.end();)
-      i = now - i->second.at >= kSeconds ? buckets_.erase(i) : std::next(i);
-    if (buckets_.size() >= kMaxBuckets) return false;  // under attack: refuse new sources
+  // Two generations instead of a sweep: a source not heard for a whole generation is
+  // forgotten (it would start full again anyway), so the table stays bounded at O(1) per
+  // request even when every request comes from a new source port.
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    Bucket b{cap, now};
+    if (auto old = buckets_old_.find(key); old != buckets_old_.end()) {
+      b = old->second;
+      buckets_old_.erase(old);
+    }
+    if (buckets_.size() >= kMaxBuckets / 2) {
+      buckets_old_.swap(buckets_);
+      buckets_.clear();
+    }
+    it = buckets_.emplace(key, b).first;
   }
-  auto [it, fresh] = buckets_.try_emplace(key, Bucket{cap, now});
   Bucket& b = it->second;
-  if (!fresh) {
-    b.tokens = std::min(cap, b.tokens + cap * static_cast<double>(now - b.at) / kSeconds);
-    b.at = now;
-  }
+  b.tokens = std::min(cap, b.tokens + cap * static_cast<double>(now - b.at) / kSeconds);
+  b.at = now;
   if (b.tokens < 1.0) return false;
   b.tokens -= 1.0;
   return true;

@@ -319,8 +319,9 @@ class CoordinatorCore {
   // by the next ones: an association then allocates nothing once the core is warm.
   std::unordered_map<uint64_t, Attempt>::node_type spare_attempt_;
   std::unordered_map<uint64_t, Session>::node_type spare_session_;
-  std::unordered_map<uint64_t, Bucket> buckets_;
-  std::unordered_map<uint64_t, Prepared> prepared_;  // at most kPreparedDevices
+  std::unordered_map<uint64_t, Bucket> buckets_;      // this generation (TakeToken)
+  std::unordered_map<uint64_t, Bucket> buckets_old_;  // the previous one
+  std::unordered_map<uint64_t, Prepared> prepared_;   // at most kPreparedDevices
   uint64_t prepared_clock_ = 0;
   uint16_t next_short_ = 1;
   uint8_t mac_seq_ = 0;

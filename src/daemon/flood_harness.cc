@@ -78,7 +78,7 @@ Error Enroll(const std::string& dir, int count, Enrollment* out, std::string* wh
   OpenSslCrypto crypto;
   OsRandom rng;
   Registry reg;
-  if (reg.Open(dir + "/gateway.db") != Error::kOk) {
+  if (reg.Create(dir + "/gateway.db") != Error::kOk) {
     *why = reg.last_error();
     return Error::kIo;
   }

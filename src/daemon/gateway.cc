@@ -272,6 +272,9 @@ void Gateway::Stop() {
       .With("blocked_dropped", stats_.blocked_dropped);
 }
 
+static_assert(static_cast<size_t>(EventKind::kDowngrade) < 64,
+              "Gateway::dropped_ holds every kind");
+
 void Gateway::Account(const Event& ev, TimeUs now) {
   (void)now;
   if (ev.kind == EventKind::kBlockedSource) ++stats_.blocked_dropped;
@@ -287,21 +290,21 @@ void Gateway::Account(const Event& ev, TimeUs now) {
           .With("from", from != nullptr ? from->ToString() : std::string("?"));
       return;
     }
-    ++dropped_["association_refused"];
+    ++dropped_[static_cast<size_t>(EventKind::kAssociationRefused)];
     return;
   }
-  if (IsSecurityEvent(ev.kind)) ++dropped_[std::string(EventKindName(ev.kind))];
+  if (IsSecurityEvent(ev.kind)) ++dropped_[static_cast<size_t>(ev.kind)];
 }
 
 void Gateway::LogSummary(TimeUs now) {
   summary_at_ = now + 10 * kSeconds;
   refusals_logged_ = 0;
-  if (dropped_.empty()) return;
+  if (std::all_of(dropped_.begin(), dropped_.end(), [](uint64_t n) { return n == 0; })) return;
   LogLine line = Log(*log_, "warn", "refused or dropped input (last interval)");
-  std::vector<std::pair<std::string, uint64_t>> sorted(dropped_.begin(), dropped_.end());
-  std::sort(sorted.begin(), sorted.end());
-  for (const auto& [kind, count] : sorted) line.With(kind, count);
-  dropped_.clear();
+  for (size_t k = 0; k < dropped_.size(); ++k) {
+    if (dropped_[k] != 0) line.With(EventKindName(static_cast<EventKind>(k)), dropped_[k]);
+  }
+  dropped_.fill(0);
 }
 
 void Gateway::Drain() {

@@ -13,6 +13,7 @@
 // by the core's events, fed to the IDS, and never stops the loop.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -134,9 +135,9 @@ class Gateway {
   TimeUs next_persist_retry_ = 0;
   // Per-interval accounting (Account / LogSummary).
   TimeUs summary_at_ = 0;
-  std::unordered_map<std::string, uint64_t> dropped_;  // event kind -> count this interval
-  uint64_t refusals_logged_ = 0;                       // individual lines this interval
-  std::unordered_map<uint64_t, Endpoint> hints_;       // uid -> static endpoint hint
+  std::array<uint64_t, 64> dropped_{};            // by EventKind: counts this interval
+  uint64_t refusals_logged_ = 0;                  // individual lines this interval
+  std::unordered_map<uint64_t, Endpoint> hints_;  // uid -> static endpoint hint
   std::unordered_map<uint64_t, bool> revoked_;
   Stats stats_;
   AlertHook alert_hook_;

@@ -6,6 +6,7 @@
 #include "ids/detectors/behaviour_anomaly.h"
 #include "ids/detectors/broadcast_forgery.h"
 #include "ids/detectors/brute_force.h"
+#include "ids/detectors/dropped_input.h"
 #include "ids/detectors/flooding.h"
 #include "ids/detectors/identity_theft.h"
 #include "ids/detectors/malformed.h"
@@ -35,6 +36,9 @@ std::string RegisterDefaultDetectors(Engine& engine, const IdsConfig& config) {
   }
   if (config.broadcast_forgery.enabled) {
     engine.Register(std::make_unique<BroadcastForgeryDetector>(config.broadcast_forgery, keys));
+  }
+  if (config.dropped_input.enabled) {
+    engine.Register(std::make_unique<DroppedInputDetector>(config.dropped_input, keys));
   }
   if (config.malformed.enabled) {
     engine.Register(std::make_unique<MalformedDetector>(config.malformed, keys));

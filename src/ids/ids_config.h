@@ -155,6 +155,13 @@ struct RateLimitConfig {
   uint32_t summary_max_devices = 64;
 };
 
+// Dropped input without a verdict of its own (detectors/dropped_input.h): downgrades and
+// frames from blocked sources, named once per holdoff per device and source.
+struct DroppedInputConfig {
+  bool enabled = true;
+  TimeUs holdoff = 60 * kSeconds;
+};
+
 struct IdsConfig {
   IdentityTheftConfig identity_theft;
   AuthFailureConfig auth_failure;
@@ -163,6 +170,7 @@ struct IdsConfig {
   BruteForceConfig brute_force;
   BroadcastForgeryConfig broadcast_forgery;
   MalformedConfig malformed;
+  DroppedInputConfig dropped_input;
   BehaviourConfig behaviour;
   RateLimitConfig rate_limit;
   // Per-detector limit on tracked keys (devices, links); see bounded_table.h.

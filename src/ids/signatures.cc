@@ -26,6 +26,8 @@ std::span<const Signature> AllSignatures() {
       sig::kImpossibleTravel,
       sig::kDataRateAnomaly,
       sig::kReassociationStorm,
+      sig::kDowngrade,
+      sig::kBlockedSourceDropped,
       sig::kAlertsSuppressed,
   };
   return kAll;

@@ -140,6 +140,21 @@ inline constexpr Signature kDataRateAnomaly{
 inline constexpr Signature kReassociationStorm{
     9100072, "VIGIL BEHAVIOUR re-associations far above the device's baseline",
     "Potentially Bad Traffic", 2};
+// dropped input (dropped_input.h)
+inline constexpr Signature kDowngrade{
+    9100080,
+    "VIGIL DOWNGRADE integrity-only frame in an encrypted session",
+    "Potentially Bad Traffic",
+    2,
+    1,
+    AlertAction::kBlocked};
+inline constexpr Signature kBlockedSourceDropped{
+    9100081,
+    "VIGIL BLOCKED frames from a blocked source dropped",
+    "Misc activity",
+    3,
+    1,
+    AlertAction::kBlocked};
 // the engine's rate limiter (rate_limiter.h): one summary per signature and period
 inline constexpr Signature kAlertsSuppressed{
     9100090, "VIGIL IDS alerts suppressed by the rate limit", "Misc activity", 3};
