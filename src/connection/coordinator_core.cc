@@ -200,7 +200,7 @@ void CoordinatorCore::Block(uint64_t link, TimeUs now) {
   if (link != 0 && !IsSessionLink(link)) blocked_[link] = now + config_.block_duration;
 }
 
-bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
+bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now, bool* report) {
   const double cap = config_.assoc_per_link_per_second;
   if (cap <= 0) return true;
   // Two generations instead of a sweep: a source not heard for a whole generation is
@@ -222,7 +222,13 @@ bool CoordinatorCore::TakeToken(uint64_t key, TimeUs now) {
   Bucket& b = it->second;
   b.tokens = std::min(cap, b.tokens + cap * static_cast<double>(now - b.at) / kSeconds);
   b.at = now;
-  if (b.tokens < 1.0) return false;
+  if (b.tokens < 1.0) {
+    if (report != nullptr) {
+      *report = now - b.reported >= kSeconds;
+      if (*report) b.reported = now;
+    }
+    return false;
+  }
   b.tokens -= 1.0;
   return true;
 }
@@ -300,8 +306,13 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   // A source that the transport names pays from its own bucket before anything else is
   // done for it. On a radio (link 0) the claimed uid is the only handle; unknown uids
   // share one bucket so that forged identities cannot each get their own.
-  if (link != 0 && !TakeToken(link, now)) {
-    Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+  bool report = true;
+  if (link != 0 && !TakeToken(link, now, &report)) {
+    if (report) {
+      Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
+    } else {
+      ++silent_drops_;  // counted, not an event each: a flood must stay cheap to drop
+    }
     return;
   }
   EnrolledDevice known;
@@ -1100,6 +1111,17 @@ void CoordinatorCore::OnData(const wire::MacFrame& f, const Message& m, uint64_t
     return;
   }
   Session& s = it->second;
+  if (link != 0 && s.info.link != 0 && link != s.info.link) {
+    // A session is bound to the source it associated from (its downlink goes there too):
+    // a frame in its name from elsewhere is a forgery, dropped before the tag check.
+    if (now - s.foreign_reported >= kSeconds) {
+      s.foreign_reported = now;
+      Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
+    } else {
+      ++silent_drops_;
+    }
+    return;
+  }
   Event ev = MakeEvent(EventKind::kDataReceived, Error::kOk, uid, link, now, &m);
   Error why = Error::kOk;
   const EventKind k = OpenData(s, m, uid, ev, &why);

@@ -120,6 +120,8 @@ class CoordinatorCore {
   void Persisted(TimeUs now);
   bool persist_failed() const { return persist_failed_; }
   size_t open_challenges() const { return challenge_index_.size(); }
+  // Input dropped without an event of its own (events are rate-limited per source).
+  uint64_t silent_drops() const { return silent_drops_; }
   size_t max_broadcast_payload() const;
 
  private:
@@ -141,6 +143,9 @@ class CoordinatorCore {
     // The grant moved the common function and the device has not yet sent an
     // authenticated frame in this session: the directory still accepts its previous R3.
     bool r3_unproven = false;
+    // Frames in this session's name from another source: dropped before any tag check
+    // (a forger's flood must not cost a MAC per frame); reported once per second.
+    TimeUs foreign_reported = -kSeconds;
   };
   struct Attempt {
     Transcript t;
@@ -208,6 +213,7 @@ class CoordinatorCore {
   struct Bucket {
     double tokens = 0;
     TimeUs at = 0;
+    TimeUs reported = -kSeconds;  // last kRateLimited event for this source
   };
 
   Challenge* FindChallenge(uint64_t uid, uint64_t link, TimeUs now);
@@ -256,7 +262,9 @@ class CoordinatorCore {
   void RecordFailure(uint64_t uid, TimeUs now);
   static constexpr size_t kMaxBuckets = 16384;
   void Block(uint64_t link, TimeUs now);
-  bool TakeToken(uint64_t link, TimeUs now);
+  // False when the source's bucket is empty; `*report` then says whether this drop is
+  // the one per second that is reported as an event.
+  bool TakeToken(uint64_t link, TimeUs now, bool* report = nullptr);
   void EndSession(uint64_t uid, Error why, TimeUs now);
   Error EnsureBroadcastKey(TimeUs now);
   Error SendKeyUpdate(uint64_t uid, Session& s, TimeUs now);
@@ -309,6 +317,7 @@ class CoordinatorCore {
   Bucket global_{};
   std::unordered_map<uint64_t, uint32_t> session_links_;  // link -> sessions on it
   bool persist_failed_ = false;
+  uint64_t silent_drops_ = 0;
   bool key_update_owed_ = false;  // a Kb rotation's KEY_UPDATEs may not have gone out
   std::unordered_map<uint64_t, Attempt> attempts_;
   size_t provisional_grants_ = 0;  // attempts with `provisional` set

@@ -170,6 +170,46 @@ TEST_P(Confirming, RequestsMadeInADevicesNameAreRelayedAtMostOncePerInterval) {
   EXPECT_LE(relayed, static_cast<size_t>((now - start) / c.relay_interval) + 1);
 }
 
+// Before: every forged data frame in a device's name cost a tag check and an event, so a
+// flood of them from other sources starved the device's own frames of CPU.
+TEST(DataFlood, ForgedDataFromAnotherSourceIsDroppedBeforeTheTagCheck) {
+  LoopbackPan pan(Config(Version::kHardened), 46);
+  const size_t d = pan.AddDevice();
+  const size_t attacker = pan.AddNode(DeviceSecrets{});
+  pan.node(d).core->StartAssociation(pan.now());
+  pan.RunFor(kSeconds);
+  ASSERT_EQ(pan.node(d).core->state(), DeviceCore::State::kAssociated);
+  const uint64_t uid = pan.node(d).secrets.uid;
+  std::array<uint8_t, 8> body{1, 2, 3, 4, 5, 6, 7, 8};
+  std::array<uint8_t, 8> tag{};
+  size_t sent = 0;
+  for (uint32_t i = 1; i <= 1000; ++i) {
+    wire::Message m;
+    m.version = Version::kHardened;
+    m.type = MsgType::kData;
+    m.flags = wire::kDataFlagEncrypted;
+    m.counter = 1000 + i;
+    m.body = ByteSpan(body.data(), body.size());
+    tag[0] = static_cast<uint8_t>(i);
+    m.tag = ByteSpan(tag.data(), tag.size());
+    pan.Inject(Craft(uid, pan.identity().uid, m).span(), attacker);
+    if (i % 100 == 0) {
+      ASSERT_EQ(pan.node(d).core->SendData(Bytes("hr=70"), pan.now()), Error::kOk);
+      ++sent;
+    }
+    pan.RunFor(kMillis);
+  }
+  pan.RunFor(kSeconds);
+  const auto& evs = pan.coordinator_events();
+  const uint64_t from = pan.node(attacker).link;
+  EXPECT_EQ(Count(evs, EventKind::kFrameTagInvalid, from), 0u) << "no tag was checked";
+  EXPECT_GE(Count(evs, EventKind::kUnexpectedMessage, from), 1u) << "the forgery is reported";
+  EXPECT_LE(Count(evs, EventKind::kUnexpectedMessage, from), 2u)
+      << "once per second, not per frame";
+  EXPECT_EQ(Count(evs, EventKind::kDataReceived, pan.node(d).link), sent);
+  EXPECT_GE(pan.coordinator().silent_drops(), 990u);
+}
+
 // Before: a gateway configured to encrypt accepted and counted an HMAC-only data frame.
 TEST(Downgrade, IntegrityOnlyFrameIsRefusedWhenTheSessionEncrypts) {
   ProtocolConfig cpan = Config(Version::kHardened);  // encrypts (the default)
