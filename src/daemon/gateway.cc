@@ -75,7 +75,12 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
   SecureZero(cid.sign_priv.data(), cid.sign_priv.size());
 
   ids_ = std::make_unique<ids::Engine>();
-  ids::RegisterDefaultDetectors(*ids_, config_.ids);
+  // A ward powering up sends about one request per enrolled device (and a few retries):
+  // the overall flood threshold is never below that, or a power-up would be a flood.
+  ids::IdsConfig ids_config = config_.ids;
+  ids_config.flooding.total_threshold = std::max<uint32_t>(
+      ids_config.flooding.total_threshold, static_cast<uint32_t>(3 * directory_->size()));
+  ids::RegisterDefaultDetectors(*ids_, ids_config);
   if (config_.gateway.alerts != "-") {
     RotatingFileOptions o;
     o.max_bytes = config_.gateway.max_file_bytes;
