@@ -27,7 +27,35 @@ std::string DirOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+FileFault g_fault = FileFault::kNone;
+int g_fault_times = 0;
+
+// The injected fault of this write, if any (consumes one).
+FileFault TakeFault() {
+  if (g_fault_times <= 0) return FileFault::kNone;
+  if (--g_fault_times == 0) {
+    const FileFault f = g_fault;
+    g_fault = FileFault::kNone;
+    return f;
+  }
+  return g_fault;
+}
+
 bool WriteAll(int fd, ByteSpan data) {
+  switch (TakeFault()) {
+    case FileFault::kNone:
+      break;
+    case FileFault::kNoSpace:
+      errno = ENOSPC;
+      return false;
+    case FileFault::kIo:
+      errno = EIO;
+      return false;
+    case FileFault::kShortWrite:
+      if (::write(fd, data.data(), data.size() / 2) < 0) return false;
+      errno = ENOSPC;
+      return false;
+  }
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
@@ -50,6 +78,11 @@ void SyncDir(const std::string& path) {
 }
 
 }  // namespace
+
+void InjectFileFault(FileFault fault, int times) {
+  g_fault = fault;
+  g_fault_times = fault == FileFault::kNone ? 0 : times;
+}
 
 Error WritePrivateFileAtomic(const std::string& path, ByteSpan data, bool overwrite,
                              std::string* why) {

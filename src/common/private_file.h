@@ -43,4 +43,11 @@ Error ReadPrivateFile(const std::string& path, size_t max_size, std::vector<uint
 // copy-on-write file systems): a real secure element erases in hardware.
 Error ShredFile(const std::string& path, std::string* why);
 
+// Test seam for the fail-closed paths: the next `times` calls of WritePrivateFileAtomic
+// fail the way a full or failing disk makes them fail (ENOSPC, EIO, or a short write: half
+// the bytes written, then ENOSPC). The file at `path` is left as it was. Not thread-safe;
+// for tests only.
+enum class FileFault : uint8_t { kNone, kNoSpace, kIo, kShortWrite };
+void InjectFileFault(FileFault fault, int times = 1);
+
 }  // namespace vigil
