@@ -369,8 +369,7 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   }
   Prepare(dev);
   if (Challenge* c = FindChallenge(uid, link, now); c != nullptr && c->t.nd == m.nd) {
-    OutFrame out;  // a retransmitted request: the same challenge again, not a new one
-    if (BuildAuthReq(c->t, dev, link, c->seq, &out) == Error::kOk) tx_.push_back(out);
+    tx_.push_back(ChallengeFrame(*c, link));  // a retransmitted request: the same again
     return;
   }
   if (!TakeGlobalToken(now)) {
@@ -387,7 +386,9 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   c.started = now;
   c.seq = mac_seq_++;
   OutFrame out;
-  if (BuildAuthReq(c.t, dev, link, c.seq, &out) != Error::kOk) return;
+  if (BuildAuthReq(c.t, dev, link, c.seq, &out) != Error::kOk || out.size > c.frame.size()) return;
+  std::copy(out.bytes.begin(), out.bytes.begin() + out.size, c.frame.begin());
+  c.frame_size = out.size;
   // On a radio every node hears the request; over UDP the driver delivers it to the real
   // device as well, at most once per relay_interval (the device bounds its answers too).
   if (link != 0 && UsesConfirmation(config_.version) && TakeRelay(uid, now)) {
@@ -429,6 +430,16 @@ Error CoordinatorCore::BuildAuthReq(const Transcript& t, const EnrolledDevice& d
     return e;
   out->link_hint = link;
   return Error::kOk;
+}
+
+OutFrame CoordinatorCore::ChallengeFrame(const Challenge& c, uint64_t link) const {
+  OutFrame out;
+  std::copy(c.frame.begin(), c.frame.begin() + c.frame_size, out.bytes.begin());
+  out.size = c.frame_size;
+  out.dst = c.t.device_uid;
+  out.ack_request = true;
+  out.link_hint = link;
+  return out;
 }
 
 CoordinatorCore::Challenge* CoordinatorCore::FindChallenge(uint64_t uid, uint64_t link,
@@ -528,7 +539,8 @@ CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c, TimeUs now) {
   a.initiator_link = c.link;
   a.started = c.started;
   a.deadline = c.started + config_.pending_timeout;
-  if (BuildAuthReq(a.t, a.dev, c.link, c.seq, &a.last_sent) == Error::kOk) a.have_last = true;
+  a.last_sent = ChallengeFrame(c, c.link);
+  a.have_last = true;
   if (c.has_first) a.answers.push_back(c.first);
   if (c.has_disowned) {
     a.answers.push_back(c.disowned);

@@ -178,6 +178,10 @@ class CoordinatorCore {
     uint64_t link = 0;
     TimeUs started = 0;
     uint8_t seq = 0;  // MAC sequence number of its AUTH_REQ: a resend repeats it
+    // The AUTH_REQ as sent (an MPDU of at most 48 bytes): a resend, and the attempt it
+    // becomes, reuse it instead of computing the proof again.
+    std::array<uint8_t, 48> frame{};
+    uint8_t frame_size = 0;
     bool live = false;
     bool has_first = false;     // the initiator's answer, which failed
     bool has_disowned = false;  // the real device's valid "I did not ask"
@@ -221,6 +225,8 @@ class CoordinatorCore {
   void DropChallenge(Challenge& c);
   bool TakeRelay(uint64_t uid, TimeUs now);
   bool TakeGlobalToken(TimeUs now);
+  // The AUTH_REQ challenge `c` was sent as, addressed to `link` (not queued).
+  OutFrame ChallengeFrame(const Challenge& c, uint64_t link) const;
   // Builds the AUTH_REQ of transcript `t` (not queued).
   Error BuildAuthReq(const Transcript& t, const EnrolledDevice& dev, uint64_t link, uint8_t seq,
                      OutFrame* out);
