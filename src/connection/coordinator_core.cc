@@ -329,9 +329,7 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now, false);
     return;
   }
-  Peer* p = nullptr;
-  if (auto pi = peers_.find(uid); pi != peers_.end()) p = &pi->second;
-  if (p != nullptr && now < p->lockout_until) {
+  if (auto p = peers_.find(uid); p != peers_.end() && now < p->second.lockout_until) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     Refuse(uid, AssocStatus::kBusy, link, Error::kRateLimited, now, false);
     return;
@@ -384,24 +382,21 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   if (random_.Fill(c.t.nc) != Error::kOk) return;
   c.link = link;
   c.started = now;
-  c.seq = mac_seq_++;
   OutFrame out;
-  if (BuildAuthReq(c.t, dev, link, c.seq, &out) != Error::kOk || out.size > c.frame.size()) return;
+  if (BuildAuthReq(c.t, dev, link, mac_seq_++, &out) != Error::kOk || out.size > c.frame.size())
+    return;
   std::copy(out.bytes.begin(), out.bytes.begin() + out.size, c.frame.begin());
   c.frame_size = out.size;
   // On a radio every node hears the request; over UDP the driver delivers it to the real
   // device as well, at most once per relay_interval (the device bounds its answers too).
-  if (link != 0 && UsesConfirmation(config_.version) && TakeRelay(uid, now)) {
-    out.relay = true;
-    Relay& r = relays_[uid];
-    r.recent[r.next] = ChallengeKey{uid, link};
-    r.recent_nc[r.next] = c.t.nc;
-    r.next = static_cast<uint8_t>((r.next + 1) % r.recent.size());
-  }
   if (UsesConfirmation(config_.version)) {
     Relay& r = relays_[uid];
-    r.latest = ChallengeKey{uid, link};
-    r.latest_nc = c.t.nc;
+    r.sent[0] = {link, c.t.nc};  // the newest request in the device's name
+    if (link != 0 && TakeRelay(r, now)) {
+      out.relay = true;
+      r.sent[1 + r.next] = {link, c.t.nc};
+      r.next ^= 1;
+    }
   }
   tx_.push_back(out);
   PutChallenge(std::move(c));
@@ -478,17 +473,11 @@ void CoordinatorCore::PutChallenge(Challenge&& c) {
   challenge_index_[key] = static_cast<uint32_t>(slot);
 }
 
-bool CoordinatorCore::TakeRelay(uint64_t uid, TimeUs now) {
+bool CoordinatorCore::TakeRelay(Relay& r, TimeUs now) {
   if (config_.relay_interval <= 0) return true;
-  auto [it, fresh] = relays_.try_emplace(uid);
-  Relay& r = it->second;
   const double cap = 1.0;
-  if (fresh) {
-    r.tokens = cap;
-  } else {
-    r.tokens = std::min(cap, r.tokens + static_cast<double>(now - r.at) /
-                                            static_cast<double>(config_.relay_interval));
-  }
+  r.tokens = std::min(cap, r.tokens + static_cast<double>(now - r.at) /
+                                          static_cast<double>(config_.relay_interval));
   r.at = now;
   if (r.tokens < 1.0) return false;
   r.tokens -= 1.0;
@@ -526,7 +515,7 @@ CoordinatorCore::Answer CoordinatorCore::MakeAnswer(ByteSpan payload, uint64_t l
   return ans;
 }
 
-CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c, TimeUs now) {
+CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c) {
   const uint64_t uid = c.t.device_uid;
   Attempt a;
   // The full record (the common function as it last moved) from here on.
@@ -547,7 +536,6 @@ CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c, TimeUs now) {
     a.anomaly = true;
   }
   if (a.answers.size() >= 2) a.anomaly = true;
-  (void)now;
   DropChallenge(c);
   PutAttempt(uid, std::move(a));  // a newer proven attempt replaces an unfinished one
   return &attempts_.at(uid);
@@ -588,16 +576,12 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   if (enrolled && own != nullptr && AnswerVerifies(own->t, keys, m)) match = own;
   if (match == nullptr && enrolled && unsolicited) {
     if (auto r = relays_.find(uid); r != relays_.end()) {
-      // The latest request in the device's name (a radio delivers every request to it).
-      if (Challenge* c = FindChallenge(uid, r->second.latest.link, now);
-          c != nullptr && c != own && c->t.nc == r->second.latest_nc &&
-          AnswerVerifies(c->t, keys, m))
-        match = c;
-      for (size_t i = 0; i < r->second.recent.size() && match == nullptr; ++i) {
-        Challenge* c = FindChallenge(uid, r->second.recent[i].link, now);
-        if (c != nullptr && c != own && c->t.nc == r->second.recent_nc[i] &&
-            AnswerVerifies(c->t, keys, m))
+      for (const Relay::Sent& sent : r->second.sent) {
+        Challenge* c = FindChallenge(uid, sent.link, now);
+        if (c != nullptr && c != own && c->t.nc == sent.nc && AnswerVerifies(c->t, keys, m)) {
           match = c;
+          break;
+        }
       }
     }
   }
@@ -608,22 +592,19 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
       // The real device disowns a request made in its name.
       Emit(EventKind::kUnsolicitedAnswer, Error::kUnexpected, uid, link, now, &m);
       const bool busy = a != nullptr && (a->phase != Phase::kWatch || a->provisional);
-      if (busy || match->has_disowned) {
-        // An association is in progress: it is not disturbed. The disowned request waits
-        // for its initiator, whose valid answer would make this an anomaly (9.3).
-        if (!match->has_disowned) {
-          match->disowned = ans;
-          match->has_disowned = true;
-        }
-        return;
+      const bool first = !match->has_disowned;
+      if (first) {
+        match->disowned = ans;
+        match->has_disowned = true;
       }
-      match->disowned = ans;
-      match->has_disowned = true;
-      Attempt* p = Promote(*match, now);
+      // While an association is in progress it is not disturbed: the disowned request
+      // waits for its initiator, whose valid answer would make this an anomaly (9.3).
+      if (busy || !first) return;
+      Attempt* p = Promote(*match);
       if (p != nullptr) SendConfirmReq(*p, now);  // anomalous: the confirmation decides
       return;
     }
-    Attempt* p = Promote(*match, now);
+    Attempt* p = Promote(*match);
     if (p != nullptr) ProcessAnswer(*p, ans, m, link, now);
     return;
   }

@@ -177,9 +177,8 @@ class CoordinatorCore {
     Transcript t;
     uint64_t link = 0;
     TimeUs started = 0;
-    uint8_t seq = 0;  // MAC sequence number of its AUTH_REQ: a resend repeats it
-    // The AUTH_REQ as sent (an MPDU of at most 48 bytes): a resend, and the attempt it
-    // becomes, reuse it instead of computing the proof again.
+    // The AUTH_REQ as sent (an MPDU of at most 48 bytes, MAC sequence number included): a
+    // resend, and the attempt it becomes, reuse it instead of computing the proof again.
     std::array<uint8_t, 48> frame{};
     uint8_t frame_size = 0;
     bool live = false;
@@ -198,17 +197,19 @@ class CoordinatorCore {
       return std::hash<uint64_t>()(k.uid * 0x9E3779B97F4A7C15ull ^ k.link);
     }
   };
-  // Requests made in a device's name that were also delivered to the device itself
-  // (OutFrame::relay): at most one per relay_interval per uid, and the last two are the
-  // only challenges an unsolicited answer is checked against.
+  // Requests made in a device's name: the only challenges an unsolicited answer is checked
+  // against are the newest one (a radio delivers every request to the device) and the last
+  // two that were also delivered to the device itself (OutFrame::relay), at most one per
+  // relay_interval per uid.
   struct Relay {
-    double tokens = 0;
+    struct Sent {
+      uint64_t link = 0;
+      wire::Nonce nc{};
+    };
+    double tokens = 1.0;
     TimeUs at = 0;
-    std::array<ChallengeKey, 2> recent{};
-    std::array<wire::Nonce, 2> recent_nc{};
-    uint8_t next = 0;
-    ChallengeKey latest{};  // the newest request in the device's name, relayed or not
-    wire::Nonce latest_nc{};
+    std::array<Sent, 3> sent{};  // [0] the newest request; [1], [2] the last two relayed
+    uint8_t next = 0;            // which of [1], [2] the next relay overwrites
   };
   struct Peer {
     std::deque<TimeUs> failures;
@@ -223,7 +224,7 @@ class CoordinatorCore {
   Challenge* FindChallenge(uint64_t uid, uint64_t link, TimeUs now);
   void PutChallenge(Challenge&& c);
   void DropChallenge(Challenge& c);
-  bool TakeRelay(uint64_t uid, TimeUs now);
+  bool TakeRelay(Relay& r, TimeUs now);
   bool TakeGlobalToken(TimeUs now);
   // The AUTH_REQ challenge `c` was sent as, addressed to `link` (not queued).
   OutFrame ChallengeFrame(const Challenge& c, uint64_t link) const;
@@ -234,7 +235,7 @@ class CoordinatorCore {
   bool AnswerVerifies(const Transcript& t, const EnrolledDevice& dev, const wire::Message& m);
   // Turns a challenge whose answer verified into an association attempt (the answers it
   // kept come along). Returns null if the device is no longer enrolled.
-  Attempt* Promote(Challenge& c, TimeUs now);
+  Attempt* Promote(Challenge& c);
   // Runs an answer (already checked) through the attempt's phases (docs/protocol.md 9.2).
   void ProcessAnswer(Attempt& a, const Answer& ans, const wire::Message& m, uint64_t link,
                      TimeUs now);

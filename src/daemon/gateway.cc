@@ -7,9 +7,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <unordered_set>
 
 #include "common/hex.h"
 #include "common/private_file.h"
@@ -189,8 +188,8 @@ const Endpoint* Gateway::EndpointOf(uint64_t link) const {
 }
 
 void Gateway::ForgetIdleLinks(TimeUs now) {
-  std::unordered_map<uint64_t, bool> pinned;
-  for (const auto& [uid, link] : known_link_) pinned[link] = true;
+  std::unordered_set<uint64_t> pinned;
+  for (const auto& [uid, link] : known_link_) pinned.insert(link);
   std::vector<std::pair<TimeUs, uint64_t>> idle;
   idle.reserve(endpoints_.size());
   for (const auto& [link, entry] : endpoints_) {
@@ -280,8 +279,7 @@ void Gateway::Stop() {
 static_assert(static_cast<size_t>(EventKind::kDowngrade) < 64,
               "Gateway::dropped_ holds every kind");
 
-void Gateway::Account(const Event& ev, TimeUs now) {
-  (void)now;
+void Gateway::Account(const Event& ev) {
   if (ev.kind == EventKind::kBlockedSource) ++stats_.blocked_dropped;
   if (ev.kind == EventKind::kAssociationRefused) {
     // The first refusals of an interval are logged one by one (an operator wants to see a
@@ -338,7 +336,7 @@ void Gateway::Drain() {
       if (data_hook_)
         data_hook_(ev.uid, std::string(reinterpret_cast<const char*>(ev.data.data()), ev.data_len));
     } else {
-      Account(ev, ev.time);
+      Account(ev);
     }
     if (IsSecurityEvent(ev.kind)) ++stats_.security_events;
     ids_->Consume(ev);
@@ -358,12 +356,7 @@ void Gateway::Transmit(const OutFrame& f) {
   };
   if (f.dst == wire::kBroadcastUid) {
     for (const SessionInfo& s : core_->Sessions()) {
-      if (const Endpoint* e = EndpointOf(s.link)) {
-        if (tx_.count == DatagramBatch::kMax) Flush();
-        std::copy(f.bytes.begin(), f.bytes.begin() + f.size, tx_.data[tx_.count].begin());
-        tx_.size[tx_.count] = f.size;
-        tx_.peer[tx_.count++] = *e;
-      }
+      if (const Endpoint* e = EndpointOf(s.link)) Queue(f, *e);
     }
     return;
   }
@@ -374,12 +367,14 @@ void Gateway::Transmit(const OutFrame& f) {
     auto h = hints_.find(f.dst);
     if (h != hints_.end()) add(&h->second);
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (tx_.count == DatagramBatch::kMax) Flush();
-    std::copy(f.bytes.begin(), f.bytes.begin() + f.size, tx_.data[tx_.count].begin());
-    tx_.size[tx_.count] = f.size;
-    tx_.peer[tx_.count++] = *to[i];
-  }
+  for (size_t i = 0; i < n; ++i) Queue(f, *to[i]);
+}
+
+void Gateway::Queue(const OutFrame& f, const Endpoint& to) {
+  if (tx_.count == DatagramBatch::kMax) Flush();
+  std::copy(f.bytes.begin(), f.bytes.begin() + f.size, tx_.data[tx_.count].begin());
+  tx_.size[tx_.count] = f.size;
+  tx_.peer[tx_.count++] = to;
 }
 
 void Gateway::Flush() {

@@ -96,6 +96,7 @@ class Gateway {
   void ForgetIdleLinks(TimeUs now);
   void Drain();
   void Transmit(const OutFrame& f);
+  void Queue(const OutFrame& f, const Endpoint& to);  // into tx_, flushed when full
   void Flush();
   // Writes the core's persisted() with the atomic private-file writer. False (and logged)
   // if it could not: the caller tells the core, which then sends nothing that depends on it.
@@ -103,7 +104,7 @@ class Gateway {
   Error LoadState(CoordinatorPersisted* out, std::string* why);
   // Counts what the core refused or dropped, and logs one summary line per interval
   // instead of a line per packet (a flood must not flood the log).
-  void Account(const Event& ev, TimeUs now);
+  void Account(const Event& ev);
   void LogSummary(TimeUs now);
 
   DaemonConfig config_;
