@@ -8,6 +8,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcbor-dev libmosquitto-dev mosquitto libboost-dev
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 
