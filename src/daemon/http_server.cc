@@ -1,0 +1,458 @@
+#include "daemon/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace vigil {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return {};
+}
+
+HttpResponse HttpResponse::Text(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse HttpResponse::Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+namespace {
+
+// Headers every response carries: nothing is cached, nothing is sniffed, nothing frames it.
+void AddDefaultHeaders(http::response<http::string_body>& res) {
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.set("Referrer-Policy", "no-referrer");
+}
+
+// The SSE wire form of one event: "id: N\nevent: E\ndata: ...\n\n"; a newline inside
+// data starts another data: line, so no payload can inject fields or events.
+std::string FormatEvent(uint64_t id, std::string_view event, std::string_view data) {
+  std::string out = "id: " + std::to_string(id) + "\n";
+  if (!event.empty()) {
+    out += "event: ";
+    for (char c : event) out += (c == '\n' || c == '\r') ? ' ' : c;
+    out += "\n";
+  }
+  size_t start = 0;
+  while (true) {
+    size_t nl = data.find_first_of("\r\n", start);
+    out += "data: ";
+    out.append(data.substr(start, nl == std::string_view::npos ? data.npos : nl - start));
+    out += "\n";
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+    if (data[nl] == '\r' && start < data.size() && data[start] == '\n') ++start;
+  }
+  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+class HttpSession;
+
+struct HttpServer::Impl {
+  Options options;
+  Handler handler;
+  bool started = false;
+  bool stopped = false;
+
+  struct Stream {
+    std::deque<std::pair<uint64_t, std::string>> ring;  // id, formatted event
+    uint64_t next_id = 1;
+    std::vector<std::weak_ptr<HttpSession>> followers;
+  };
+  std::map<std::string, Stream, std::less<>> streams;  // I/O thread only after Start()
+  size_t connections = 0;                              // I/O thread only
+
+  mutable std::mutex stats_mu;
+  Stats stats;
+  void Count(uint64_t Stats::*field, int64_t delta = 1) {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    stats.*field = static_cast<uint64_t>(static_cast<int64_t>(stats.*field) + delta);
+  }
+
+  // Declared last, so destroyed first: the io_context's destructor destroys the pending
+  // handlers, and with them the sessions, which still count themselves out above.
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer ping_timer{ioc};
+  std::thread thread;
+
+  void Accept();
+  void Ping();
+  void Deliver(const std::string& path, const std::string& event, const std::string& data);
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, HttpServer::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
+    ++srv_.connections;
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ =
+          ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+      remote_ += ":" + std::to_string(ep.port());
+    }
+  }
+  ~HttpSession() {
+    --srv_.connections;
+    if (following_) srv_.Count(&HttpServer::Stats::stream_clients, -1);
+  }
+
+  void Start() { Read(); }
+
+  // Queues a formatted event for a follower. A reader that falls too far behind is
+  // dropped: it reconnects with Last-Event-ID and the ring fills the gap.
+  void Push(const std::string& text) {
+    if (closed_) return;
+    if (queue_.size() >= srv_.options.stream_max_queued) {
+      srv_.Count(&HttpServer::Stats::stream_dropped_clients);
+      Close();
+      return;
+    }
+    queue_.push_back(text);
+    if (!writing_) WriteNext();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(srv_.options.max_header_bytes));
+    parser_->body_limit(srv_.options.max_body_bytes);
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.request_timeout_ms));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      Close();
+      return;
+    }
+    if (ec == beast::error::timeout) {
+      srv_.Count(&HttpServer::Stats::timeouts);
+      Close();
+      return;
+    }
+    if (ec) {
+      srv_.Count(&HttpServer::Stats::bad_requests);
+      int status = 400;
+      if (ec == http::error::header_limit) status = 431;
+      if (ec == http::error::body_limit) status = 413;
+      SendError(status);
+      return;
+    }
+    srv_.Count(&HttpServer::Stats::requests);
+    const auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    const std::string_view target(msg.target().data(), msg.target().size());
+    const size_t q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    req.body = msg.body();
+    req.remote = remote_;
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    const bool keep_alive = msg.keep_alive();
+    const bool head = msg.method() == http::verb::head;
+    const unsigned version = msg.version();
+
+    if (auto it = srv_.streams.find(req.path); it != srv_.streams.end()) {
+      if (msg.method() != http::verb::get) {
+        Respond(HttpResponse::Text(405, "method not allowed\n"), false, false, version);
+        return;
+      }
+      Follow(it->second, req.Header("last-event-id"));
+      return;
+    }
+
+    HttpResponse resp;
+    try {
+      resp = srv_.handler(req);
+    } catch (...) {
+      srv_.Count(&HttpServer::Stats::handler_failures);
+      resp = HttpResponse::Text(500, "internal error\n");
+    }
+    Respond(resp, keep_alive, head, version);
+  }
+
+  void Respond(const HttpResponse& r, bool keep_alive, bool head, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version);
+    AddDefaultHeaders(*res);
+    res->set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->body() = r.body;
+    res->prepare_payload();
+    if (head) {
+      const size_t n = res->body().size();
+      res->body().clear();
+      res->content_length(n);
+    }
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) {
+                          self->Close();
+                          return;
+                        }
+                        self->Read();
+                      });
+  }
+
+  void SendError(int status) {
+    HttpResponse r = HttpResponse::Text(
+        status, std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n");
+    Respond(r, false, false, 11);
+  }
+
+  void Follow(HttpServer::Impl::Stream& s, std::string_view last_event_id) {
+    following_ = true;
+    srv_.Count(&HttpServer::Stats::stream_clients);
+    s.followers.push_back(weak_from_this());
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+    queue_.push_back(std::move(head));
+    // Replay what a reconnecting client missed, if the ring still has it.
+    if (!last_event_id.empty()) {
+      uint64_t last = 0;
+      bool ok = true;
+      for (char c : last_event_id) {
+        if (c < '0' || c > '9' || last > UINT64_MAX / 10 - 1) {
+          ok = false;
+          break;
+        }
+        last = last * 10 + static_cast<uint64_t>(c - '0');
+      }
+      if (ok) {
+        for (const auto& [id, text] : s.ring)
+          if (id > last) queue_.push_back(text);
+      }
+    }
+    stream_.expires_never();
+    WatchForClose();
+    WriteNext();
+  }
+
+  // A follower sends nothing more; the pending read keeps the session alive and ends it
+  // when the client goes away (or sends anything, which a stream does not expect).
+  void WatchForClose() {
+    stream_.socket().async_read_some(
+        asio::buffer(sink_),
+        [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+  }
+
+  void WriteNext() {
+    if (closed_ || queue_.empty()) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
+    asio::async_write(stream_, asio::buffer(queue_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) {
+                          self->Close();
+                          return;
+                        }
+                        self->queue_.pop_front();
+                        self->stream_.expires_never();
+                        self->WriteNext();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl& srv_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  std::deque<std::string> queue_;
+  std::array<char, 64> sink_{};
+  bool writing_ = false;
+  bool following_ = false;
+  bool closed_ = false;
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      Accept();
+      return;
+    }
+    if (connections >= options.max_connections) {
+      Count(&Stats::refused_connections);
+      // Best effort, never blocking: the client learns why, then the socket closes.
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+          "busy\n";
+      beast::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
+    } else {
+      std::make_shared<HttpSession>(std::move(socket), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Impl::Ping() {
+  ping_timer.expires_after(std::chrono::milliseconds(options.stream_ping_ms));
+  ping_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    static const std::string kPing = ": ping\n\n";
+    for (auto& [path, s] : streams) {
+      std::erase_if(s.followers, [](const std::weak_ptr<HttpSession>& w) { return w.expired(); });
+      for (auto& w : s.followers)
+        if (auto f = w.lock()) f->Push(kPing);
+    }
+    Ping();
+  });
+}
+
+void HttpServer::Impl::Deliver(const std::string& path, const std::string& event,
+                               const std::string& data) {
+  auto it = streams.find(path);
+  if (it == streams.end()) return;
+  Stream& s = it->second;
+  const uint64_t id = s.next_id++;
+  std::string text = FormatEvent(id, event, data);
+  s.ring.emplace_back(id, text);
+  while (s.ring.size() > options.stream_replay) s.ring.pop_front();
+  std::erase_if(s.followers, [](const std::weak_ptr<HttpSession>& w) { return w.expired(); });
+  for (auto& w : s.followers)
+    if (auto f = w.lock()) f->Push(text);
+}
+
+HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {}
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::AddStream(std::string path) { impl_->streams[std::move(path)]; }
+
+void HttpServer::Publish(std::string_view path, std::string_view event, std::string_view data) {
+  if (!impl_->started || impl_->stopped) return;
+  asio::post(impl_->ioc, [impl = impl_.get(), p = std::string(path), e = std::string(event),
+                          d = std::string(data)] { impl->Deliver(p, e, d); });
+}
+
+Error HttpServer::Start(const Options& options, Handler handler, std::string* why) {
+  Impl& m = *impl_;
+  if (m.started) {
+    if (why) *why = "HTTP server already started";
+    return Error::kInvalidState;
+  }
+  m.options = options;
+  m.handler = std::move(handler);
+  const size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos) {
+    if (why) *why = "listen address must be host:port, got \"" + options.listen + "\"";
+    return Error::kInvalidArgument;
+  }
+  std::string host = options.listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  const std::string port_text = options.listen.substr(colon + 1);
+  unsigned long port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoul(port_text, &used);
+    if (used != port_text.size() || port > 65535) throw std::out_of_range("port");
+  } catch (...) {
+    if (why) *why = "listen address has no valid port: \"" + options.listen + "\"";
+    return Error::kInvalidArgument;
+  }
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(host, ec);
+  if (ec) {
+    if (why) *why = "listen address must be numeric: \"" + options.listen + "\"";
+    return Error::kInvalidArgument;
+  }
+  const tcp::endpoint ep(addr, static_cast<uint16_t>(port));
+  m.acceptor.open(ep.protocol(), ec);
+  if (!ec) m.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) m.acceptor.bind(ep, ec);
+  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    if (why) *why = "cannot listen on " + options.listen + ": " + ec.message();
+    return Error::kIo;
+  }
+  m.started = true;
+  m.Accept();
+  m.Ping();
+  m.thread = std::thread([&m] { m.ioc.run(); });
+  return Error::kOk;
+}
+
+void HttpServer::Stop() {
+  Impl& m = *impl_;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.ioc.stop();
+  if (m.thread.joinable()) m.thread.join();
+  beast::error_code ec;
+  m.acceptor.close(ec);
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+HttpServer::Stats HttpServer::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->stats_mu);
+  return impl_->stats;
+}
+
+}  // namespace vigil
