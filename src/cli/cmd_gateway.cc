@@ -23,7 +23,7 @@ void OnHangup(int) { g_reopen = true; }  // logrotate moved the files: reopen th
 
 struct GatewayOptions {
   std::string config;
-  std::string listen, registry, registry_key, alerts, version, confirm, log;
+  std::string listen, registry, registry_key, alerts, version, confirm, log, management;
 };
 
 [[noreturn]] void Die(const std::string& msg, int code = 1) {
@@ -40,6 +40,7 @@ void Run(const GatewayOptions& o) {
   if (!o.registry_key.empty()) c.gateway.registry_key = o.registry_key;
   if (!o.alerts.empty()) c.gateway.alerts = o.alerts;
   if (!o.log.empty()) c.gateway.log = o.log;
+  if (!o.management.empty()) c.gateway.management = o.management;
   if (!o.version.empty()) {
     if (!ParseVersion(o.version, &c.protocol.version))
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
@@ -88,6 +89,8 @@ void Setup(CLI::App& app) {
                   "Registry key file (default: $VIGIL_REGISTRY_KEY, else <registry>.key)");
   cmd->add_option("--alerts", o->alerts, "EVE JSON alert file, or - for stdout");
   cmd->add_option("--log", o->log, "Structured log file, or - for stderr");
+  cmd->add_option("--management", o->management,
+                  "host:port of the management port (/metrics, /health/*, /alarms); off if unset");
   cmd->add_option("--version", o->version, "v1 | v2 | v3-paper | hardened");
   cmd->add_option("--confirm", o->confirm, "always | on-anomaly")
       ->check(CLI::IsMember({"always", "on-anomaly"}));

@@ -296,13 +296,15 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
     if (const toml::table* g = root["gateway"].as_table()) {
       ok = r.CheckKeys(*g, "gateway",
                        {"listen", "registry", "registry_key", "alerts", "state", "log",
-                        "max_file_bytes", "keep_files"});
+                        "max_file_bytes", "keep_files", "management"});
       ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
       ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
       ok = ok && r.String(*g, "gateway", "registry_key", &c.gateway.registry_key);
       ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
       ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
       ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);
+      if (g->contains("management"))
+        ok = ok && r.Endpoint_(*g, "gateway", "management", &c.gateway.management);
       int64_t max_bytes = static_cast<int64_t>(c.gateway.max_file_bytes);
       int64_t keep = c.gateway.keep_files;
       ok = ok && r.Int(*g, "gateway", "max_file_bytes", 0, int64_t{1} << 40, &max_bytes);

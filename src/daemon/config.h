@@ -9,7 +9,8 @@
 //               devices)
 //   [gateway]   listen = "host:port", registry = path, registry_key = path (default:
 //               $VIGIL_REGISTRY_KEY, else registry + ".key"), alerts = path | "-",
-//               state = path, log = path | "-"
+//               state = path, log = path | "-", max_file_bytes, keep_files,
+//               management = "host:port" (Prometheus /metrics, health, local alarms)
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
 //               store_dir = path
 //   [ids]       rate_limit (bool), alerts_per_second, threshold_count, threshold_seconds,
@@ -42,6 +43,9 @@ struct GatewaySettings {
   // SIGHUP instead), keeping this many old files.
   uint64_t max_file_bytes = 0;
   uint32_t keep_files = 5;
+  // The management port (daemon/management.h): "host:port", empty = off. Bind it to a
+  // loopback or management-network address: it has no authentication.
+  std::string management;
 };
 
 struct DeviceSettings {

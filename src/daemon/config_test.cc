@@ -97,6 +97,8 @@ TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
        "x.toml:3: [protocol] roll_common_function: expected true or false"},
       {"[gateway]\nlisten = \"nowhere\"\n", "x.toml:2: [gateway] listen: expected host:port"},
       {"[gateway]\nlisen = \"1.2.3.4:5\"\n", "x.toml:2: [gateway] lisen: unknown field"},
+      {"[gateway]\nmanagement = \"9110\"\n",
+       "x.toml:2: [gateway] management: expected host:port"},
       {"[gatway]\n", "x.toml:1: [] gatway: unknown section"},
       {"[protocol\n", "x.toml:1: "},
       {"[ids]\nthreshold_track = \"by_port\"\n",

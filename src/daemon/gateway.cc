@@ -106,6 +106,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       alert_file_.WriteLine(line);  // a failure is counted by the file, never fatal
     }
     ++stats_.alerts;
+    ++alerts_by_signature_[a.signature_id];
     if (alert_hook_) alert_hook_(a, line);
   });
 
@@ -140,6 +141,17 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       .With("confirm", config_.protocol.confirm == ConfirmPolicy::kAlways ? "always" : "on-anomaly")
       .With("devices", static_cast<uint64_t>(directory_->size()))
       .With("receive_buffer", static_cast<uint64_t>(stats_.receive_buffer));
+  if (!config_.gateway.management.empty()) {
+    management_ = std::make_unique<ManagementServer>();
+    if (Error e = management_->Start(config_.gateway.management, why); e != Error::kOk) {
+      *why = "[gateway] management: " + *why;
+      return e;
+    }
+    PublishStatus(now());
+    Log(log, "info", "management port listening")
+        .With("listen", config_.gateway.management)
+        .With("port", static_cast<uint64_t>(management_->port()));
+  }
   return Error::kOk;
 }
 
@@ -252,6 +264,10 @@ void Gateway::Poll(int max_wait_ms) {
   Drain();
   Flush();
   if (t2 >= summary_at_) LogSummary(t2);
+  if (management_ != nullptr) {
+    management_->Heartbeat();
+    if (t2 >= next_status_) PublishStatus(t2);
+  }
   if (t2 >= next_reload_) {
     next_reload_ = t2 + 2 * kSeconds;
     if (Reload() != Error::kOk)
@@ -280,6 +296,7 @@ static_assert(static_cast<size_t>(EventKind::kDowngrade) < 64,
               "Gateway::dropped_ holds every kind");
 
 void Gateway::Account(const Event& ev) {
+  ++events_total_[static_cast<size_t>(ev.kind)];
   if (ev.kind == EventKind::kBlockedSource) ++stats_.blocked_dropped;
   if (ev.kind == EventKind::kAssociationRefused) {
     // The first refusals of an interval are logged one by one (an operator wants to see a

@@ -28,6 +28,7 @@
 #include "connection/device_directory.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/management.h"
 #include "daemon/registry_directory.h"
 #include "daemon/rotating_file.h"
 #include "daemon/udp.h"
@@ -79,6 +80,8 @@ class Gateway {
 
   Endpoint local() const { return socket_.local(); }
   const Stats& stats() const { return stats_; }
+  // The management port's bound port (0 when off).
+  uint16_t management_port() const { return management_ ? management_->port() : 0; }
   CoordinatorCore& core() { return *core_; }
   TimeUs now() const;
   void set_alert_hook(AlertHook h) { alert_hook_ = std::move(h); }
@@ -106,6 +109,8 @@ class Gateway {
   // instead of a line per packet (a flood must not flood the log).
   void Account(const Event& ev);
   void LogSummary(TimeUs now);
+  // Renders the metrics and readiness for the management port (gateway_status.cc).
+  void PublishStatus(TimeUs now);
 
   DaemonConfig config_;
   Logger* log_ = nullptr;
@@ -141,6 +146,10 @@ class Gateway {
   std::unordered_map<uint64_t, Endpoint> hints_;  // uid -> static endpoint hint
   std::unordered_map<uint64_t, bool> revoked_;
   Stats stats_;
+  std::array<uint64_t, 64> events_total_{};                // by EventKind, since start
+  std::unordered_map<int, uint64_t> alerts_by_signature_;  // signature id -> alerts
+  std::unique_ptr<ManagementServer> management_;           // null when off
+  TimeUs next_status_ = 0;
   AlertHook alert_hook_;
   DataHook data_hook_;
 };
