@@ -10,7 +10,7 @@
 // its pseudonym, nor a pseudonym checked against a list of MRNs; per site: two sites'
 // keys give unrelated pseudonyms for one patient. The label fixes the version: a future
 // form would use a new label, never reinterpret this one. 128 bits keep collisions out of
-// reach (about 2^-69 for a million patients).
+// reach (about 2^-89 for a million patients).
 //
 // The patient id is taken byte for byte as configured (no case folding or trimming).
 #pragma once
