@@ -42,6 +42,10 @@ COST_RATIOS = [
      "provider AeadOpen / AES-128-CCM open, key set once"),
     ("BM_Assoc_Hardened", "BM_Ref_HardenedAssocCrypto",
      "hardened association / its EVP operations alone (the floor)"),
+    ("BM_TelemetryDecodeClassify/0", "BM_LibcborLoadReference/0",
+     "telemetry decode+classify, ECG pack / libcbor cbor_load of the same pack"),
+    ("BM_TelemetryDecodeClassify/1", "BM_LibcborLoadReference/1",
+     "telemetry decode+classify, BP cuff pack / libcbor cbor_load of the same pack"),
 ]
 
 # (reference, figure, what is compared, target): reference time / figure time.

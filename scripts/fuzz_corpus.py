@@ -3,8 +3,9 @@
 
 Seeds are a few real frames per target, in each target's input format (see the comment
 at the top of each fuzz/*_fuzz.cc): the MPDUs for mac_frame_fuzz, the MAC payloads for
-codec_fuzz, and for the core fuzzers a configuration byte, a stage byte and operations
-that deliver the recorded payloads with their authenticators recomputed.
+codec_fuzz, the packs of testdata/telemetry for telemetry_fuzz, and for the core fuzzers
+a configuration byte, a stage byte and operations that deliver the recorded payloads
+with their authenticators recomputed.
 
 Usage: scripts/fuzz_corpus.py [repo_root]
 """
@@ -79,4 +80,8 @@ for path in sorted(vectors.glob("*.json")):
     write("coordinator_core_fuzz", bytes([cfg, 0x06]) + ops + b"\x03\x04ping" +
           b"\x00\xff\x7f")
     write("coordinator_core_fuzz", bytes([cfg, 0x00]) + ops + b"\x43")
+# Telemetry decoder: every pack of the telemetry vectors, accepted and refused alike.
+telemetry = json.loads((root / "testdata" / "telemetry" / "vectors.json").read_text())
+for v in telemetry["vectors"]:
+    write("telemetry_fuzz", bytes.fromhex(v["hex"]))
 print("corpus written to", corpus)

@@ -65,6 +65,10 @@ void RunDemo(const DemoOptions& d) {
   printf("\nSummary\n");
   printf("  honest devices associated     %d / %d\n", r.devices_associated, r.devices);
   printf("  protected frames verified     %llu\n", static_cast<unsigned long long>(r.data_frames));
+  printf("  reading packs decoded         %llu (%llu clinical readings, %llu packs refused)\n",
+         static_cast<unsigned long long>(r.telemetry_packs),
+         static_cast<unsigned long long>(r.clinical_readings),
+         static_cast<unsigned long long>(r.telemetry_refused));
   printf("  security events at gateway    %llu\n",
          static_cast<unsigned long long>(r.security_events));
   printf("  IDS alerts (EVE JSON)         %zu  -> %s/alerts.eve.json\n", r.alerts.size(),

@@ -11,6 +11,10 @@
 //   --steal kd      ... plus Kd (a cloned key); Secretkey2 is a guess
 //   --steal full    everything (a fully cloned device)
 //   --as-uid UID    an enrolled device (this bundle's keys) claiming another identity
+// Each device reports SenML/CBOR reading packs sampled from a modelled patient
+// (docs/telemetry.md): its own, or with --bed NAME one patient for every device of the
+// process (an ECG patch, an oximeter and a cuff on one bed); --episode schedules a
+// deterioration, e.g. --episode sepsis,onset=2m,ramp=5m,severity=0.8.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -31,6 +35,7 @@
 #include "daemon/config.h"
 #include "daemon/device_fleet.h"
 #include "device/bundle.h"
+#include "device/episode.h"
 #include "device/provisioning.h"
 #include "device/sealed_store.h"
 
@@ -50,6 +55,8 @@ struct DeviceOptions {
   std::string steal;
   std::string as_uid;
   std::string tamper_flag;
+  std::string bed;
+  std::vector<std::string> episodes;
   int interval_ms = 0;
   double duration = 0;
 };
@@ -142,6 +149,12 @@ void Run(DeviceOptions o) {
     Die("no device: give --bundle FILE or --bundle-dir DIR (or --store-dir DIR holding sealed "
         "stores)",
         2);
+  std::vector<Episode> episodes;
+  for (const std::string& text : o.episodes) {
+    Episode e;
+    if (ParseEpisode(text, &e, &why) != Error::kOk) Die("--episode: " + why, 2);
+    episodes.push_back(e);
+  }
   std::optional<uint64_t> as_uid;
   if (!o.as_uid.empty()) {
     as_uid = UidFromString(o.as_uid);
@@ -210,9 +223,14 @@ void Run(DeviceOptions o) {
       label = "insider " + label + " as " + UidToString(*as_uid);
       b.secrets.uid = *as_uid;
     }
-    if (fleet.Add(label, b.secrets, b.kind, &why, std::move(store), o.tamper_flag) != Error::kOk)
+    if (fleet.Add(label, b.secrets, b.kind, &why, std::move(store), o.tamper_flag, o.bed) !=
+        Error::kOk)
       Die(why);
     SecureZero(&b.secrets, sizeof(b.secrets));
+  }
+  for (const Episode& e : episodes) {
+    const char* bad = "";
+    if (fleet.AddEpisode(e, o.bed, &bad) != Error::kOk) Die(std::string("--episode: ") + bad, 2);
   }
   Log(logger, "info", "devices started")
       .With("count", static_cast<uint64_t>(fleet.size()))
@@ -254,6 +272,10 @@ void Setup(CLI::App& app) {
   cmd->add_option("--steal", o->steal, "Testbed intruder: creds | kd | full")
       ->check(CLI::IsMember({"creds", "kd", "full"}));
   cmd->add_option("--as-uid", o->as_uid, "Testbed insider: claim this uid with the bundle's keys");
+  cmd->add_option("--bed", o->bed, "Put every device on one modelled patient (a bed name)");
+  cmd->add_option("--episode", o->episodes,
+                  "Schedule a deterioration (repeatable): KIND[,onset=DUR][,ramp=DUR]"
+                  "[,severity=X][,duration=DUR], KIND sepsis|hypoxia|hypotension");
   cmd->callback([o] { Run(*o); });
 }
 

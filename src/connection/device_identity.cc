@@ -20,6 +20,8 @@ std::string_view DeviceKindName(DeviceKind k) {
       return "tablet";
     case DeviceKind::kOther:
       return "other";
+    case DeviceKind::kGlucoseMonitor:
+      return "glucose_monitor";
   }
   return "other";
 }

@@ -22,12 +22,13 @@ enum class DeviceKind : uint8_t {
   kSmartwatch,
   kTablet,
   kOther,
+  kGlucoseMonitor,  // appended: the testbed indexes the first seven kinds by position
 };
 
-inline constexpr std::array<DeviceKind, 8> kAllDeviceKinds = {
+inline constexpr std::array<DeviceKind, 9> kAllDeviceKinds = {
     DeviceKind::kEcgPatch, DeviceKind::kPulseOximeter, DeviceKind::kThermometer,
     DeviceKind::kBpCuff,   DeviceKind::kInfusionPump,  DeviceKind::kSmartwatch,
-    DeviceKind::kTablet,   DeviceKind::kOther};
+    DeviceKind::kTablet,   DeviceKind::kOther,         DeviceKind::kGlucoseMonitor};
 
 // Stable snake_case names ("ecg_patch", "pulse_oximeter", ...): they are stored in
 // bundles and registries, so they never change once released.

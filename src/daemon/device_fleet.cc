@@ -3,8 +3,10 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 
 #include "common/hex.h"
+#include "common/telemetry/senml_format.h"
 
 namespace vigil {
 namespace {
@@ -22,6 +24,13 @@ DevicePersisted FromStore(PersistedCounters& pc) {
   return p;
 }
 
+// FNV-1a: a bed's patient is the same in every run (and every process) given its name.
+uint64_t SeedOfName(const std::string& name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
 }  // namespace
 
 DeviceFleet::DeviceFleet(const DaemonConfig& config, Logger& log)
@@ -34,9 +43,29 @@ DeviceFleet::~DeviceFleet() = default;
 
 TimeUs DeviceFleet::now() const { return MonotonicUs() - start_mono_; }
 
+PatientModel* DeviceFleet::PatientFor(const std::string& key, uint64_t seed) {
+  auto& p = patients_[key];
+  if (!p) p = std::make_unique<PatientModel>(seed);
+  return p.get();
+}
+
+Error DeviceFleet::AddEpisode(const Episode& e, const std::string& bed, const char** why) {
+  if (!bed.empty()) {
+    auto it = patients_.find(bed);
+    if (it == patients_.end()) {
+      if (why) *why = "no device on that bed";
+      return Error::kNotFound;
+    }
+    return it->second->AddEpisode(e, why);
+  }
+  for (auto& [key, patient] : patients_)
+    if (Error err = patient->AddEpisode(e, why); err != Error::kOk) return err;
+  return Error::kOk;
+}
+
 Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
                        std::string* why, std::unique_ptr<KeyStore> store,
-                       const std::string& tamper_flag) {
+                       const std::string& tamper_flag, const std::string& bed) {
   if (gateway_.len == 0) {
     *why = "bad gateway address \"" + config_.device.gateway + "\"";
     return Error::kInvalidArgument;
@@ -68,7 +97,9 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
   }
   m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
   SecureZero(persisted.r3.data(), persisted.r3.size());
-  m->sensor = std::make_unique<SensorModel>(kind, secrets.uid);
+  m->patient = bed.empty() ? PatientFor("uid:" + UidToString(secrets.uid), secrets.uid)
+                           : PatientFor(bed, SeedOfName(bed));
+  m->sensor = std::make_unique<SensorModel>(kind, m->patient, secrets.uid);
   // Spread the first attempts over 200 ms: a fleet powering up together is a burst.
   m->next_attempt = now() + static_cast<TimeUs>(members_.size() % 20) * 10 * kMillis;
   members_.push_back(std::move(m));
@@ -188,13 +219,29 @@ void DeviceFleet::Step(Member& m, TimeUs t) {
     m.core->StartAssociation(t);
   }
   if (m.core->state() == DeviceCore::State::kAssociated && t >= m.next_report) {
-    const std::string reading = m.sensor->Next();
-    if (m.core->SendData(ByteSpan(reinterpret_cast<const uint8_t*>(reading.data()), reading.size()),
-                         t) == Error::kOk)
-      ++m.reports;
+    Report(m, t);
     m.next_report = t + config_.device.report_interval_ms * kMillis;
   }
   Drain(m);
+}
+
+void DeviceFleet::Report(Member& m, TimeUs t) {
+  std::array<uint8_t, senml::kMaxPackBytes> pack{};
+  // The pack must fit the DATA frame of the configured protection (tag size).
+  const size_t room = std::min(pack.size(), m.core->max_payload());
+  Result<size_t> n = m.sensor->NextPack(t, MutableByteSpan(pack.data(), room));
+  if (!n.ok()) {
+    if (!m.pack_too_big_logged) {
+      m.pack_too_big_logged = true;
+      Log(log_, "warn", "reading pack does not fit a frame: not sent")
+          .With("device", m.label)
+          .With("room", static_cast<uint64_t>(room))
+          .With("error", ErrorName(n.error()));
+    }
+    return;
+  }
+  if (*n == 0) return;  // a kind with no vital sign to report
+  if (m.core->SendData(ByteSpan(pack.data(), *n), t) == Error::kOk) ++m.reports;
 }
 
 void DeviceFleet::Poll(int max_wait_ms) {

@@ -1,7 +1,9 @@
 // `vigil device`: one or many emulated devices in one process, each with its own UDP
 // socket (its own endpoint, as separate radios would be), driving the same DeviceCore a
-// firmware embeds. Associated devices report their sensor readings periodically; a
-// device whose association fails retries with exponential backoff (1 s .. 30 s).
+// firmware embeds. Associated devices report their sensor readings periodically, one
+// SenML/CBOR pack per DATA frame (docs/telemetry.md), sampled from their patient's
+// PatientModel: devices given the same bed share one patient. A device whose association
+// fails retries with exponential backoff (1 s .. 30 s).
 //
 // Intruders are the same thing with stolen or partial secrets (see cmd_device.cc):
 // nothing in the fleet knows who is honest.
@@ -10,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/udp.h"
+#include "device/episode.h"
+#include "device/patient_model.h"
 #include "device/sealed_store.h"
 #include "device/sensor_model.h"
 #include "device/tamper.h"
@@ -34,6 +39,7 @@ class DeviceFleet {
     UdpSocket socket;
     std::unique_ptr<DeviceCore> core;
     std::unique_ptr<SensorModel> sensor;
+    const PatientModel* patient = nullptr;  // owned by the fleet, shared by a bed
     TimeUs next_report = 0;
     TimeUs next_attempt = 0;
     TimeUs backoff = 0;
@@ -44,6 +50,7 @@ class DeviceFleet {
     std::unique_ptr<KeyStore> store;        // sealed secrets and counters (optional)
     std::unique_ptr<TamperMonitor> tamper;  // zeroizes `store` when tripped
     bool zeroized = false;                  // tampered: the device is dead until re-provisioned
+    bool pack_too_big_logged = false;       // a pack that does not fit is reported once
   };
 
   DeviceFleet(const DaemonConfig& config, Logger& log);
@@ -56,10 +63,16 @@ class DeviceFleet {
   // moves at every confirmed association; a device that forgot it is refused). If a
   // moved R3 cannot be written, the session's frames are dropped and the device restarts
   // from the store. With a `tamper_flag` path, the file's appearance zeroizes the store
-  // and stops the device.
+  // and stops the device. Devices added with the same non-empty `bed` sample one patient
+  // (seeded from the bed's name); without a bed, a device has a patient of its own
+  // (seeded from its uid). Patients' time starts with the fleet.
   Error Add(const std::string& label, const DeviceSecrets& secrets, DeviceKind kind,
             std::string* why, std::unique_ptr<KeyStore> store = nullptr,
-            const std::string& tamper_flag = "");
+            const std::string& tamper_flag = "", const std::string& bed = "");
+  // Schedules a deterioration episode (onset on the fleet's clock) for every patient of
+  // the fleet, or only for `bed`'s when given. Errors: EpisodeSchedule::Add's; kNotFound
+  // for a bed no device was added to. Like Add, only before Run.
+  Error AddEpisode(const Episode& e, const std::string& bed, const char** why);
   CryptoProvider& crypto() { return crypto_; }
   RandomSource& random() { return random_; }
   void Poll(int max_wait_ms);
@@ -80,6 +93,8 @@ class DeviceFleet {
   // Replaces the core by one built from what the store holds, dropping its queued frames.
   void Restart(Member& m, TimeUs t);
   void Step(Member& m, TimeUs t);
+  void Report(Member& m, TimeUs t);
+  PatientModel* PatientFor(const std::string& key, uint64_t seed);
 
   DaemonConfig config_;
   Logger& log_;
@@ -88,6 +103,8 @@ class DeviceFleet {
   Endpoint gateway_;
   int64_t start_mono_ = 0;
   std::vector<std::unique_ptr<Member>> members_;
+  // By bed name, or "uid:<uid>" for a device without a bed.
+  std::map<std::string, std::unique_ptr<PatientModel>> patients_;
 };
 
 }  // namespace vigil

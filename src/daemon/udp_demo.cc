@@ -1,14 +1,20 @@
 #include "daemon/udp_demo.h"
 
 #include <atomic>
+#include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "common/hex.h"
+#include "common/telemetry/classify.h"
+#include "common/telemetry/senml_decoder.h"
+#include "common/telemetry/vital_units.h"
 #include "connection/crypto/openssl_provider.h"
 #include "daemon/device_fleet.h"
 #include "daemon/gateway.h"
+#include "device/kind_vitals.h"
 #include "edge/registry.h"
 #include "ids/alert.h"
 
@@ -40,6 +46,26 @@ DeviceSecrets NewSecrets(RandomSource& rng, uint64_t cpan_uid,
   s.password.Set(pw);
   return s;
 }
+
+// "heart_rate 72 beats/min, resp_rate 16 breaths/min", with non-clinical values marked.
+std::string Describe(const Classification& c) {
+  std::string out;
+  for (const ClassifiedReading& r : c.view()) {
+    const senml::VitalSpec& spec = senml::SpecOf(r.reading.vital);
+    char value[32];
+    snprintf(value, sizeof(value), "%.*f", spec.decimals, r.reading.value);
+    if (!out.empty()) out += ", ";
+    out += std::string(VitalName(r.reading.vital)) + " " + value + " " +
+           std::string(spec.clinical_unit);
+    if (r.value_class == ValueClass::kArtefact)
+      out += " [artefact: " + std::string(senml::ArtefactName(r.artefact)) + "]";
+    if (r.value_class == ValueClass::kImplausible)
+      out += " [implausible: " + std::string(ClassReasonName(r.reason)) + "]";
+  }
+  return out;
+}
+
+constexpr char kBed[] = "icu-bed-1";
 
 }  // namespace
 
@@ -113,9 +139,25 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
            : std::string()));
   std::mutex out_mu;
   uint64_t shown_data = 0;
+  std::map<uint64_t, DeviceKind> kind_of;
+  for (size_t i = 0; i < secrets.size(); ++i) kind_of[secrets[i].uid] = kKinds[i % 7];
+  // Runs on the gateway's thread; `kind_of` is only read once the threads run.
   gateway.set_data_hook([&](uint64_t uid, const std::string& payload) {
-    if (shown_data++ < 8)
-      say("gateway <- " + UidToString(uid) + "  \"" + payload + "\" (verified)");
+    const ByteSpan bytes(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+    const TelemetryDecode d = DecodeTelemetry(bytes, gateway.now(), DecodeOptions{uid});
+    std::string line;
+    if (d.ok()) {
+      auto k = kind_of.find(uid);
+      const Classification c =
+          Classify(d.pack, k == kind_of.end() ? kAnyVital : MeasuredVitals(k->second));
+      ++out.telemetry_packs;
+      out.clinical_readings += c.clinical;
+      line = Describe(c);
+    } else {
+      ++out.telemetry_refused;
+      line = "refused pack: " + std::string(TelemetryErrorText(d.error));
+    }
+    if (shown_data++ < 8) say("gateway <- " + UidToString(uid) + "  " + line + " (verified)");
   });
   gateway.set_alert_hook([&](const ids::Alert& a, const std::string& eve) {
     {
@@ -130,8 +172,8 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   Logger dev_log("device", log_file);
   DeviceFleet fleet(config, dev_log);
   for (int i = 0; i < o.devices; ++i) {
-    if (fleet.Add("dev-" + std::to_string(i), secrets[static_cast<size_t>(i)], kKinds[i % 7],
-                  &why) != Error::kOk) {
+    if (fleet.Add("dev-" + std::to_string(i), secrets[static_cast<size_t>(i)], kKinds[i % 7], &why,
+                  nullptr, "", kBed) != Error::kOk) {
       out.error = why;
       if (log_file) fclose(log_file);
       return out;

@@ -4,6 +4,9 @@
 // the fleet and each intruder run in their own threads with their own sockets, exactly
 // as the separate `vigil gateway` / `vigil device` processes would.
 //
+// The honest devices lie on one bed: they sample one modelled patient and send SenML/CBOR
+// reading packs, which the demo's gateway hook decodes and classifies (docs/telemetry.md).
+//
 // `vigil demo` narrates it; the end-to-end test asserts on its outcome.
 #pragma once
 
@@ -48,6 +51,11 @@ struct UdpDemoOutcome {
   std::vector<UdpDemoAlert> alerts;
   uint64_t frames_in = 0;
   uint64_t security_events = 0;
+  // Of the data_frames: payloads that decoded as reading packs, payloads that did not
+  // (never, from honest devices), and the readings the validator passed as clinical.
+  uint64_t telemetry_packs = 0;
+  uint64_t telemetry_refused = 0;
+  uint64_t clinical_readings = 0;
   std::string error;  // set when the run could not start
   bool AlertedFor(uint64_t uid) const {
     for (const auto& a : alerts)
