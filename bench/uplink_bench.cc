@@ -129,8 +129,8 @@ struct RawPublisher {
     mosquitto_lib_init();
     std::string why;
     const std::string d = b.dir.path();
-    if (BuildTlsClientContext({d + "/ca.crt", d + "/gw-02.crt", d + "/gw-02.key", ""},
-                              "127.0.0.1", &ctx, nullptr, &why) != Error::kOk)
+    if (BuildTlsClientContext({d + "/ca.crt", d + "/gw-02.crt", d + "/gw-02.key", ""}, "127.0.0.1",
+                              &ctx, nullptr, &why) != Error::kOk)
       return why;
     mosq = mosquitto_new("bench-raw", true, this);
     mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
@@ -156,8 +156,7 @@ struct RawPublisher {
         mosquitto_loop_start(mosq) != MOSQ_ERR_SUCCESS)
       return "cannot connect";
     std::unique_lock lk(mu);
-    if (!cv.wait_for(lk, std::chrono::seconds(10), [&] { return connected; }))
-      return "no CONNACK";
+    if (!cv.wait_for(lk, std::chrono::seconds(10), [&] { return connected; })) return "no CONNACK";
     return "";
   }
 };
@@ -193,7 +192,8 @@ void BM_Ref_MosquittoQos1(benchmark::State& state) {
                            false, nullptr);
     }
     std::unique_lock lk(p.mu);
-    if (!p.cv.wait_for(lk, std::chrono::seconds(60), [&] { return p.acked >= kMessagesPerIteration; })) {
+    if (!p.cv.wait_for(lk, std::chrono::seconds(60),
+                       [&] { return p.acked >= kMessagesPerIteration; })) {
       state.SkipWithError("PUBACKs missing");
       break;
     }

@@ -86,7 +86,8 @@ void Run(const LoadOptions& o) {
     enqueued += batch.size();
     next += batch.size();
     if (o.rate > 0) {
-      const auto due = start + std::chrono::duration<double>(static_cast<double>(enqueued) / o.rate);
+      const auto due =
+          start + std::chrono::duration<double>(static_cast<double>(enqueued) / o.rate);
       std::this_thread::sleep_until(due);
     }
   }

@@ -68,7 +68,7 @@ struct Tally {
                          {"missing_count", n_missing},
                          {"missing", missing}});
     }
-    return {{"received", received}, {"unique", ids.size()},   {"duplicates", duplicates},
+    return {{"received", received}, {"unique", ids.size()},           {"duplicates", duplicates},
             {"status", status},     {"not_envelopes", not_envelopes}, {"streams", streams}};
   }
 };
@@ -134,8 +134,8 @@ void Run(const SubOptions& o) {
       std::lock_guard lk(tally->mu);
       if (o.count > 0 && tally->ids.size() >= o.count) break;
     }
-    if (o.timeout_s > 0 && std::chrono::steady_clock::now() - start >
-                               std::chrono::duration<double>(o.timeout_s)) {
+    if (o.timeout_s > 0 &&
+        std::chrono::steady_clock::now() - start > std::chrono::duration<double>(o.timeout_s)) {
       std::fprintf(stderr, "vigil uplink-sub: timeout; last error: %s\n", sub.last_error().c_str());
       code = 1;
       break;
@@ -157,7 +157,8 @@ void Run(const SubOptions& o) {
 
 void Setup(CLI::App& app) {
   auto o = std::make_shared<SubOptions>();
-  auto* cmd = app.add_subcommand("uplink-sub", "Read the uplink's MQTT topics and print JSON lines");
+  auto* cmd =
+      app.add_subcommand("uplink-sub", "Read the uplink's MQTT topics and print JSON lines");
   cmd->add_option("--broker", o->broker, "host:port of the broker (TLS)");
   cmd->add_option("--server-name", o->server_name, "name the broker's certificate must carry");
   cmd->add_option("--ca", o->ca, "the uplink CA (PEM)")->required();

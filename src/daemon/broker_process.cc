@@ -54,8 +54,8 @@ uint16_t BrokerProcess::FreePort() {
   return port;
 }
 
-Error BrokerProcess::Start(const std::string& source_dir, const std::string& dir,
-                           std::string* why, uint16_t port) {
+Error BrokerProcess::Start(const std::string& source_dir, const std::string& dir, std::string* why,
+                           uint16_t port) {
   Stop();
   source_dir_ = source_dir;
   dir_ = dir;

@@ -213,11 +213,11 @@ bool ReadIds(Reader& r, const toml::table& t, ids::RateLimitConfig* rl) {
 // [uplink]: the MQTT uplink (daemon/uplink_settings.h). The section switches it on.
 bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
   constexpr std::string_view kS = "uplink";
-  if (!r.CheckKeys(t, kS,
-                   {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id",
-                    "queue", "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s",
-                    "connect_timeout_ms", "reconnect_min_ms", "reconnect_max_ms",
-                    "status_interval_s"}))
+  if (!r.CheckKeys(
+          t, kS,
+          {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id", "queue",
+           "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s", "connect_timeout_ms",
+           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s"}))
     return false;
   u->enabled = true;
   bool ok = true;
@@ -234,7 +234,8 @@ bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
   std::string sync = u->sync_full ? "full" : "normal";
   ok = ok && r.String(t, kS, "sync", &sync);
   if (ok && sync != "full" && sync != "normal")
-    return r.Fail(*t.get("sync"), kS, "sync", "expected \"full\" or \"normal\", got \"" + sync + "\"");
+    return r.Fail(*t.get("sync"), kS, "sync",
+                  "expected \"full\" or \"normal\", got \"" + sync + "\"");
   u->sync_full = sync == "full";
   struct Limit {
     const char* key;

@@ -433,11 +433,12 @@ void MqttUplink::Connect() {
                                will.data(), 1, true, nullptr);
   }
   if (rc == MOSQ_ERR_SUCCESS)
-    rc = mosquitto_connect_async(mosq_, host_.c_str(), port_, static_cast<int>(settings_.keepalive_s));
+    rc = mosquitto_connect_async(mosq_, host_.c_str(), port_,
+                                 static_cast<int>(settings_.keepalive_s));
   if (rc != MOSQ_ERR_SUCCESS) {
-    Log(*log_, "warning", "uplink cannot connect")
+    Log(*log_, "error", "uplink cannot connect")
         .With("broker", settings_.broker)
-        .With("error", last_client_error_.empty() ? mosquitto_strerror(rc) : last_client_error_);
+        .With("error", ConnectionError(rc));
     Destroy();
     Apply(link_.Input(LinkInput::kConnectFailed, Now()));
   }
@@ -504,20 +505,26 @@ void MqttUplink::ProcessCallbacks() {
   acks_.clear();
   if (disconnected_ && mosq_ != nullptr) {
     const bool was_online = link_.state() == LinkState::kOnline;
-    std::string detail = last_client_error_;
-    if (mosq_ != nullptr && detail.empty()) detail = mosquitto_strerror(disconnect_rc_);
-    if (SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_))) {
-      const long v = SSL_get_verify_result(ssl);
-      if (v != X509_V_OK)
-        detail = std::string("broker certificate: ") + X509_verify_cert_error_string(v);
-    }
     Log(*log_, was_online ? "warning" : "error",
         was_online ? "uplink connection lost" : "uplink cannot connect")
         .With("broker", settings_.broker)
-        .With("error", detail)
+        .With("error", ConnectionError(disconnect_rc_))
         .With("in_flight", static_cast<uint64_t>(link_.in_flight()));
     Apply(link_.Input(was_online ? LinkInput::kLost : LinkInput::kConnectFailed, Now()));
   }
+}
+
+std::string MqttUplink::ConnectionError(int rc) const {
+  // Our own verdict on the broker's certificate says more than the TLS alert that follows.
+  if (mosq_ != nullptr) {
+    if (SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_))) {
+      const long v = SSL_get_verify_result(ssl);
+      if (v != X509_V_OK)
+        return std::string("broker certificate: ") + X509_verify_cert_error_string(v);
+    }
+  }
+  if (!last_client_error_.empty()) return last_client_error_;
+  return mosquitto_strerror(rc);
 }
 
 void MqttUplink::Fill() {
@@ -534,9 +541,9 @@ void MqttUplink::Fill() {
   }
   for (const uplink::OutboxMessage& m : lease_) {
     int mid = 0;
-    const int rc = mosquitto_publish_v5(mosq_, &mid, m.topic.c_str(),
-                                        static_cast<int>(m.payload.size()), m.payload.data(), 1,
-                                        false, nullptr);
+    const int rc =
+        mosquitto_publish_v5(mosq_, &mid, m.topic.c_str(), static_cast<int>(m.payload.size()),
+                             m.payload.data(), 1, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       // The session is gone (the callbacks say why); everything leased waits again.
       if (!disconnected_) {

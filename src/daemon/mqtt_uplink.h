@@ -50,13 +50,13 @@ namespace vigil {
 // For a /metrics endpoint: gauges and counters of the uplink, read at one instant.
 struct UplinkMetrics {
   bool connected = false;
-  std::string state;          // uplink::LinkStateName
-  uint64_t queue_depth = 0;   // messages in the queue (waiting + in flight)
-  uint64_t queue_bytes = 0;   // their topic + payload bytes
-  int64_t oldest_age_ms = 0;  // age of the oldest queued message; 0 when empty
-  uint64_t in_flight = 0;     // published, not yet acknowledged
-  uint64_t delivered = 0;     // acknowledged by the broker, since Open
-  uint64_t connects = 0;      // sessions established, since Open
+  std::string state;             // uplink::LinkStateName
+  uint64_t queue_depth = 0;      // messages in the queue (waiting + in flight)
+  uint64_t queue_bytes = 0;      // their topic + payload bytes
+  int64_t oldest_age_ms = 0;     // age of the oldest queued message; 0 when empty
+  uint64_t in_flight = 0;        // published, not yet acknowledged
+  uint64_t delivered = 0;        // acknowledged by the broker, since Open
+  uint64_t connects = 0;         // sessions established, since Open
   uint64_t broker_refusals = 0;  // messages the broker refused (kept, retried)
   uint64_t enqueue_errors = 0;   // Publish* calls whose commit failed (kIo)
   // Evicted or refused under the queue's bound, by class (uplink::MessageClass order),
@@ -124,6 +124,7 @@ class MqttUplink {
   // Closes the client (with a DISCONNECT while the session is up); in flight: waiting.
   void Destroy();
   void ProcessCallbacks();
+  std::string ConnectionError(int rc) const;  // why the connection failed, for the log
   void Fill();
   void PublishStatus(bool online);
   void CommitAcks();

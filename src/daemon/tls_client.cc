@@ -93,8 +93,8 @@ Error BuildTlsClientContext(const TlsClientFiles& files, std::string_view server
   const std::string name(server_name);
   in6_addr a6{};
   in_addr a4{};
-  const bool is_ip = inet_pton(AF_INET, name.c_str(), &a4) == 1 ||
-                     inet_pton(AF_INET6, name.c_str(), &a6) == 1;
+  const bool is_ip =
+      inet_pton(AF_INET, name.c_str(), &a4) == 1 || inet_pton(AF_INET6, name.c_str(), &a6) == 1;
   const int set = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                         : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
   if (set != 1) {

@@ -45,8 +45,8 @@ std::string Slurp(const std::string& path) {
 const std::string& SharedPki() {
   static TempDir* dir = [] {
     auto* d = new TempDir();
-    const std::string cmd = "bash '" VIGIL_SOURCE_DIR "/scripts/pki.sh' '" + d->path() +
-                            "' > '" + d->path() + "/pki.log' 2>&1";
+    const std::string cmd = "bash '" VIGIL_SOURCE_DIR "/scripts/pki.sh' '" + d->path() + "' > '" +
+                            d->path() + "/pki.log' 2>&1";
     if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << Slurp(d->path() + "/pki.log");
     return d;
   }();
@@ -56,7 +56,7 @@ const std::string& SharedPki() {
 // Everything a subscriber saw, by message id.
 struct Seen {
   std::mutex mu;
-  std::map<std::string, int> ids;                 // id -> copies received
+  std::map<std::string, int> ids;                  // id -> copies received
   std::map<std::string, std::set<uint64_t>> seqs;  // gateway/stream -> seqs
   std::vector<nlohmann::json> status;
   std::vector<std::string> bad;  // payloads that are not envelopes, or on the wrong topic
@@ -115,7 +115,8 @@ bool WaitFor(const std::function<bool()>& cond, double seconds) {
 class UplinkBroker : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::copy(SharedPki(), dir_.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::copy(SharedPki(), dir_.path(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     std::string why;
     ASSERT_EQ(broker_.Start(VIGIL_SOURCE_DIR, dir_.path(), &why), Error::kOk) << why;
     log_file_ = std::fopen(dir_.File("uplink.log").c_str(), "w");
@@ -186,7 +187,9 @@ TEST_F(UplinkBroker, EveryMessageOfTwoGatewaysArrivesOnceAtTheSubscriber) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk)
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk)
       << why;
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds)) << sub.last_error();
   MqttUplink a, b;
@@ -250,7 +253,9 @@ TEST_F(UplinkBroker, RetainedStatusSaysOnlineAndTheWillAnnouncesAKilledGateway) 
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   auto last_state = [&] {
     std::lock_guard lk(seen.mu);
     return seen.status.empty() ? std::string() : seen.status.back()["state"].get<std::string>();
@@ -267,7 +272,8 @@ TEST_F(UplinkBroker, RetainedStatusSaysOnlineAndTheWillAnnouncesAKilledGateway) 
   // And a reader that arrives later finds the gateway offline (retained).
   Seen later;
   MqttSubscriber sub2;
-  ASSERT_EQ(sub2.Start(Reader("late-reader"), [&](const ReceivedMessage& m) { later.Add(m); }, &why),
+  ASSERT_EQ(sub2.Start(
+                Reader("late-reader"), [&](const ReceivedMessage& m) { later.Add(m); }, &why),
             Error::kOk);
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -283,7 +289,9 @@ TEST_F(UplinkBroker, CleanStopSaysOfflineItself) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   MqttUplink u;
   ASSERT_EQ(u.Open(Gateway("gw-01"), *log_, &why), Error::kOk) << why;
@@ -304,7 +312,9 @@ TEST_F(UplinkBroker, MessageOutsideTheGatewaysOwnPrefixIsRefusedAndKept) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   UplinkSettings s = Gateway("gw-01");
   s.site = "site-b";  // the ACL gives gw-01 vigil/v1/site-a/gw-01/# only
@@ -336,7 +346,9 @@ TEST_P(BrokerRefuses, GatewayCertificate) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   MqttUplink u;
   ASSERT_EQ(u.Open(Gateway(r.gateway_id, r.cert), *log_, &why), Error::kOk) << why;
@@ -365,7 +377,10 @@ TEST_F(UplinkBroker, ClientWithoutCertificateIsRefused) {
   o.tls.key.clear();
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(o, [](const ReceivedMessage&) {}, &why), Error::kOk) << why;
+  ASSERT_EQ(sub.Start(
+                o, [](const ReceivedMessage&) {}, &why),
+            Error::kOk)
+      << why;
   EXPECT_FALSE(sub.WaitSubscribed(2 * kSeconds));
   EXPECT_EQ(sub.connects(), 0u);
   EXPECT_NE(Slurp(dir_.File("mosquitto.log")).find("peer did not return a certificate"),
@@ -393,7 +408,9 @@ TEST_F(UplinkBroker, BrokerOutageLosesNothingAndDeduplicatesById) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   MqttUplink u;
   ASSERT_EQ(u.Open(Gateway("gw-01"), *log_, &why), Error::kOk) << why;
@@ -439,19 +456,21 @@ class SlowSubscriber : public UplinkBroker {
     Seen seen;
     MqttSubscriber sub;
     std::string why;
-    EXPECT_EQ(sub.Start(Reader(),
-                        [&](const ReceivedMessage& m) {
-                          seen.Add(m);
-                          std::this_thread::sleep_for(std::chrono::microseconds(60));
-                        },
-                        &why),
+    EXPECT_EQ(sub.Start(
+                  Reader(),
+                  [&](const ReceivedMessage& m) {
+                    seen.Add(m);
+                    std::this_thread::sleep_for(std::chrono::microseconds(60));
+                  },
+                  &why),
               Error::kOk);
     EXPECT_TRUE(sub.WaitSubscribed(10 * kSeconds));
     MqttUplink u;
     UplinkSettings s = Gateway("gw-01");
     s.max_inflight = 256;
     EXPECT_EQ(u.Open(s, *log_, &why), Error::kOk) << why;
-    for (uint64_t k = 0; k < n / 500; ++k) EXPECT_EQ(u.PublishTelemetry(Vitals(500), &why), Error::kOk);
+    for (uint64_t k = 0; k < n / 500; ++k)
+      EXPECT_EQ(u.PublishTelemetry(Vitals(500), &why), Error::kOk);
     EXPECT_TRUE(u.WaitDrained(120 * kSeconds));
     WaitFor([&] { return seen.unique() == n; }, wait_s);
     // Settle: nothing more is on its way.
@@ -492,7 +511,9 @@ TEST_F(UplinkBroker, RenewedCertificateIsTakenOnReloadWithoutRestart) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   MqttUplink u;
   ASSERT_EQ(u.Open(Gateway("gw-expired"), *log_, &why), Error::kOk) << why;
@@ -521,7 +542,9 @@ TEST_F(UplinkBroker, RevocationTakesEffectForNewSessionsOnBrokerReload) {
   Seen seen;
   MqttSubscriber sub;
   std::string why;
-  ASSERT_EQ(sub.Start(Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why), Error::kOk);
+  ASSERT_EQ(sub.Start(
+                Reader(), [&](const ReceivedMessage& m) { seen.Add(m); }, &why),
+            Error::kOk);
   ASSERT_TRUE(sub.WaitSubscribed(10 * kSeconds));
   MqttUplink u;
   ASSERT_EQ(u.Open(Gateway("gw-02"), *log_, &why), Error::kOk) << why;
@@ -535,7 +558,8 @@ TEST_F(UplinkBroker, RevocationTakesEffectForNewSessionsOnBrokerReload) {
   // The established session is not cut by the reload (Mosquitto checks certificates at
   // the handshake): the next one is refused.
   ASSERT_EQ(u.Reload(&why), Error::kOk) << why;  // forces a new session
-  ASSERT_TRUE(WaitFor([&] { return UplinkLog().find("certificate revoked") != std::string::npos; }, 10))
+  ASSERT_TRUE(
+      WaitFor([&] { return UplinkLog().find("certificate revoked") != std::string::npos; }, 10))
       << UplinkLog();
   ASSERT_EQ(u.PublishTelemetry(Vitals(2), &why), Error::kOk);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

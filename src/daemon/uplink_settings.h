@@ -9,7 +9,7 @@
 namespace vigil {
 
 struct UplinkSettings {
-  bool enabled = false;                // the file has an [uplink] section
+  bool enabled = false;                   // the file has an [uplink] section
   std::string broker = "127.0.0.1:8883";  // host:port of the MQTT broker (TLS)
   std::string server_name;  // checked against the broker's certificate; default: the host
   std::string ca;           // the uplink CA: the only one trusted for the broker
@@ -32,8 +32,7 @@ struct UplinkSettings {
 
 // "host:port" or "[v6]:port" of the broker: a DNS name or a numeric address, port 1..65535.
 // False (and `why`) otherwise.
-bool ParseBrokerAddress(std::string_view text, std::string* host, uint16_t* port,
-                        std::string* why);
+bool ParseBrokerAddress(std::string_view text, std::string* host, uint16_t* port, std::string* why);
 
 // "" when `s` (enabled) is usable; otherwise "field: reason", one line. Files are not
 // opened here (MqttUplink::Open does, with the error of each).

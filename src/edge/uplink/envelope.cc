@@ -27,7 +27,8 @@ bool CheckText(std::string_view field, std::string_view s, bool required, size_t
 }
 
 bool CheckTime(int64_t ms, std::string* why) {
-  if (ms < 0 || ms > kMaxTimeMs) return Fail(why, "time_ms: " + std::to_string(ms) + " is out of range");
+  if (ms < 0 || ms > kMaxTimeMs)
+    return Fail(why, "time_ms: " + std::to_string(ms) + " is out of range");
   return true;
 }
 
@@ -48,16 +49,21 @@ bool IsOneJsonObject(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') ++depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[')
+      ++depth;
     else if (c == '}' || c == ']') {
       if (--depth < 0) return false;
       if (depth == 0 && i + 1 != s.size()) return false;
-    } else if (c == '\n') return false;
+    } else if (c == '\n')
+      return false;
   }
   return depth == 0 && !in_string;
 }
@@ -180,7 +186,9 @@ std::string MessageId(const Origin& o, uint64_t seq) {
 }
 
 Error CheckOrigin(const Origin& o, std::string* why) {
-  const char* field = !IsTopicLevel(o.site) ? "site" : !IsTopicLevel(o.gateway) ? "gateway" : nullptr;
+  const char* field = !IsTopicLevel(o.site)      ? "site"
+                      : !IsTopicLevel(o.gateway) ? "gateway"
+                                                 : nullptr;
   if (field == nullptr) return Error::kOk;
   Fail(why, std::string(field) + ": \"" + (field[0] == 's' ? o.site : o.gateway) +
                 "\": use 1..64 of letters, digits, '.', '_', '-'");

@@ -69,9 +69,9 @@ struct AlarmRecord {
   std::string pseudonym;
   std::string ward;
   DeviceKind device_kind = DeviceKind::kOther;
-  std::optional<Vital> vital;    // the quantity the condition is about, if one
-  std::optional<double> value;   // requires `vital`; in VitalUnit(*vital)
-  std::string message;           // optional text for the clinician
+  std::optional<Vital> vital;   // the quantity the condition is about, if one
+  std::optional<double> value;  // requires `vital`; in VitalUnit(*vital)
+  std::string message;          // optional text for the clinician
   int64_t time_ms = 0;
 };
 
@@ -85,16 +85,16 @@ struct SecurityRecord {
 
 // Published retained on .../status, not queued: the last one is the gateway's state.
 struct StatusRecord {
-  bool online = true;     // false: the last will, or a clean stop
-  std::string version;    // the gateway's software version
+  bool online = true;   // false: the last will, or a clean stop
+  std::string version;  // the gateway's software version
   int64_t started_ms = 0;
   int64_t time_ms = 0;
-  uint64_t queued = 0;    // messages waiting in the queue
+  uint64_t queued = 0;                                 // messages waiting in the queue
   std::array<uint64_t, kMessageClassCount> dropped{};  // since the queue file was made
 };
 
-std::string_view QualityName(Quality q);      // "valid" | "questionable" | "invalid"
-std::string_view AlarmStateName(AlarmState s);  // "raised" | "updated" | "cleared"
+std::string_view QualityName(Quality q);              // "valid" | "questionable" | "invalid"
+std::string_view AlarmStateName(AlarmState s);        // "raised" | "updated" | "cleared"
 std::string_view AlarmPriorityName(AlarmPriority p);  // "low" | "medium" | "high"
 // The UCUM code of the unit a vital is carried in: "/min", "%", "Cel", "mm[Hg]",
 // "mmol/L", "mL/h", "mL".

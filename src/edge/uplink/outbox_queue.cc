@@ -88,8 +88,7 @@ Error ReadHeader(const std::string& path, HeaderKind* kind, std::string* detail)
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08x", app);
     *kind = HeaderKind::kOther;
-    *detail = std::string("an SQLite database of another application (application_id ") + hex +
-              ")";
+    *detail = std::string("an SQLite database of another application (application_id ") + hex + ")";
   }
   return Error::kOk;
 }
@@ -167,7 +166,8 @@ Error OutboxQueue::Open(const std::string& path, const OutboxOptions& options, i
   bool fresh = false;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Fail(Error::kIo, std::string("cannot stat: ") + std::strerror(errno), why);
+    if (errno != ENOENT)
+      return Fail(Error::kIo, std::string("cannot stat: ") + std::strerror(errno), why);
     int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
     if (fd < 0) return Fail(Error::kIo, std::string("cannot create: ") + std::strerror(errno), why);
     ::close(fd);
@@ -182,8 +182,9 @@ Error OutboxQueue::Open(const std::string& path, const OutboxOptions& options, i
     if (Error e = ReadHeader(path, &kind, &msg); e != Error::kOk) return Fail(e, msg, why);
     if (kind == HeaderKind::kOther)
       return Fail(Error::kCorrupt,
-                  msg + ", not a Vigil uplink queue; the file is left as it is: move it aside "
-                        "or name another [uplink] queue",
+                  msg +
+                      ", not a Vigil uplink queue; the file is left as it is: move it aside "
+                      "or name another [uplink] queue",
                   why);
     // A file made by a start that died before its schema was committed holds nothing.
     fresh = kind == HeaderKind::kEmpty;
@@ -202,8 +203,7 @@ Error OutboxQueue::Open(const std::string& path, const OutboxOptions& options, i
   if (Error e = Exec("PRAGMA locking_mode = EXCLUSIVE", why); e != Error::kOk) return fail(e);
   if (!fresh) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr) != SQLITE_OK)
       return fail(FailSqlite("cannot read the schema", why));
     const int rc = sqlite3_step(s);
     const int64_t tables = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
@@ -254,8 +254,7 @@ Error OutboxQueue::Open(const std::string& path, const OutboxOptions& options, i
   if (Error e = PrepareAll(why); e != Error::kOk) return fail(e);
   if (Error e = Load(why); e != Error::kOk) return fail(e);
   // The first write takes the file's exclusive lock for as long as it is open.
-  if (Exec("BEGIN IMMEDIATE", why) != Error::kOk ||
-      SetMeta("opened_ms", now_ms) != Error::kOk) {
+  if (Exec("BEGIN IMMEDIATE", why) != Error::kOk || SetMeta("opened_ms", now_ms) != Error::kOk) {
     Error e = FailSqlite("cannot take the queue", why);
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return fail(e);
@@ -386,13 +385,15 @@ Error OutboxQueue::Enqueue(std::span<const OutboxItem> items, int64_t now_ms, En
                   why);
     if (it.topic.empty() || it.payload.empty() || it.payload.size() > kMaxPayloadBytes)
       return Fail(Error::kInvalidArgument,
-                  "message " + std::to_string(it.seq) + ": empty topic or payload, or payload "
-                      "over " + std::to_string(kMaxPayloadBytes) + " bytes",
+                  "message " + std::to_string(it.seq) +
+                      ": empty topic or payload, or payload "
+                      "over " +
+                      std::to_string(kMaxPayloadBytes) + " bytes",
                   why);
   }
 
   // Plan first, on counters only, so that a failed commit leaves memory as it was.
-  std::array<size_t, kMessageClassCount> cursor{};  // waiting entries evicted, per class
+  std::array<size_t, kMessageClassCount> cursor{};            // waiting entries evicted, per class
   std::array<std::vector<size_t>, kMessageClassCount> fresh;  // batch items kept, per class
   std::array<size_t, kMessageClassCount> fresh_cursor{};      // of those, evicted again
   std::array<uint64_t, kMessageClassCount> rem_count{}, rem_bytes{};  // still evictable
@@ -414,7 +415,8 @@ Error OutboxQueue::Enqueue(std::span<const OutboxItem> items, int64_t now_ms, En
       free_count += rem_count[v];
       free_bytes += rem_bytes[v];
     }
-    if (count - free_count + 1 > options_.max_messages || bytes - free_bytes + b > options_.max_bytes) {
+    if (count - free_count + 1 > options_.max_messages ||
+        bytes - free_bytes + b > options_.max_bytes) {
       ++refused[c];
       continue;
     }
@@ -526,9 +528,10 @@ Error OutboxQueue::Lease(size_t max, std::vector<OutboxMessage>* out, std::strin
         sqlite3_bind_int64(select_, 1, static_cast<int64_t>(e.seq));
         const int rc = sqlite3_step(select_);
         if (rc != SQLITE_ROW) {
-          return rc == SQLITE_DONE ? Fail(Error::kCorrupt,
-                                          "message " + std::to_string(e.seq) + " is missing", why)
-                                   : FailSqlite("cannot read message " + std::to_string(e.seq), why);
+          return rc == SQLITE_DONE
+                     ? Fail(Error::kCorrupt, "message " + std::to_string(e.seq) + " is missing",
+                            why)
+                     : FailSqlite("cannot read message " + std::to_string(e.seq), why);
         }
         m.topic.assign(reinterpret_cast<const char*>(sqlite3_column_text(select_, 0)),
                        static_cast<size_t>(sqlite3_column_bytes(select_, 0)));

@@ -362,8 +362,9 @@ TEST(OutboxQueue, DamagedRowIsReportedWithItsNumber) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.File("q.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE outbox SET class = 9 WHERE seq = 2", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "UPDATE outbox SET class = 9 WHERE seq = 2", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   OutboxQueue q;
   std::string why;

@@ -24,8 +24,9 @@ using A = LinkAction;
 
 // Every transition of the link (docs/uplink.md, "Connection"). kStop from any state but
 // kStopped is handled before the table (it always ends in kStopped).
+// clang-format off
 constexpr std::array<Transition, 11> kTable = {{
-    // from          input              to             action          deadline
+    // from          input              to              action          deadline              reset
     {S::kIdle,       I::kStart,         S::kConnecting, A::kConnect,    Arm::kConnectTimeout, false},
     {S::kConnecting, I::kConnected,     S::kOnline,     A::kNone,       Arm::kNone,           true},
     {S::kConnecting, I::kConnectFailed, S::kBackoff,    A::kDisconnect, Arm::kBackoff,        false},
@@ -38,6 +39,7 @@ constexpr std::array<Transition, 11> kTable = {{
     {S::kBackoff,    I::kDeadline,      S::kConnecting, A::kConnect,    Arm::kConnectTimeout, false},
     {S::kBackoff,    I::kReload,        S::kConnecting, A::kConnect,    Arm::kConnectTimeout, true},
 }};
+// clang-format on
 
 uint64_t SplitMix(uint64_t& x) {
   uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -70,7 +72,8 @@ TimeUs UplinkLink::NextBackoff() {
   ceiling = std::min(ceiling, options_.backoff_max);
   const TimeUs half = ceiling / 2;
   const TimeUs span = ceiling - half;
-  const TimeUs draw = span > 0 ? static_cast<TimeUs>(SplitMix(rng_) % static_cast<uint64_t>(span + 1)) : 0;
+  const TimeUs draw =
+      span > 0 ? static_cast<TimeUs>(SplitMix(rng_) % static_cast<uint64_t>(span + 1)) : 0;
   ++failures_;
   last_backoff_ = std::max<TimeUs>(half + draw, 1);
   return last_backoff_;
