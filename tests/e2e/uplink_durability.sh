@@ -8,7 +8,7 @@
 # by id. The messages as received are checked against docs/uplink.schema.json.
 #   uplink_durability.sh path/to/vigil      VIGIL_UPLINK_OUTAGE_S=30 VIGIL_UPLINK_COUNT=5000
 set -euo pipefail
-vigil="$1"
+vigil="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 outage="${VIGIL_UPLINK_OUTAGE_S:-30}"
 count="${VIGIL_UPLINK_COUNT:-5000}"
@@ -70,9 +70,11 @@ kill -9 "$load_pid"; wait "$load_pid" 2>/dev/null || true
 echo "publisher killed while the broker is away"
 load 2
 sleep "$(( outage - outage / 2 ))"
+lines=$(wc -l < messages.jsonl)
 bash "$root/scripts/broker.sh" start pki
 echo "broker back"
-sleep 4
+# Kill it while it drains the backlog of the outage: its window is full then.
+for _ in $(seq 300); do [ "$(wc -l < messages.jsonl)" -ge $((lines + 200)) ] && break; sleep 0.05; done
 kill -9 "$load_pid"; wait "$load_pid" 2>/dev/null || true
 echo "publisher killed with messages in flight"
 load 3
