@@ -450,8 +450,9 @@ TEST_F(UplinkBroker, BrokerOutageLosesNothingAndDeduplicatesById) {
 // none of it. The control run with the default limit shows that the test can fail.
 class SlowSubscriber : public UplinkBroker {
  protected:
-  // Publishes `n` messages as fast as the queue takes them; the subscriber needs about
-  // 200 us per message (at most 5,000 a second). Returns the messages the subscriber got within `wait_s`.
+  // Publishes `n` messages as fast as the queue takes them; the subscriber needs at least
+  // 200 us per message (5,000 a second at most, a third of what a gateway sends here).
+  // Returns the distinct messages the subscriber got within `wait_s`.
   uint64_t Run(uint64_t n, double wait_s) {
     Seen seen;
     MqttSubscriber sub;
