@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -370,6 +371,26 @@ TEST(OutboxQueue, DamagedRowIsReportedWithItsNumber) {
   std::string why;
   EXPECT_EQ(q.Open(dir.File("q.db"), {}, 0, &why), Error::kCorrupt);
   EXPECT_NE(why.find("message 2"), std::string::npos) << why;
+}
+
+TEST(OutboxQueue, TruncatedQueueIsRefusedAndNotStartedAfresh) {
+  TempDir dir;
+  const std::string path = dir.File("q.db");
+  {
+    OutboxQueue q;
+    ASSERT_EQ(q.Open(path, {}, 0, nullptr), Error::kOk);
+    for (int k = 0; k < 20; ++k) Add(q, std::vector<MessageClass>(100, T), 300);
+  }
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal") &&
+               std::filesystem::file_size(path + "-wal") > 0);  // checkpointed at close
+  std::vector<uint8_t> bytes = vigil::testing::ReadAll(path);
+  ASSERT_GT(bytes.size(), 100000u);
+  bytes.resize(bytes.size() / 2);
+  vigil::testing::WriteAll(path, bytes);
+  OutboxQueue q;
+  std::string why;
+  EXPECT_EQ(q.Open(path, {}, 0, &why), Error::kCorrupt) << why;
+  EXPECT_EQ(vigil::testing::ReadAll(path), bytes);  // left as it was, for an inquiry
 }
 
 // The writer reports each batch after Enqueue returned; whatever it reported must be in
