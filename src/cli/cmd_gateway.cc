@@ -1,6 +1,7 @@
 // vigil gateway: the CPAN daemon over UDP (see daemon/gateway.h).
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -8,10 +9,13 @@
 #include <string>
 
 #include "cli/command.h"
+#include "common/hex.h"
 #include "daemon/config.h"
 #include "daemon/gateway.h"
 #include "daemon/log.h"
+#include "daemon/mqtt_uplink.h"
 #include "daemon/rotating_file.h"
+#include "ids/alert.h"
 
 namespace vigil::cli {
 namespace {
@@ -19,7 +23,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reopen{false};
 void OnSignal(int) { g_stop = true; }
-void OnHangup(int) { g_reopen = true; }  // logrotate moved the files: reopen them
+// logrotate moved the files: reopen them; renewed uplink certificates or CRL: reload them.
+void OnHangup(int) { g_reopen = true; }
 
 struct GatewayOptions {
   std::string config;
@@ -65,6 +70,26 @@ void Run(const GatewayOptions& o) {
   }
   Gateway gw;
   if (gw.Open(c, *logger, &why) != Error::kOk) Die(why);
+  // [uplink]: IDS alerts go up on .../security (docs/uplink.md); telemetry and alarms are
+  // handed over the same way (MqttUplink::PublishTelemetry, PublishAlarm).
+  std::unique_ptr<MqttUplink> uplink;
+  if (c.uplink.enabled) {
+    uplink = std::make_unique<MqttUplink>();
+    if (uplink->Open(c.uplink, *logger, &why) != Error::kOk) Die(why);
+    gw.set_alert_hook([&uplink, &logger](const ids::Alert& a, const std::string& eve) {
+      uplink::SecurityRecord r;
+      r.signature_id = a.signature_id;
+      r.severity = a.severity;
+      if (a.uid != 0) r.device_uid = UidToString(a.uid);
+      r.eve = eve;
+      r.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+      std::string w;
+      if (uplink->PublishSecurity(r, &w) != Error::kOk)
+        Log(*logger, "error", "uplink: alert not queued").With("error", w);
+    });
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGHUP, OnHangup);
@@ -74,9 +99,12 @@ void Run(const GatewayOptions& o) {
       if (!log_file.path().empty()) log_file.Reopen();
       if (gw.ReopenFiles(&why) != Error::kOk)
         Log(*logger, "error", "cannot reopen the alert file").With("error", why);
+      if (uplink && uplink->Reload(&why) != Error::kOk)
+        Log(*logger, "error", "uplink reload").With("error", why);
     }
   }
   gw.Stop();
+  if (uplink) uplink->Stop();
 }
 
 void Setup(CLI::App& app) {

@@ -210,6 +210,64 @@ bool ReadIds(Reader& r, const toml::table& t, ids::RateLimitConfig* rl) {
   return true;
 }
 
+// [uplink]: the MQTT uplink (daemon/uplink_settings.h). The section switches it on.
+bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
+  constexpr std::string_view kS = "uplink";
+  if (!r.CheckKeys(
+          t, kS,
+          {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id", "queue",
+           "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s", "connect_timeout_ms",
+           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s"}))
+    return false;
+  u->enabled = true;
+  bool ok = true;
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"broker", &u->broker},
+                          {"server_name", &u->server_name},
+                          {"ca", &u->ca},
+                          {"cert", &u->cert},
+                          {"key", &u->key},
+                          {"crl", &u->crl},
+                          {"site", &u->site},
+                          {"gateway_id", &u->gateway_id},
+                          {"queue", &u->queue}})
+    ok = ok && r.String(t, kS, key, out);
+  std::string sync = u->sync_full ? "full" : "normal";
+  ok = ok && r.String(t, kS, "sync", &sync);
+  if (ok && sync != "full" && sync != "normal")
+    return r.Fail(*t.get("sync"), kS, "sync",
+                  "expected \"full\" or \"normal\", got \"" + sync + "\"");
+  u->sync_full = sync == "full";
+  struct Limit {
+    const char* key;
+    int64_t lo, hi;
+    uint64_t* u64;
+    uint32_t* u32;
+  } const limits[] = {
+      {"max_messages", 1, int64_t{1} << 40, &u->max_messages, nullptr},
+      {"max_bytes", 4096, int64_t{1} << 50, &u->max_bytes, nullptr},
+      {"max_inflight", 1, 65535, nullptr, &u->max_inflight},
+      {"keepalive_s", 5, 3600, nullptr, &u->keepalive_s},
+      {"connect_timeout_ms", 100, 600000, nullptr, &u->connect_timeout_ms},
+      {"reconnect_min_ms", 10, 3600000, nullptr, &u->reconnect_min_ms},
+      {"reconnect_max_ms", 10, 3600000, nullptr, &u->reconnect_max_ms},
+      {"status_interval_s", 1, 86400, nullptr, &u->status_interval_s},
+  };
+  for (const Limit& l : limits) {
+    int64_t v = l.u64 ? static_cast<int64_t>(*l.u64) : static_cast<int64_t>(*l.u32);
+    ok = ok && r.Int(t, kS, l.key, l.lo, l.hi, &v);
+    if (l.u64) *l.u64 = static_cast<uint64_t>(v);
+    if (l.u32) *l.u32 = static_cast<uint32_t>(v);
+  }
+  if (!ok) return false;
+  if (std::string bad = ValidateUplinkSettings(*u); !bad.empty()) {
+    const std::string field = bad.substr(0, bad.find(':'));
+    const toml::node* n = t.get(field);
+    return r.Fail(n != nullptr ? *n : static_cast<const toml::node&>(t), kS, field,
+                  bad.substr(bad.find(':') + 2));
+  }
+  return true;
+}
+
 }  // namespace
 
 Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonConfig* out,
@@ -226,7 +284,8 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   }
   Reader r(origin, why);
   for (auto&& [k, v] : root) {
-    if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device" && k.str() != "ids") {
+    if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device" && k.str() != "ids" &&
+        k.str() != "uplink") {
       r.Fail(v, "", k.str(), "unknown section");
       return Error::kInvalidArgument;
     }
@@ -326,6 +385,9 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   }
   if (ok) {
     if (const toml::table* t = root["ids"].as_table()) ok = ReadIds(r, *t, &c.ids.rate_limit);
+  }
+  if (ok) {
+    if (const toml::table* u = root["uplink"].as_table()) ok = ReadUplink(r, *u, &c.uplink);
   }
   if (ok) {
     if (std::string bad = c.ids.Validate(); !bad.empty()) {

@@ -18,6 +18,10 @@
 //               summary_max_devices
 //   [[ids.threshold]]  signature_id, type = "limit" | "suppress", track, count, seconds,
 //               device_uid = "16 hex digits" (suppress only); one per signature
+//   [uplink]    broker = "host:port", server_name, ca, cert, key, crl, site, gateway_id,
+//               queue, sync = "full" | "normal", max_messages, max_bytes, max_inflight,
+//               keepalive_s, connect_timeout_ms, reconnect_min_ms, reconnect_max_ms,
+//               status_interval_s (daemon/uplink_settings.h, docs/uplink.md); absent: off
 //
 // Errors name the file, line and field: `gw.toml:7: [protocol] version: expected one of
 // "v1", "v2", "v3-paper", "hardened", got "v4"`.
@@ -28,6 +32,7 @@
 
 #include "common/error.h"
 #include "connection/protocol_config.h"
+#include "daemon/uplink_settings.h"
 #include "ids/ids_config.h"
 
 namespace vigil {
@@ -60,6 +65,7 @@ struct DaemonConfig {
   GatewaySettings gateway;
   DeviceSettings device;
   ids::IdsConfig ids;  // the gateway's IDS (only rate_limit is read from the file)
+  UplinkSettings uplink;
 };
 
 // Embedded defaults: a deployment uses the hardened protocol with confirmation always.

@@ -1,0 +1,122 @@
+#include "daemon/mqtt_subscriber.h"
+
+#include <mosquitto.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "daemon/uplink_settings.h"
+
+namespace vigil {
+
+MqttSubscriber::~MqttSubscriber() { Stop(); }
+
+Error MqttSubscriber::Start(const SubscriberOptions& options, Handler handler, std::string* why) {
+  Stop();
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+  options_ = options;
+  handler_ = std::move(handler);
+  std::string host;
+  uint16_t port = 0;
+  if (!ParseBrokerAddress(options.broker, &host, &port, why)) return Error::kInvalidArgument;
+  const std::string name = options.server_name.empty() ? host : options.server_name;
+  if (Error e = BuildTlsClientContext(options.tls, name, &ctx_, nullptr, why); e != Error::kOk)
+    return e;
+  mosq_ = mosquitto_new(options.client_id.c_str(), options.clean_session, this);
+  if (mosq_ == nullptr) {
+    if (why) *why = "cannot create an MQTT client";
+    return Error::kIo;
+  }
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_int_option(mosq_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+  mosquitto_void_option(mosq_, MOSQ_OPT_SSL_CTX, ctx_.get());
+  mosquitto_connect_callback_set(mosq_, &MqttSubscriber::OnConnect);
+  mosquitto_disconnect_callback_set(mosq_, &MqttSubscriber::OnDisconnect);
+  mosquitto_subscribe_callback_set(mosq_, &MqttSubscriber::OnSubscribe);
+  mosquitto_message_callback_set(mosq_, &MqttSubscriber::OnMessage);
+  mosquitto_log_callback_set(mosq_, &MqttSubscriber::OnLog);
+  mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
+  const int rc = mosquitto_connect_async(mosq_, host.c_str(), port, options.keepalive_s);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    std::lock_guard lk(mu_);
+    last_error_ = mosquitto_strerror(rc);  // the loop retries
+  }
+  if (mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) {
+    if (why) *why = "cannot start the MQTT client's thread";
+    mosquitto_destroy(mosq_);
+    mosq_ = nullptr;
+    return Error::kIo;
+  }
+  return Error::kOk;
+}
+
+void MqttSubscriber::Stop() {
+  if (mosq_ == nullptr) return;
+  mosquitto_disconnect(mosq_);
+  mosquitto_loop_stop(mosq_, false);
+  mosquitto_destroy(mosq_);
+  mosq_ = nullptr;
+  subscribed_ = false;
+  ctx_.reset();
+}
+
+bool MqttSubscriber::WaitSubscribed(TimeUs timeout) const {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout);
+  while (!subscribed_.load()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    ::usleep(5000);
+  }
+  return true;
+}
+
+std::string MqttSubscriber::last_error() const {
+  std::lock_guard lk(mu_);
+  return last_error_;
+}
+
+void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  if (rc != 0) {
+    std::lock_guard lk(s->mu_);
+    s->last_error_ = std::string("broker refused: ") + mosquitto_connack_string(rc);
+    return;
+  }
+  ++s->connects_;
+  for (const std::string& t : s->options_.topics) mosquitto_subscribe(m, nullptr, t.c_str(), 1);
+}
+
+void MqttSubscriber::OnDisconnect(mosquitto*, void* self, int) {
+  static_cast<MqttSubscriber*>(self)->subscribed_ = false;
+}
+
+void MqttSubscriber::OnSubscribe(mosquitto*, void* self, int, int count, const int* granted) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  for (int i = 0; i < count; ++i) {
+    if (granted[i] > 2) {  // 0x80: refused by the broker's ACL
+      std::lock_guard lk(s->mu_);
+      s->last_error_ = "the broker refused a subscription (ACL)";
+      return;
+    }
+  }
+  s->subscribed_ = true;
+}
+
+void MqttSubscriber::OnMessage(mosquitto*, void* self, const mosquitto_message* m) {
+  auto* s = static_cast<MqttSubscriber*>(self);
+  ReceivedMessage r;
+  r.topic = m->topic;
+  r.payload.assign(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
+  r.retained = m->retain;
+  if (s->handler_) s->handler_(r);
+}
+
+void MqttSubscriber::OnLog(mosquitto*, void* self, int level, const char* line) {
+  if (level != MOSQ_LOG_ERR && level != MOSQ_LOG_WARNING) return;
+  auto* s = static_cast<MqttSubscriber*>(self);
+  std::lock_guard lk(s->mu_);
+  s->last_error_ = line;
+}
+
+}  // namespace vigil
