@@ -69,6 +69,10 @@ void RunDemo(const DemoOptions& d) {
          static_cast<unsigned long long>(r.telemetry_packs),
          static_cast<unsigned long long>(r.clinical_readings),
          static_cast<unsigned long long>(r.telemetry_refused));
+  printf("  clinical alarms at the edge   %llu raised (%llu events)%s%s\n",
+         static_cast<unsigned long long>(r.alarms_raised),
+         static_cast<unsigned long long>(r.alarm_events),
+         r.first_alarm.empty() ? "" : ", first: ", r.first_alarm.c_str());
   printf("  security events at gateway    %llu\n",
          static_cast<unsigned long long>(r.security_events));
   printf("  IDS alerts (EVE JSON)         %zu  -> %s/alerts.eve.json\n", r.alerts.size(),
@@ -81,7 +85,7 @@ void RunDemo(const DemoOptions& d) {
          r.AlertedFor(r.internal_victim) ? "alerted" : "no alert");
   printf("  logs                          %s/vigil.log\n", dir.c_str());
   if (!r.alerts.empty()) printf("\nFirst alert as written:\n  %s\n", r.alerts.front().eve.c_str());
-  const bool ok = r.devices_associated == r.devices && r.data_frames > 0 &&
+  const bool ok = r.devices_associated == r.devices && r.data_frames > 0 && r.alarms_raised > 0 &&
                   (!uses_detection || (ext_ok && int_ok));
   if (!uses_detection)
     printf("\n(%s has no intrusion detection: see docs/protocol.md)\n", d.version.c_str());

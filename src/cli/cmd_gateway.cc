@@ -76,6 +76,7 @@ void Run(const GatewayOptions& o) {
   if (c.uplink.enabled) {
     uplink = std::make_unique<MqttUplink>();
     if (uplink->Open(c.uplink, *logger, &why) != Error::kOk) Die(why);
+    gw.set_uplink(uplink.get());  // readings and alarms
     gw.set_alert_hook([&uplink, &logger](const ids::Alert& a, const std::string& eve) {
       uplink::SecurityRecord r;
       r.signature_id = a.signature_id;

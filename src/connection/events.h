@@ -44,6 +44,8 @@ enum class EventKind : uint8_t {
   kRateLimited,             // input dropped by a limiter (flooding, battery drain)
   kBlockedSource,           // frame from a source blocked after an intrusion verdict
   kDowngrade,               // a data frame with less protection than its session requires
+  kBadTelemetry,            // edge: an authenticated payload that is not a valid reading pack, or a
+                            // value no body or device of its kind can give (error: kMalformed, ...)
 };
 
 std::string_view EventKindName(EventKind k);

@@ -8,6 +8,7 @@
 
 #include "common/hex.h"
 #include "daemon/udp.h"
+#include "edge/clinical/clinical_config_toml.h"
 #include "ids/signatures.h"
 
 namespace vigil {
@@ -285,7 +286,7 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   Reader r(origin, why);
   for (auto&& [k, v] : root) {
     if (k.str() != "protocol" && k.str() != "gateway" && k.str() != "device" && k.str() != "ids" &&
-        k.str() != "uplink") {
+        k.str() != "uplink" && k.str() != "clinical" && k.str() != "privacy") {
       r.Fail(v, "", k.str(), "unknown section");
       return Error::kInvalidArgument;
     }
@@ -355,13 +356,14 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
     if (const toml::table* g = root["gateway"].as_table()) {
       ok = r.CheckKeys(*g, "gateway",
                        {"listen", "registry", "registry_key", "alerts", "state", "log",
-                        "max_file_bytes", "keep_files", "management"});
+                        "max_file_bytes", "keep_files", "management", "ward"});
       ok = ok && r.Endpoint_(*g, "gateway", "listen", &c.gateway.listen);
       ok = ok && r.String(*g, "gateway", "registry", &c.gateway.registry);
       ok = ok && r.String(*g, "gateway", "registry_key", &c.gateway.registry_key);
       ok = ok && r.String(*g, "gateway", "alerts", &c.gateway.alerts);
       ok = ok && r.String(*g, "gateway", "state", &c.gateway.state);
       ok = ok && r.String(*g, "gateway", "log", &c.gateway.log);
+      ok = ok && r.String(*g, "gateway", "ward", &c.gateway.ward);
       if (g->contains("management"))
         ok = ok && r.Endpoint_(*g, "gateway", "management", &c.gateway.management);
       int64_t max_bytes = static_cast<int64_t>(c.gateway.max_file_bytes);
@@ -395,6 +397,11 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
       ok = false;
     }
   }
+  // The edge's sections have loaders of their own (they name their fields the same way).
+  if (ok && root.contains("clinical"))
+    ok = clinical::ParseClinicalConfig(text, origin, &c.clinical, why) == Error::kOk;
+  if (ok && root.contains("privacy"))
+    ok = privacy::ParsePrivacySettings(text, origin, &c.privacy, why) == Error::kOk;
   if (!ok) return Error::kInvalidArgument;
   *out = c;
   return Error::kOk;

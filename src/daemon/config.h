@@ -33,6 +33,8 @@
 #include "common/error.h"
 #include "connection/protocol_config.h"
 #include "daemon/uplink_settings.h"
+#include "edge/clinical/clinical_config.h"
+#include "edge/privacy/privacy_config.h"
 #include "ids/ids_config.h"
 
 namespace vigil {
@@ -51,6 +53,9 @@ struct GatewaySettings {
   // The management port (daemon/management.h): "host:port", empty = off. Bind it to a
   // loopback or management-network address: it has no authentication.
   std::string management;
+  // The ward this gateway's CPAN serves (docs/edge.md): readings of devices bound to no
+  // patient carry it.
+  std::string ward = "ward";
 };
 
 struct DeviceSettings {
@@ -66,6 +71,10 @@ struct DaemonConfig {
   DeviceSettings device;
   ids::IdsConfig ids;  // the gateway's IDS (only rate_limit is read from the file)
   UplinkSettings uplink;
+  // The edge (edge/edge_node.h): patients, thresholds and NEWS2 (docs/clinical.md); the
+  // site key of pseudonyms and the privacy budget (docs/privacy.md).
+  clinical::ClinicalConfig clinical;
+  privacy::PrivacySettings privacy;
 };
 
 // Embedded defaults: a deployment uses the hardened protocol with confirmation always.

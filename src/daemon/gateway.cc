@@ -129,6 +129,8 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     core_->Persisted(now());
   }
 
+  if (Error e = OpenEdge(why); e != Error::kOk) return e;
+
   auto ep = Endpoint::Parse(config_.gateway.listen, why);
   if (!ep.ok()) return ep.error();
   if (Error e = socket_.Bind(*ep, why); e != Error::kOk) return e;
@@ -164,6 +166,7 @@ Error Gateway::Reload() {
     // directory_), so re-reading it here never rolls the memory copy back.
     EnrolledDevice d = FromRecord(r);
     directory_->Put(d);
+    kinds_[r.uid] = r.kind;
     SecureZero(&d, sizeof(d));
     if (!r.endpoint_hint.empty()) {
       auto ep = Endpoint::Parse(r.endpoint_hint);
@@ -222,6 +225,7 @@ void Gateway::ForgetIdleLinks(TimeUs now) {
 void Gateway::Poll(int max_wait_ms) {
   TimeUs deadline = std::min(core_->NextDeadline(), ids_->NextDeadline());
   deadline = std::min(deadline, next_reload_);
+  if (edge_ != nullptr) deadline = std::min(deadline, edge_->NextDeadline(now()));
   const TimeUs t = now();
   int wait = max_wait_ms;
   if (deadline != kNever) {
@@ -264,6 +268,7 @@ void Gateway::Poll(int max_wait_ms) {
   Drain();
   Flush();
   if (t2 >= summary_at_) LogSummary(t2);
+  FlushEdge(t2);
   if (management_ != nullptr) {
     management_->Heartbeat();
     if (t2 >= next_status_) PublishStatus(t2);
@@ -292,7 +297,7 @@ void Gateway::Stop() {
       .With("blocked_dropped", stats_.blocked_dropped);
 }
 
-static_assert(static_cast<size_t>(EventKind::kDowngrade) < 64,
+static_assert(static_cast<size_t>(EventKind::kBadTelemetry) < 64,
               "Gateway::dropped_ holds every kind");
 
 void Gateway::Account(const Event& ev) {
@@ -350,6 +355,7 @@ void Gateway::Drain() {
           .With("from", from != nullptr ? from->ToString() : std::string("?"));
     } else if (ev.kind == EventKind::kDataReceived) {
       ++stats_.data_frames;
+      DeliverData(ev);
       if (data_hook_)
         data_hook_(ev.uid, std::string(reinterpret_cast<const char*>(ev.data.data()), ev.data_len));
     } else {

@@ -32,6 +32,9 @@
 #include "daemon/registry_directory.h"
 #include "daemon/rotating_file.h"
 #include "daemon/udp.h"
+#include "edge/edge_node.h"
+#include "edge/privacy/pseudonym.h"
+#include "edge/privacy/site_key.h"
 
 namespace vigil {
 
@@ -40,6 +43,7 @@ class Engine;
 struct Alert;
 }  // namespace ids
 class Registry;
+class MqttUplink;
 
 class Gateway {
  public:
@@ -52,10 +56,13 @@ class Gateway {
     uint64_t associations = 0;
     uint64_t blocked_dropped = 0;  // frames from blocked sources, dropped
     uint64_t persist_failures = 0;
-    size_t receive_buffer = 0;  // bytes the kernel granted
+    uint64_t uplink_errors = 0;  // records the uplink queue could not commit
+    size_t receive_buffer = 0;   // bytes the kernel granted
   };
   // Called for every alert with its EVE JSON line (after it was written to the sink).
   using AlertHook = std::function<void(const ids::Alert&, const std::string& eve)>;
+  // Called for every alarm event of the edge (after the log, feed and uplink had it).
+  using AlarmHook = std::function<void(const clinical::AlarmEvent&)>;
   // Called for every authenticated payload a device sent.
   using DataHook = std::function<void(uint64_t uid, const std::string& payload)>;
 
@@ -86,6 +93,12 @@ class Gateway {
   TimeUs now() const;
   void set_alert_hook(AlertHook h) { alert_hook_ = std::move(h); }
   void set_data_hook(DataHook h) { data_hook_ = std::move(h); }
+  void set_alarm_hook(AlarmHook h) { alarm_hook_ = std::move(h); }
+  // Where readings, alarms and IDS alerts go up (not owned; null: nowhere). Set before
+  // the first Poll().
+  void set_uplink(MqttUplink* u) { uplink_ = u; }
+  // The edge pipeline (null before Open()).
+  edge::EdgeNode* edge() { return edge_.get(); }
   // Re-reads the registry: new enrollments are accepted, revocations end the session and
   // rotate the broadcast key. Called every few seconds by Poll().
   Error Reload();
@@ -111,6 +124,12 @@ class Gateway {
   void LogSummary(TimeUs now);
   // Renders the metrics and readiness for the management port (gateway_status.cc).
   void PublishStatus(TimeUs now);
+  // The edge (gateway_edge.cc): the site key, the pseudonymiser and the EdgeNode; each
+  // verified payload into it; what comes out to the alarm feed, log, IDS and uplink.
+  Error OpenEdge(std::string* why);
+  void DeliverData(const Event& ev);
+  void FlushEdge(TimeUs now);
+  std::string ActiveAlarmsJson() const;
 
   DaemonConfig config_;
   Logger* log_ = nullptr;
@@ -149,8 +168,14 @@ class Gateway {
   std::array<uint64_t, 64> events_total_{};                // by EventKind, since start
   std::unordered_map<int, uint64_t> alerts_by_signature_;  // signature id -> alerts
   std::unique_ptr<ManagementServer> management_;           // null when off
+  std::array<uint8_t, privacy::kSiteKeySize> site_key_{};
+  std::unique_ptr<privacy::Pseudonymiser> pseudonymiser_;
+  std::unique_ptr<edge::EdgeNode> edge_;
+  std::unordered_map<uint64_t, DeviceKind> kinds_;  // uid -> enrolled kind
+  MqttUplink* uplink_ = nullptr;
   TimeUs next_status_ = 0;
   AlertHook alert_hook_;
+  AlarmHook alarm_hook_;
   DataHook data_hook_;
 };
 

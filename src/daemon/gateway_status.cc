@@ -4,6 +4,7 @@
 
 #include "daemon/gateway.h"
 #include "daemon/metrics_text.h"
+#include "daemon/mqtt_uplink.h"
 
 namespace vigil {
 
@@ -57,8 +58,68 @@ void Gateway::PublishStatus(TimeUs now) {
             "Connections refused because too many were open.",
             static_cast<double>(h.refused_connections));
 
+  if (edge_ != nullptr) {
+    const edge::EdgeStats& e = edge_->stats();
+    m.Counter("vigil_reading_packs_total", "Reading packs received from associated devices.",
+              static_cast<double>(e.packs));
+    m.Counter("vigil_reading_packs_refused_total", "Reading packs that did not decode.",
+              static_cast<double>(e.packs_refused));
+    m.Counter("vigil_readings_total", "Readings by class.", static_cast<double>(e.clinical),
+              {{"class", "clinical"}});
+    m.Counter("vigil_readings_total", "Readings by class.", static_cast<double>(e.artefacts),
+              {{"class", "artefact"}});
+    m.Counter("vigil_readings_total", "Readings by class.", static_cast<double>(e.implausible),
+              {{"class", "implausible"}});
+    for (Vital v : kAllVitals) {
+      if (e.by_vital[static_cast<size_t>(v)] == 0) continue;
+      m.Counter("vigil_clinical_readings_total", "Clinical readings, by vital sign.",
+                static_cast<double>(e.by_vital[static_cast<size_t>(v)]),
+                {{"vital", std::string(VitalName(v))}});
+    }
+    m.Counter("vigil_alarm_events_total", "Alarm events (raised, updated, cleared, ...).",
+              static_cast<double>(e.alarm_events));
+    size_t by_priority[4] = {};
+    for (const clinical::ActiveAlarm& a : edge_->engine().ActiveAlarms())
+      ++by_priority[static_cast<size_t>(a.priority)];
+    for (clinical::AlarmPriority p :
+         {clinical::AlarmPriority::kHigh, clinical::AlarmPriority::kMedium,
+          clinical::AlarmPriority::kLow}) {
+      m.Gauge("vigil_alarms_active", "Alarms not cleared, by priority.",
+              static_cast<double>(by_priority[static_cast<size_t>(p)]),
+              {{"priority", std::string(clinical::AlarmPriorityName(p))}});
+    }
+  }
+  bool uplink_backlogged = false;
+  if (uplink_ != nullptr) {
+    const UplinkMetrics u = uplink_->metrics();
+    m.Gauge("vigil_uplink_connected", "1 while the uplink's MQTT session is up.",
+            u.connected ? 1 : 0);
+    m.Gauge("vigil_uplink_queue_depth", "Messages in the uplink queue.",
+            static_cast<double>(u.queue_depth));
+    m.Gauge("vigil_uplink_queue_bytes", "Bytes in the uplink queue.",
+            static_cast<double>(u.queue_bytes));
+    m.Gauge("vigil_uplink_oldest_age_seconds", "Age of the oldest queued message.",
+            static_cast<double>(u.oldest_age_ms) / 1000.0);
+    m.Gauge("vigil_uplink_in_flight", "Messages published, not yet acknowledged.",
+            static_cast<double>(u.in_flight));
+    m.Counter("vigil_uplink_delivered_total", "Messages the broker acknowledged.",
+              static_cast<double>(u.delivered));
+    for (uplink::MessageClass c : uplink::kDrainOrder) {
+      m.Counter("vigil_uplink_dropped_total", "Messages dropped under the queue's bound.",
+                static_cast<double>(u.dropped[uplink::Index(c)]),
+                {{"class", std::string(uplink::MessageClassName(c))}});
+    }
+    m.Counter("vigil_uplink_errors_total", "Records the uplink queue could not commit.",
+              static_cast<double>(stats_.uplink_errors));
+    // Ready while connected, or while the queue holds less than a tenth of its bound: a
+    // gateway that only buffers is still doing its job, up to a point.
+    uplink_backlogged = !u.connected && u.queue_depth > config_.uplink.max_messages / 10;
+  }
+
   ManagementServer::Snapshot s;
   s.metrics = m.Render();
+  s.alarms_json = ActiveAlarmsJson();
+  if (uplink_backlogged) s.not_ready.emplace_back("uplink down and its queue filling");
   if (core_->persist_failed()) s.not_ready.emplace_back("gateway state cannot be written");
   if (directory_->size() == 0) s.not_ready.emplace_back("no device enrolled");
   management_->Publish(std::move(s));

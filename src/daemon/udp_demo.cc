@@ -14,6 +14,7 @@
 #include "connection/crypto/openssl_provider.h"
 #include "daemon/device_fleet.h"
 #include "daemon/gateway.h"
+#include "device/episode.h"
 #include "device/kind_vitals.h"
 #include "edge/registry.h"
 #include "ids/alert.h"
@@ -90,6 +91,9 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
   config.gateway.alerts = o.work_dir + "/alerts.eve.json";
   config.gateway.listen = "127.0.0.1:0";
   config.device.report_interval_ms = o.report_interval_ms;
+  config.gateway.management = "127.0.0.1:0";
+  config.gateway.ward = "icu";
+  config.privacy.site_key = o.work_dir + "/site.key";
   std::vector<DeviceSecrets> secrets;
   {
     Registry reg;
@@ -119,6 +123,19 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
     }
   }
   out.devices = o.devices;
+  // The honest devices are on one patient's bed: the edge evaluates that patient.
+  {
+    clinical::PatientConfig p;
+    p.id = "demo-patient-1";
+    p.bed = kBed;
+    p.ward = "icu";
+    for (int i = 0; i < o.devices; ++i) {
+      const DeviceKind k = kKinds[i % 7];
+      p.devices.push_back({secrets[static_cast<size_t>(i)].uid, k, clinical::DefaultVitalsOf(k)});
+    }
+    p.vitals = clinical::SiteVitalsFor(config.clinical, p.spo2_scale);
+    config.clinical.patients.push_back(std::move(p));
+  }
 
   // ---- the gateway ----
   FILE* log_file = fopen((o.work_dir + "/vigil.log").c_str(), "w");
@@ -159,6 +176,20 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
     }
     if (shown_data++ < 8) say("gateway <- " + UidToString(uid) + "  " + line + " (verified)");
   });
+  gateway.set_alarm_hook([&](const clinical::AlarmEvent& a) {
+    ++out.alarm_events;
+    if (a.kind != clinical::AlarmEventKind::kRaised &&
+        a.kind != clinical::AlarmEventKind::kEscalated)
+      return;
+    char value[32] = "";
+    if (a.value) snprintf(value, sizeof(value), " %.1f", *a.value);
+    const std::string what = std::string(clinical::AlarmPriorityName(a.priority)) + " " +
+                             clinical::ConditionName(a.condition) + value;
+    if (a.kind == clinical::AlarmEventKind::kRaised && out.alarms_raised++ == 0)
+      out.first_alarm = what;
+    say("ALARM " + std::string(clinical::AlarmEventKindName(a.kind)) + " at the edge  " + what +
+        "  (" + a.ward + ", bed " + a.bed + ")");
+  });
   gateway.set_alert_hook([&](const ids::Alert& a, const std::string& eve) {
     {
       std::lock_guard<std::mutex> lock(out_mu);
@@ -167,6 +198,10 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
     say("ALERT severity " + std::to_string(a.severity) + "  " + a.signature + "  device " +
         UidToString(a.uid));
   });
+
+  out.management_port = gateway.management_port();
+  say("management port http://127.0.0.1:" + std::to_string(out.management_port) +
+      "/alarms (and /metrics, /health/ready)");
 
   // ---- honest devices ----
   Logger dev_log("device", log_file);
@@ -178,6 +213,17 @@ UdpDemoOutcome RunUdpDemo(const UdpDemoOptions& o) {
       if (log_file) fclose(log_file);
       return out;
     }
+  }
+  // The patient desaturates from 2 s on (hypoxia, full within 2 s): the edge must alarm.
+  Episode hypoxia;
+  hypoxia.kind = EpisodeKind::kHypoxia;
+  hypoxia.onset = 2 * kSeconds;
+  hypoxia.ramp = 2 * kSeconds;
+  const char* episode_why = nullptr;
+  if (fleet.AddEpisode(hypoxia, kBed, &episode_why) != Error::kOk) {
+    out.error = std::string("episode: ") + (episode_why ? episode_why : "?");
+    if (log_file) fclose(log_file);
+    return out;
   }
   int announced = 0;
   fleet.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {

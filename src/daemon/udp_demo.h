@@ -56,7 +56,12 @@ struct UdpDemoOutcome {
   uint64_t telemetry_packs = 0;
   uint64_t telemetry_refused = 0;
   uint64_t clinical_readings = 0;
-  std::string error;  // set when the run could not start
+  // The edge's clinical evaluation of the bed's patient (a hypoxia episode is scheduled).
+  uint64_t alarms_raised = 0;
+  uint64_t alarm_events = 0;
+  std::string first_alarm;       // "high spo2_low 84" of the first raised alarm
+  uint16_t management_port = 0;  // the gateway's /metrics, /health, /alarms
+  std::string error;             // set when the run could not start
   bool AlertedFor(uint64_t uid) const {
     for (const auto& a : alerts)
       if (a.uid == uid) return true;

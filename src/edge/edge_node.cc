@@ -50,8 +50,8 @@ std::unique_ptr<EdgeNode> EdgeNode::Create(Options options,
 
 EdgeNode::EdgeNode(Options options, const privacy::Pseudonymiser& pseudonymiser, TimeUs start)
     : options_(std::move(options)), pseudonymiser_(pseudonymiser) {
-  engine_ = std::make_unique<clinical::ClinicalEngine>(options_.clinical, start,
-                                                       options_.first_alarm_id);
+  engine_ =
+      std::make_unique<clinical::ClinicalEngine>(options_.clinical, start, options_.first_alarm_id);
 }
 
 const std::string& EdgeNode::DevicePseudonym(uint64_t uid) {

@@ -65,7 +65,7 @@ struct EdgeStats {
   uint64_t clinical = 0;
   uint64_t artefacts = 0;
   uint64_t implausible = 0;
-  uint64_t unassigned = 0;  // readings of devices bound to no patient (not evaluated)
+  uint64_t unassigned = 0;          // readings of devices bound to no patient (not evaluated)
   uint64_t stale_or_reordered = 0;  // readings the engine refused as older than the latest
   std::array<uint64_t, kVitalCount> by_vital{};  // clinical readings
   uint64_t alarm_events = 0;
@@ -88,8 +88,8 @@ class EdgeNode {
   // Errors: kInvalidArgument (the clinical config does not validate), kCrypto (a
   // pseudonym cannot be computed), with `why`. REQUIRES: `pseudonymiser` outlives the node.
   static std::unique_ptr<EdgeNode> Create(Options options,
-                                          const privacy::Pseudonymiser& pseudonymiser,
-                                          TimeUs start, Error* error, std::string* why);
+                                          const privacy::Pseudonymiser& pseudonymiser, TimeUs start,
+                                          Error* error, std::string* why);
 
   // A verified payload from associated device `uid` of `kind` (the registry's kind: what
   // the device is enrolled as, not what it claims).

@@ -28,6 +28,7 @@ std::span<const Signature> AllSignatures() {
       sig::kReassociationStorm,
       sig::kDowngrade,
       sig::kBlockedSourceDropped,
+      sig::kBadTelemetry,
       sig::kAlertsSuppressed,
   };
   return kAll;

@@ -155,6 +155,13 @@ inline constexpr Signature kBlockedSourceDropped{
     3,
     1,
     AlertAction::kBlocked};
+inline constexpr Signature kBadTelemetry{
+    9100082,
+    "VIGIL TELEMETRY invalid reading pack or impossible value from an authenticated device",
+    "Potentially Bad Traffic",
+    2,
+    1,
+    AlertAction::kBlocked};
 // the engine's rate limiter (rate_limiter.h): one summary per signature and period
 inline constexpr Signature kAlertsSuppressed{
     9100090, "VIGIL IDS alerts suppressed by the rate limit", "Misc activity", 3};

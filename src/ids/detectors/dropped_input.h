@@ -23,7 +23,7 @@ class DroppedInputDetector final : public Detector {
   struct Key {
     uint64_t uid = 0;
     uint64_t link = 0;
-    bool downgrade = false;
+    EventKind kind = EventKind::kDowngrade;
     auto operator<=>(const Key&) const = default;
   };
   struct Incident {

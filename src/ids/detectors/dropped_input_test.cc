@@ -49,5 +49,19 @@ TEST(DroppedInput, DowngradeHasItsOwnSignaturePerDevice) {
   EXPECT_EQ(out.alerts[1].uid, 0x2u);
 }
 
+// An authenticated device whose payloads are not readings (broken, or someone holding its
+// keys) is named, once per holdoff, with its own signature: never a clinical value.
+TEST(DroppedInput, BadTelemetryFromAnAssociatedDeviceIsNamedOncePerHoldoff) {
+  DroppedInputDetector d(DroppedInputConfig{}, 64);
+  Collect out;
+  for (int i = 0; i < 50; ++i) d.OnEvent(Drop(EventKind::kBadTelemetry, 0x9, 4, i * kSeconds), out);
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].signature_id, sig::kBadTelemetry.id);
+  EXPECT_EQ(out.alerts[0].uid, 0x9u);
+  d.OnEvent(Drop(EventKind::kBlockedSource, 0x9, 4, 51 * kSeconds), out);  // its own key
+  ASSERT_EQ(out.alerts.size(), 2u);
+  EXPECT_EQ(out.alerts[1].signature_id, sig::kBlockedSourceDropped.id);
+}
+
 }  // namespace
 }  // namespace vigil::ids
