@@ -26,5 +26,22 @@ TEST(UdpTelemetry, EveryVerifiedPayloadFromHonestDevicesIsAValidReadingPack) {
   EXPECT_GT(r.clinical_readings, r.telemetry_packs);  // most packs carry two or three
 }
 
+// The demo's bed desaturates from 2 s on: the gateway's edge must raise a clinical alarm
+// from the verified readings, over real UDP, without any cloud.
+TEST(UdpTelemetry, HypoxiaOnTheBedRaisesAnSpO2AlarmAtTheEdge) {
+  testing::TempDir dir;
+  UdpDemoOptions o;
+  o.devices = 6;
+  o.duration = 6 * kSeconds;
+  o.intruders_at = 60 * kSeconds;
+  o.report_interval_ms = 200;
+  o.work_dir = dir.path();
+  const UdpDemoOutcome r = RunUdpDemo(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_GE(r.alarms_raised, 1u);
+  EXPECT_NE(r.first_alarm.find("spo2_low"), std::string::npos) << r.first_alarm;
+  EXPECT_NE(r.management_port, 0);
+}
+
 }  // namespace
 }  // namespace vigil

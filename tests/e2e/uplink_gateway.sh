@@ -73,6 +73,26 @@ kill -TERM "$gw_pid"
 wait "$gw_pid" || fail "the gateway did not stop cleanly"
 for _ in $(seq 50); do tail -1 messages.jsonl | grep -q '"state":"offline"' && break; sleep 0.1; done
 tail -1 messages.jsonl | grep -q '"state":"offline"' || fail "no offline status after a clean stop"
+# Every reading the gateway verified went up: the two oximeters send SpO2 and pulse rate
+# in each pack, under a pseudonym (never the device's uid), with no gap in the queue's seq.
+frames=$(grep '"msg":"gateway stopped"' gw.log | sed 's/.*"data_frames":\([0-9]*\).*/\1/')
+[ -n "$frames" ] && [ "$frames" -gt 0 ] || fail "no verified data frames"
+"$py" - messages.jsonl "$frames" bundles <<'PY' || fail "readings lost or identifying"
+import json, os, sys
+tel = [json.loads(l)["payload"] for l in open(sys.argv[1]) if '"kind":"telemetry"' in l]
+frames = int(sys.argv[2])
+uids = [f.split(".")[0] for f in os.listdir(sys.argv[3])]
+assert len(tel) == 2 * frames, f"{len(tel)} readings for {frames} packs"
+assert {t["vital"] for t in tel} == {"spo2", "pulse_rate"}, {t["vital"] for t in tel}
+for t in tel:
+    assert not any(u in json.dumps(t) for u in uids), "a device uid left the edge"
+seqs = sorted(int(json.loads(l)["payload"]["id"].rsplit("/", 1)[1]) for l in open(sys.argv[1])
+              if '"kind":"telemetry"' in l or '"kind":"security"' in l or '"kind":"alarm"' in l)
+assert len(set(seqs)) == len(seqs), "duplicates"
+assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "a gap in the queue's seq"
+print(f"{len(tel)} readings from {frames} verified packs, seq {seqs[0]}..{seqs[-1]} without a gap")
+PY
+
 # Every alert the gateway wrote went up, and each security message carries its line.
 "$py" - alerts.json messages.jsonl <<'PY' || fail "alerts and security messages differ"
 import json, sys

@@ -40,7 +40,7 @@ TelemetryRecord Temperature() {
 
 AlarmRecord Desaturation() {
   AlarmRecord r;
-  r.alarm_id = "00124b0001a2b3c4-spo2_low-17";
+  r.alarm_id = "1835008017";
   r.state = AlarmState::kRaised;
   r.priority = AlarmPriority::kHigh;
   r.condition = "spo2_low";
