@@ -94,7 +94,7 @@ TEST(ClinicalConfigToml, BadConfigGivesAnErrorNamingLineAndField) {
        "devices = [{ uid = \"00124b0000000001\", kind = \"toaster\" }]\n",
        "gw.toml:6: [clinical.patient #1 (bed \"b1\")] devices.kind: unknown kind \"toaster\" "
        "(expected one of ecg_patch, pulse_oximeter, thermometer, bp_cuff, infusion_pump, "
-       "smartwatch, tablet, other)"},
+       "smartwatch, tablet, other, glucose_monitor)"},
       {"[clinical]\nward = \"w\"\n[[clinical.patient]]\nid = \"MRN-1\"\nbed = \"b1\"\n"
        "devices = [{ uid = \"00124b0000000001\", kind = \"ecg_patch\" }]\n"
        "[[clinical.patient]]\nid = \"MRN-2\"\nbed = \"b2\"\n"
