@@ -43,6 +43,7 @@ class DeviceFleet {
     DeviceCore::State last_state = DeviceCore::State::kIdle;
     std::unique_ptr<KeyStore> store;        // sealed secrets and counters (optional)
     std::unique_ptr<TamperMonitor> tamper;  // zeroizes `store` when tripped
+    bool watch_tamper = false;              // a flag file to poll at every step
     bool zeroized = false;                  // tampered: the device is dead until re-provisioned
   };
 
@@ -80,6 +81,10 @@ class DeviceFleet {
   // Replaces the core by one built from what the store holds, dropping its queued frames.
   void Restart(Member& m, TimeUs t);
   void Step(Member& m, TimeUs t);
+  // True when Step has something to do for `m` at `t` besides input: a core deadline, an
+  // attempt or a report due, a tamper flag to poll. A Poll steps only those members, so
+  // that its cost follows what happens in the fleet, not its size.
+  bool Due(const Member& m, TimeUs t) const;
 
   DaemonConfig config_;
   Logger& log_;

@@ -29,6 +29,7 @@ std::span<const Signature> AllSignatures() {
       sig::kDowngrade,
       sig::kBlockedSourceDropped,
       sig::kAlertsSuppressed,
+      sig::kReprovisionNeeded,
   };
   return kAll;
 }
