@@ -27,8 +27,10 @@ struct FloodCliOptions {
   int sockets = 1000, ports = 31000, batch = 32;
   double seconds = 10;
   uint64_t packets = 20'000'000;
+  uint64_t rate = 0;
   int storm_devices = 1000;
   double storm_deadline = 60;
+  std::string device_store_dir = "/dev/shm";
   std::string temp_dir;
   bool json = false;
   bool quiet = false;
@@ -64,8 +66,10 @@ void Run(const FloodCliOptions& c) {
   o.batch = c.batch;
   o.duration = static_cast<TimeUs>(c.seconds * 1e6);
   o.max_packets = c.packets;
+  o.rate = c.rate;
   o.storm_devices = c.storm_devices;
   o.storm_deadline = static_cast<TimeUs>(c.storm_deadline * 1e6);
+  o.device_store_parent = c.device_store_dir;
   o.address = c.address;
   o.temp_parent = c.temp_dir;
   o.abort = &g_abort;
@@ -119,9 +123,16 @@ void Setup(CLI::App& app) {
   cmd->add_option("--seconds", o->seconds, "Flood duration (T)")->capture_default_str();
   cmd->add_option("--packets", o->packets, "At most this many attack packets (P)")
       ->capture_default_str();
+  cmd->add_option("--rate", o->rate,
+                  "At most this many attack packets per second (0: as fast as one core sends)")
+      ->capture_default_str();
   cmd->add_option("--storm-devices", o->storm_devices, "storm mode: devices powered up at once")
       ->capture_default_str();
   cmd->add_option("--storm-deadline", o->storm_deadline, "storm mode: seconds to wait at most")
+      ->capture_default_str();
+  cmd->add_option("--device-store-dir", o->device_store_dir,
+                  "storm mode: where the devices' sealed stores go (memory-backed, as each "
+                  "real device writes its own flash; empty: beside the registry)")
       ->capture_default_str();
   cmd->add_option("--temp-dir", o->temp_dir,
                   "Where the temporary directory is made (default $TMPDIR or /tmp)");

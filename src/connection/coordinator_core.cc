@@ -321,15 +321,21 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     return;
   }
-  Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
+  // kAssociationAttempt is emitted for every request but a retransmission (a copy of a
+  // request already answered, resent by a device that did not hear the answer in time):
+  // the IDS counts requests, and a ward powering up retransmits a lot. v1 requests carry
+  // no nonce, so there a copy cannot be told from a new request: every one counts.
+  const bool v1 = m.version == Version::kV1;
   const EnrolledDevice& dev = known;
   if (!enrolled || dev.revoked) {
+    Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
     Unprepare(uid);
     Emit(EventKind::kUnknownDevice, Error::kUnknownDevice, uid, link, now, &m);
     Refuse(uid, AssocStatus::kUnknownDevice, link, Error::kUnknownDevice, now, false);
     return;
   }
   if (auto p = peers_.find(uid); p != peers_.end() && now < p->second.lockout_until) {
+    Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     Refuse(uid, AssocStatus::kBusy, link, Error::kRateLimited, now, false);
     return;
@@ -342,10 +348,13 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
                     (m.version != Version::kV1 || it->second.phase != Phase::kWatch);
   if (same && it->second.have_last) {
     // The device resent its request (or a copy arrived late): resend our latest answer.
+    if (v1) Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
     tx_.push_back(it->second.last_sent);
+    ++retransmissions_;
     return;
   }
   if (!(m.flags & wire::kAssocFlagAuthenticate)) {
+    Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
     if (!config_.allow_unauthenticated) {
       Refuse(uid, AssocStatus::kRefused, link, Error::kInvalidState, now, false);
       return;
@@ -366,10 +375,32 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
     return;
   }
   Prepare(dev);
-  if (Challenge* c = FindChallenge(uid, link, now); c != nullptr && c->t.nd == m.nd) {
-    tx_.push_back(ChallengeFrame(*c, link));  // a retransmitted request: the same again
+  Challenge* own = FindChallenge(uid, link, now);
+  if (own != nullptr && own->t.nd == m.nd) {
+    if (v1) Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
+    tx_.push_back(ChallengeFrame(*own, link));  // a retransmitted request: the same again
+    ++retransmissions_;
     return;
   }
+  // This source's attempt in progress, or the one that ended a moment ago.
+  const Attempt* from_attempt =
+      it != attempts_.end() && it->second.initiator_link == link ? &it->second : nullptr;
+  const Ended* from_ended = nullptr;
+  if (auto e = ended_.find(uid); e != ended_.end() && LateCopy(uid, link, now))
+    from_ended = &e->second;
+  // A late copy of a request this source already made and moved on from (it gave up and
+  // asked again, or its attempt ended) must not replace what it has now: dropped.
+  const Earlier* superseded = own != nullptr            ? &own->earlier
+                              : from_attempt != nullptr ? &from_attempt->earlier
+                                                        : nullptr;
+  // (v1 requests carry no nonce: there every request looks like the last one.)
+  if (!v1 && ((superseded != nullptr && superseded->set && superseded->nd == m.nd) ||
+              (from_attempt != nullptr && from_attempt->t.nd == m.nd) ||
+              (from_ended != nullptr && from_ended->request.nd == m.nd))) {
+    ++retransmissions_;
+    return;
+  }
+  Emit(EventKind::kAssociationAttempt, Error::kOk, uid, link, now, &m);
   if (!TakeGlobalToken(now)) {
     Emit(EventKind::kRateLimited, Error::kRateLimited, uid, link, now, &m);
     return;
@@ -382,6 +413,16 @@ void CoordinatorCore::OnAssocReq(const wire::MacFrame& f, const Message& m, uint
   if (random_.Fill(c.t.nc) != Error::kOk) return;
   c.link = link;
   c.started = now;
+  // The request this one supersedes from the same source (its open challenge, or its
+  // attempt in progress): a late copy of the device's answer to it must not count as a
+  // failure against this one (OnAuthResp).
+  if (own != nullptr) {
+    c.earlier = EarlierOf(own->t, false);
+  } else if (from_attempt != nullptr) {
+    c.earlier = EarlierOf(from_attempt->t, from_attempt->phase != Phase::kWaitAnswer);
+  } else if (from_ended != nullptr) {
+    c.earlier = from_ended->request;
+  }
   OutFrame out;
   if (BuildAuthReq(c.t, dev, link, mac_seq_++, &out) != Error::kOk || out.size > c.frame.size())
     return;
@@ -525,6 +566,7 @@ CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c) {
   }
   Prepare(a.dev);
   a.t = c.t;
+  a.earlier = c.earlier;
   a.initiator_link = c.link;
   a.started = c.started;
   a.deadline = c.started + config_.pending_timeout;
@@ -608,9 +650,29 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     if (p != nullptr) ProcessAnswer(*p, ans, m, link, now);
     return;
   }
-  // Nothing verified. A failure counts against the source whose own request it answers
-  // (or the attempt's initiator); an answer to no request from its source proves nothing
-  // about anyone and changes nothing.
+  // Nothing verified. A late copy of the source's answer to the request its current one
+  // superseded (a device that gave up and asked again while the old answer was on its
+  // way) is a retransmission: it proves the key, so it is no failure, and it decides
+  // nothing. Only the source's own earlier transcript is tried (one HMAC, for answers
+  // that already failed).
+  const Earlier* earlier = own != nullptr                                ? &own->earlier
+                           : (a != nullptr && a->initiator_link == link) ? &a->earlier
+                                                                         : nullptr;
+  if (earlier != nullptr && earlier->set && enrolled) {
+    Transcript t = own != nullptr ? own->t : a->t;
+    t.nd = earlier->nd;
+    t.nc = earlier->nc;
+    EnrolledDevice k;
+    if (directory_.FindKeys(uid, &k) && AnswerVerifies(t, k, m)) {
+      SecureZero(&k, sizeof(k));
+      ++retransmissions_;
+      return;
+    }
+    SecureZero(&k, sizeof(k));
+  }
+  // A failure counts against the source whose own request it answers (or the attempt's
+  // initiator); an answer to no request from its source proves nothing about anyone and
+  // changes nothing.
   if (own != nullptr) {
     Emit(EventKind::kAuthFailed, Error::kBadTag, uid, link, now, &m);
     if (config_.version != Version::kHardened) RecordFailure(uid, now);
@@ -631,7 +693,12 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
     return;
   }
   // An answer to no request of its source (a forgery, or the real device answering a
-  // request it overheard that is no longer open): evidence against nobody.
+  // request it overheard that is no longer open): evidence against nobody. From the
+  // initiator of an attempt that just ended, it is that device's late retry.
+  if (a == nullptr && LateCopy(uid, link, now)) {
+    ++retransmissions_;
+    return;
+  }
   Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
 }
 
@@ -697,7 +764,7 @@ void CoordinatorCore::WithdrawGrant(uint64_t uid, Attempt& a, uint64_t link, con
   const uint64_t initiator = a.initiator_link;
   EndSession(uid, Error::kBlocked, now);  // first: a session's link is never blocked
   Block(initiator, now);
-  EndAttempt(uid);
+  EndAttempt(uid, now);
 }
 
 void CoordinatorCore::SendConfirmReq(Attempt& a, TimeUs now) {
@@ -727,6 +794,10 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
   auto it = attempts_.find(uid);
   if (it == attempts_.end() ||
       (it->second.phase != Phase::kConfirm && it->second.phase != Phase::kWatch)) {
+    if (it == attempts_.end() && LateCopy(uid, link, now)) {
+      ++retransmissions_;  // the device's retries of an exchange that has ended
+      return;
+    }
     Emit(EventKind::kUnexpectedMessage, Error::kUnexpected, uid, link, now, &m);
     return;
   }
@@ -752,8 +823,34 @@ void CoordinatorCore::OnConfirmResp(const wire::MacFrame& f, const Message& m, u
                 ConstantTimeEqual(exp, m.tag);
     ans.prev_r3 = ans.valid;
   }
+  if (!ans.valid && link == a.initiator_link && a.earlier.has_ncf) {
+    // A late copy of the confirmation the initiator sent in the attempt this one replaced
+    // (it gave up and asked again): a retransmission, not a failed confirmation.
+    Transcript t = a.t;
+    t.nd = a.earlier.nd;
+    t.nc = a.earlier.nc;
+    t.ncf = a.earlier.ncf;
+    bool late = ConfirmAnswer(crypto_, R3Key(a.dev), t, m.prefix, exp) == Error::kOk &&
+                ConstantTimeEqual(exp, m.tag);
+    if (!late && RollsCommonFunction() && a.dev.has_prev)
+      late = ConfirmAnswer(crypto_, MacKey(a.dev.r3_prev), t, m.prefix, exp) == Error::kOk &&
+             ConstantTimeEqual(exp, m.tag);
+    if (late) {
+      ++retransmissions_;
+      return;
+    }
+  }
   a.confirms.push_back(ans);
-  if (!ans.valid) {
+  // (Only the initiator's: a forged confirmation from elsewhere is not the device, and
+  // must not cost a registry read.)
+  if (!ans.valid && link == a.initiator_link && directory_.StaleSinceRestore(uid)) {
+    // The directory was restored from a backup older than this device's latest
+    // association: it holds an R3 the device has moved past. On the air that is an
+    // impostor holding Kd; here it is a device to re-provision, and its source is not
+    // blocked (an impostor gains nothing by it: R3 is not guessable).
+    Emit(EventKind::kReprovisionNeeded, Error::kBadTag, uid, link, now, &m);
+    a.anomaly = true;
+  } else if (!ans.valid) {
     Emit(EventKind::kConfirmationFailed, Error::kBadTag, uid, link, now, &m);
     Block(link, now);
     a.anomaly = true;
@@ -781,7 +878,7 @@ void CoordinatorCore::Decide(uint64_t uid, Attempt& a, TimeUs now) {
     return;
   }
   if (a.phase == Phase::kWatch) {
-    EndAttempt(uid);
+    EndAttempt(uid, now);
     return;
   }
   if (a.phase == Phase::kWaitAnswer || a.phase == Phase::kCollect) {
@@ -859,14 +956,39 @@ void CoordinatorCore::HandleTimeout(TimeUs now) {
   }
   for (auto it = blocked_.begin(); it != blocked_.end();)
     it = it->second <= now ? blocked_.erase(it) : std::next(it);
+  if (now >= ended_sweep_) {  // once a second: at most one entry per proven uid
+    ended_sweep_ = now + kSeconds;
+    for (auto it = ended_.begin(); it != ended_.end();)
+      it = it->second.until <= now ? ended_.erase(it) : std::next(it);
+  }
 }
 
-void CoordinatorCore::EndAttempt(uint64_t uid) {
+void CoordinatorCore::EndAttempt(uint64_t uid, TimeUs now) {
   auto node = attempts_.extract(uid);
   if (node.empty()) return;
+  const Attempt& a = node.mapped();
+  ended_[uid] = Ended{a.initiator_link, now + config_.pending_timeout,
+                      EarlierOf(a.t, a.phase != Phase::kWaitAnswer)};
   WithdrawProvisional(node.mapped());
   SecureZero(&node.mapped().dev, sizeof(EnrolledDevice));  // its keys end with the attempt
   spare_attempt_ = std::move(node);
+}
+
+CoordinatorCore::Earlier CoordinatorCore::EarlierOf(const Transcript& t, bool confirmed_round) {
+  Earlier e{};
+  e.nd = t.nd;
+  e.nc = t.nc;
+  e.set = true;
+  if (confirmed_round && t.version == Version::kHardened) {
+    e.ncf = t.ncf;
+    e.has_ncf = true;
+  }
+  return e;
+}
+
+bool CoordinatorCore::LateCopy(uint64_t uid, uint64_t link, TimeUs now) const {
+  auto it = ended_.find(uid);
+  return it != ended_.end() && it->second.link == link && now < it->second.until;
 }
 
 void CoordinatorCore::PutAttempt(uint64_t uid, Attempt&& a) {
@@ -969,6 +1091,12 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
     Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
     return;
   }
+  if (config_.version != Version::kV1 && persist_failed_) {
+    // The Kb it would carry, or a move it would depend on, is not on disk (fail closed).
+    s.keys.Release(crypto_);
+    Refuse(uid, AssocStatus::kBusy, link, Error::kIo, now);
+    return;
+  }
   // The common function moves before the grant that the device rolls on is sent.
   const bool confirmed = std::any_of(a.confirms.begin(), a.confirms.end(),
                                      [](const Answer& x) { return x.valid && !x.unsolicited; });
@@ -980,6 +1108,9 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
     }
     s.r3_unproven = true;
     a.rolled = true;
+    // The directory may only have staged the move: it must be durable before the grant
+    // goes out (device_directory.h). The driver writes once for all moves of a batch.
+    Emit(EventKind::kPersist, Error::kOk, uid, 0, now);
   }
   if (next_short_ == 0 || next_short_ >= 0xFFFE) next_short_ = 1;
   s.info = SessionInfo{uid, next_short_++, link, now, true, 0};
@@ -990,11 +1121,6 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   r.short_addr = s.info.short_addr;
   std::array<uint8_t, wire::kKeyBlockSize> block{};
   if (config_.version != Version::kV1) {
-    if (persist_failed_) {  // the Kb it would carry is not on disk (fail closed)
-      s.keys.Release(crypto_);
-      Refuse(uid, AssocStatus::kBusy, link, Error::kIo, now);
-      return;
-    }
     if (EnsureBroadcastKey(now) != Error::kOk) {
       s.keys.Release(crypto_);
       Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
@@ -1273,7 +1399,7 @@ Error CoordinatorCore::SendKeyUpdate(uint64_t uid, Session& s, TimeUs now) {
 Error CoordinatorCore::Revoke(uint64_t uid, TimeUs now) {
   Unprepare(uid);
   EndSession(uid, Error::kBlocked, now);
-  EndAttempt(uid);
+  EndAttempt(uid, now);
   if (config_.version == Version::kV1) return Error::kOk;
   return RotateBroadcastKey(now);  // the revoked device knows the old Kb
 }

@@ -1,9 +1,12 @@
 // The coordinator (CPAN) side of the protocol, sans-IO.
 //
 // Inputs: HandleFrame(bytes, link, now), HandleTimeout(now), and commands (SendData,
-// SendBroadcast, Revoke). Outputs, drained by the driver after every input: PollEvent
-// (kPersist first: write persisted() to stable storage before sending what follows),
-// PollTransmit, NextDeadline.
+// SendBroadcast, Revoke). Outputs, drained by the driver: PollEvent, PollTransmit,
+// NextDeadline. kPersist: write persisted() and every common-function move the
+// directory staged to stable storage before sending any frame queued after it, then call
+// Persisted() (or PersistFailed()). A driver may run several inputs before it drains
+// (group commit: one write for a batch of grants); frames stay queued in order until
+// it polls them.
 //
 // `link` is the driver's opaque token for where a frame came from (a UDP endpoint, a
 // radio node): 0 when the transport cannot tell senders apart. Frames the core sends to a
@@ -122,6 +125,10 @@ class CoordinatorCore {
   size_t open_challenges() const { return challenge_index_.size(); }
   // Input dropped without an event of its own (events are rate-limited per source).
   uint64_t silent_drops() const { return silent_drops_; }
+  // Copies of requests and answers already handled (a device that did not hear the
+  // answer in time): answered again or dropped, never an event (a ward powering up
+  // retransmits a lot, and none of it is out of state).
+  uint64_t retransmissions() const { return retransmissions_; }
   size_t max_broadcast_payload() const;
 
  private:
@@ -147,8 +154,19 @@ class CoordinatorCore {
     // (a forger's flood must not cost a MAC per frame); reported once per second.
     TimeUs foreign_reported = -kSeconds;
   };
+  // The transcript of the request a source's current one superseded (OnAuthResp: a late
+  // copy of the answer to it is a retransmission, not a failure).
+  struct Earlier {  // no member initializers: used inside this class (value-initialised)
+    wire::Nonce nd;
+    wire::Nonce nc;
+    wire::Nonce ncf;  // with has_ncf: it reached the confirmation round
+    bool set;
+    bool has_ncf;
+  };
+  static Earlier EarlierOf(const Transcript& t, bool confirmed_round);
   struct Attempt {
     Transcript t;
+    Earlier earlier{};  // of its initiator
     EnrolledDevice dev;
     Phase phase = Phase::kWaitAnswer;
     uint64_t initiator_link = 0;
@@ -175,6 +193,7 @@ class CoordinatorCore {
   // an Attempt only when an answer verifies against its transcript.
   struct Challenge {
     Transcript t;
+    Earlier earlier{};
     uint64_t link = 0;
     TimeUs started = 0;
     // The AUTH_REQ as sent (an MPDU of at most 48 bytes, MAC sequence number included): a
@@ -262,7 +281,12 @@ class CoordinatorCore {
               bool of_attempt = true);
   void UnlinkSession(const Session& s);
   void Decide(uint64_t uid, Attempt& a, TimeUs now);
-  void EndAttempt(uint64_t uid);
+  // Ends the uid's attempt; `now` starts the window in which late copies from its
+  // initiator are retransmissions (LateCopy).
+  void EndAttempt(uint64_t uid, TimeUs now);
+  // True for an answer from the initiator of the uid's attempt that ended less than
+  // pending_timeout ago: a late copy of what the device sent in it.
+  bool LateCopy(uint64_t uid, uint64_t link, TimeUs now) const;
   void PutAttempt(uint64_t uid, Attempt&& a);
   void PutSession(uint64_t uid, Session&& s);
   TimeUs WatchPeriod() const;
@@ -325,6 +349,14 @@ class CoordinatorCore {
   std::unordered_map<uint64_t, uint32_t> session_links_;  // link -> sessions on it
   bool persist_failed_ = false;
   uint64_t silent_drops_ = 0;
+  uint64_t retransmissions_ = 0;
+  struct Ended {
+    uint64_t link = 0;  // the initiator
+    TimeUs until = 0;
+    Earlier request{};  // its transcript: a new request from the same source supersedes it
+  };
+  std::unordered_map<uint64_t, Ended> ended_;  // uid -> its last ended attempt
+  TimeUs ended_sweep_ = 0;
   bool key_update_owed_ = false;  // a Kb rotation's KEY_UPDATEs may not have gone out
   std::unordered_map<uint64_t, Attempt> attempts_;
   size_t provisional_grants_ = 0;  // attempts with `provisional` set

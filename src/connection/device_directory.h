@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "connection/keys.h"
 
@@ -36,11 +37,20 @@ class DeviceDirectory {
   // anyone can make the coordinator do it; Find runs once an answer has verified.
   virtual bool FindKeys(uint64_t uid, EnrolledDevice* out) const { return Find(uid, out); }
   // Stores a new common-function state (r3, r3_prev, has_prev, r3_generation of `d`; the
-  // other fields are ignored). Returns false if the uid is not enrolled or the state could
-  // not be stored; the coordinator then refuses the association rather than let the two
-  // ends drift apart. A persistent implementation must have written the state when it
-  // returns true: the grant that depends on it is sent next.
+  // other fields are ignored): Find returns it from then on. Returns false if the uid is
+  // not enrolled or the state could not be stored; the coordinator then refuses the
+  // association rather than let the two ends drift apart. A persistent implementation
+  // may stage the write: the coordinator emits kPersist before anything it sends that
+  // depends on the new state, and its driver makes every staged state durable before
+  // sending what follows (or calls PersistFailed), as for CoordinatorPersisted.
   virtual bool UpdateCommonFunction(const EnrolledDevice& d) = 0;
+  // True when the stored common function of `uid` may be older than the device's (the
+  // store was restored from a backup since the device last confirmed): a failed
+  // confirmation is then a device to re-provision, not evidence of an impostor.
+  virtual bool StaleSinceRestore(uint64_t uid) const {
+    (void)uid;
+    return false;
+  }
 };
 
 // In-memory directory: the gateway loads its registry into one; tests and the simulator
@@ -65,12 +75,18 @@ class MemoryDirectory final : public DeviceDirectory {
     it->second.r3_prev = d.r3_prev;
     it->second.has_prev = d.has_prev;
     it->second.r3_generation = d.r3_generation;
+    stale_.erase(d.uid);  // the device confirmed: the two agree again
     return true;
   }
+  // Marks a device as restored from an older copy (what a registry restore does to every
+  // device), until its next confirmed association.
+  void SetStaleSinceRestore(uint64_t uid) { stale_.insert(uid); }
+  bool StaleSinceRestore(uint64_t uid) const override { return stale_.count(uid) != 0; }
   size_t size() const { return devices_.size(); }
 
  private:
   std::unordered_map<uint64_t, EnrolledDevice> devices_;
+  std::unordered_set<uint64_t> stale_;
 };
 
 // The CPAN's side of enrollment for one device, computed from its secrets.

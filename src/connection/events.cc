@@ -56,6 +56,8 @@ std::string_view EventKindName(EventKind k) {
       return "association_attempt";
     case EventKind::kDowngrade:
       return "downgrade";
+    case EventKind::kReprovisionNeeded:
+      return "reprovision_needed";
     case EventKind::kBadTelemetry:
       return "bad_telemetry";
   }

@@ -24,7 +24,7 @@ enum class EventKind : uint8_t {
   kDataReceived,        // an authenticated unicast payload (data, data_len)
   kBroadcastReceived,   // an authenticated broadcast payload
   kKeyUpdated,          // broadcast key epoch changed (counter = new epoch)
-  kPersist,             // counters must be written to stable storage (see the core's persisted())
+  kPersist,             // state must be written to stable storage before what follows is sent
   kAssociationAttempt,  // coordinator: an association request was received
   kConfirmationPassed,  // coordinator: a confirmation answer verified
   // ---- security events: remote misbehaviour ----
@@ -44,6 +44,9 @@ enum class EventKind : uint8_t {
   kRateLimited,             // input dropped by a limiter (flooding, battery drain)
   kBlockedSource,           // frame from a source blocked after an intrusion verdict
   kDowngrade,               // a data frame with less protection than its session requires
+  // coordinator: a confirmation failed for a device whose directory entry may be older
+  // than the device (restored from a backup): re-provision it (not an impostor verdict)
+  kReprovisionNeeded,
   kBadTelemetry,            // edge: an authenticated payload that is not a valid reading pack, or a
                             // value no body or device of its kind can give (error: kMalformed, ...)
 };

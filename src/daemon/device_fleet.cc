@@ -93,6 +93,7 @@ Error DeviceFleet::Add(const std::string& label, const DeviceSecrets& secrets, D
     persisted = FromStore(pc);
     m->tamper = std::make_unique<TamperMonitor>(*store, nullptr);
     m->tamper->WatchFlagFile(tamper_flag);
+    m->watch_tamper = !tamper_flag.empty();
     m->store = std::move(store);
   }
   m->core = std::make_unique<DeviceCore>(config_.protocol, secrets, crypto_, random_, persisted);
@@ -244,6 +245,14 @@ void DeviceFleet::Report(Member& m, TimeUs t) {
   if (m.core->SendData(ByteSpan(pack.data(), *n), t) == Error::kOk) ++m.reports;
 }
 
+bool DeviceFleet::Due(const Member& m, TimeUs t) const {
+  if (m.zeroized || !m.core) return false;
+  if (m.watch_tamper || m.core->NextDeadline() <= t) return true;
+  const DeviceCore::State s = m.core->state();
+  return (s == DeviceCore::State::kIdle && t >= m.next_attempt) ||
+         (s == DeviceCore::State::kAssociated && t >= m.next_report);
+}
+
 void DeviceFleet::Poll(int max_wait_ms) {
   std::vector<pollfd> fds;
   fds.reserve(members_.size());
@@ -261,18 +270,21 @@ void DeviceFleet::Poll(int max_wait_ms) {
           ? max_wait_ms
           : static_cast<int>(std::clamp<TimeUs>((next - t + 999) / 1000, 0, max_wait_ms));
   poll(fds.data(), fds.size(), wait);
+  std::array<uint8_t, 2048> buf;
   for (size_t i = 0; i < members_.size(); ++i) {
     Member& m = *members_[i];
-    if (fds[i].revents & POLLIN) {
-      std::array<uint8_t, 2048> buf{};
-      for (int k = 0; k < 64; ++k) {
-        Endpoint from;
-        Result<size_t> n = m.socket.Receive(buf, &from);
-        if (!n.ok()) break;
-        if (!(from == gateway_) || !m.core) continue;  // only the gateway speaks to a device
-        m.core->HandleFrame(ByteSpan(buf.data(), std::min(*n, buf.size())), now());
-        Drain(m);
-      }
+    const bool input = (fds[i].revents & POLLIN) != 0;
+    // A member that is due reads its socket too: an answer may have arrived since poll()
+    // returned (serving a large fleet takes a while), and a device must not time out
+    // with its answer waiting.
+    if (!input && !Due(m, now())) continue;
+    for (int k = 0; k < 64; ++k) {
+      Endpoint from;
+      Result<size_t> n = m.socket.Receive(buf, &from);
+      if (!n.ok()) break;
+      if (!(from == gateway_) || !m.core) continue;  // only the gateway speaks to a device
+      m.core->HandleFrame(ByteSpan(buf.data(), std::min(*n, buf.size())), now());
+      Drain(m);
     }
     Step(m, now());
   }

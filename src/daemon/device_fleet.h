@@ -49,6 +49,7 @@ class DeviceFleet {
     DeviceCore::State last_state = DeviceCore::State::kIdle;
     std::unique_ptr<KeyStore> store;        // sealed secrets and counters (optional)
     std::unique_ptr<TamperMonitor> tamper;  // zeroizes `store` when tripped
+    bool watch_tamper = false;              // a flag file to poll at every step
     bool zeroized = false;                  // tampered: the device is dead until re-provisioned
     bool pack_too_big_logged = false;       // a pack that does not fit is reported once
   };
@@ -95,6 +96,10 @@ class DeviceFleet {
   void Step(Member& m, TimeUs t);
   void Report(Member& m, TimeUs t);
   PatientModel* PatientFor(const std::string& key, uint64_t seed);
+  // True when Step has something to do for `m` at `t` besides input: a core deadline, an
+  // attempt or a report due, a tamper flag to poll. A Poll steps only those members, so
+  // that its cost follows what happens in the fleet, not its size.
+  bool Due(const Member& m, TimeUs t) const;
 
   DaemonConfig config_;
   Logger& log_;

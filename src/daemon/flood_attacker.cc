@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <bitset>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "connection/out_frame.h"
 #include "connection/wire/codec.h"
@@ -235,6 +237,16 @@ AttackResult RunAttack(const AttackPlan& plan, const std::atomic<bool>& stop) {
   uint64_t rounds = 0;
   int64_t now = start;
   while (r.sent < plan.max_packets && !stop.load(std::memory_order_relaxed)) {
+    if (plan.rate > 0) {
+      // Paced: never ahead of `rate` packets per second since the start.
+      now = MonotonicUs();
+      const int64_t due_at = start + static_cast<int64_t>(static_cast<double>(r.sent) * 1e6 /
+                                                          static_cast<double>(plan.rate));
+      if (due_at > now) {
+        std::this_thread::sleep_for(std::chrono::microseconds(std::min(due_at, end) - now));
+        continue;
+      }
+    }
     if ((rounds++ & 15) == 0) {
       now = MonotonicUs();
       if (now >= end) break;

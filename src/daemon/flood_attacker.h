@@ -42,6 +42,7 @@ struct AttackPlan {
   int batch = 32;                     // datagrams per sendmmsg call
   TimeUs duration = 10 * kSeconds;    // T
   uint64_t max_packets = 20'000'000;  // P
+  uint64_t rate = 0;                  // packets per second at most; 0: as fast as it can
   uint64_t seed = 1;                  // of the attacker's (non-cryptographic) generator
 };
 

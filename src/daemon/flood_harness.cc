@@ -1,5 +1,6 @@
 #include "daemon/flood_harness.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -74,7 +75,9 @@ struct Enrollment {
   }
 };
 
-Error Enroll(const std::string& dir, int count, Enrollment* out, std::string* why) {
+// The registry goes in `dir`, the devices' sealed stores in `store_dir`.
+Error Enroll(const std::string& dir, const std::string& store_dir, int count, Enrollment* out,
+             std::string* why) {
   OpenSslCrypto crypto;
   OsRandom rng;
   Registry reg;
@@ -88,7 +91,7 @@ Error Enroll(const std::string& dir, int count, Enrollment* out, std::string* wh
     return id.error();
   }
   out->cpan_uid = id->uid;
-  std::filesystem::create_directories(dir + "/stores");
+  std::filesystem::create_directories(store_dir);
   for (int i = 0; i < count; ++i) {
     Enrolled e;
     DeviceSecrets& s = e.secrets;
@@ -121,7 +124,7 @@ Error Enroll(const std::string& dir, int count, Enrollment* out, std::string* wh
       return Error::kIo;
     }
     SecureZero(rec.kd.data(), rec.kd.size());
-    e.store_base = dir + "/stores/" + UidToString(s.uid);
+    e.store_base = store_dir + "/" + UidToString(s.uid);
     SealedFileStore store(crypto, rng, e.store_base + ".sealed", e.store_base + ".key");
     if (store.Open() != Error::kOk || store.Seal(s) != Error::kOk) {
       *why = store.last_error();
@@ -395,6 +398,39 @@ GatewayReport Collect(GatewayProcess& gw, const std::string& dir, FloodModeRepor
 
 // ---- the storm ----
 
+// The loopback round trip on this machine now: the median of `n` exchanges of a 48-byte
+// datagram between two sockets on 127.0.0.1, both ends in this thread (no scheduling
+// between processes): the least a request and its answer cost on loopback. -1 if the
+// sockets cannot be opened.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double LoopbackRoundTripUs(int n) {
+  UdpSocket a, b;
+  auto any = Endpoint::Parse("127.0.0.1:0");
+  if (!any.ok() || a.Bind(*any) != Error::kOk || b.Bind(*any) != Error::kOk) return -1;
+  std::array<uint8_t, 48> msg{};
+  std::array<uint8_t, 64> buf{};
+  auto wait_for = [&](UdpSocket& s, Endpoint* from) {
+    pollfd p{s.fd(), POLLIN, 0};
+    if (poll(&p, 1, 1000) != 1) return false;
+    return s.Receive(buf, from).ok();
+  };
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i) {
+    Endpoint from;
+    const int64_t t = MonotonicUs();
+    if (a.Send(msg, b.local()) != Error::kOk || !wait_for(b, &from) ||
+        b.Send(msg, from) != Error::kOk || !wait_for(a, &from))
+      return -1;
+    v.push_back(static_cast<double>(MonotonicUs() - t));
+  }
+  return Percentile(v, 50);
+}
+
 void RunStorm(const FloodOptions& o, FloodModeReport* r) {
   ScopedDir dir(o.temp_parent);
   if (!dir.ok()) {
@@ -406,9 +442,23 @@ void RunStorm(const FloodOptions& o, FloodModeReport* r) {
     r->error = why;
     return;
   }
+  // In a ward every device writes its own flash, all at once; here one thread drives the
+  // whole fleet, and a durable write per device on one disk would make the storm
+  // measure that disk. So the devices' stores live in memory-backed storage when there
+  // is some; the gateway's registry and state stay where the gateway's would.
+  std::error_code ec;
+  const bool memory_stores =
+      !o.device_store_parent.empty() && std::filesystem::is_directory(o.device_store_parent, ec);
+  ScopedDir store_dir(memory_stores ? o.device_store_parent : o.temp_parent);
+  if (!store_dir.ok()) {
+    r->error =
+        "cannot create a directory for the device stores: " + std::string(std::strerror(errno));
+    return;
+  }
+  r->storm_store_dir = memory_stores ? o.device_store_parent : dir.path();
   Say(o, r->mode, "enrolling " + std::to_string(o.storm_devices) + " devices");
   Enrollment en;
-  if (Enroll(dir.path(), o.storm_devices, &en, &why) != Error::kOk) {
+  if (Enroll(dir.path(), store_dir.path(), o.storm_devices, &en, &why) != Error::kOk) {
     r->error = "enrollment: " + why;
     return;
   }
@@ -446,17 +496,29 @@ void RunStorm(const FloodOptions& o, FloodModeReport* r) {
         ++l.failures;
       }
     };
+    // The floor: the fleet's own spread of first attempts (as `vigil device` spreads
+    // them), then the round trips of one association (3 with a confirmation round, else
+    // 2) at the loopback round trip measured now.
+    r->loopback_rtt_us = LoopbackRoundTripUs(200);
+    TimeUs spread = 0;
+    for (size_t i = 0; i < fleet.size(); ++i)
+      spread = std::max(spread, fleet.member(i).next_attempt - fleet.now());
+    const int trips = UsesConfirmation(o.protocol.version) ? 3 : 2;
+    r->storm_spread_ms = Ms(spread);
+    r->storm_floor_ms = r->storm_spread_ms + trips * r->loopback_rtt_us / 1000.0;
     Say(o, r->mode, "powering up " + std::to_string(fleet.size()) + " devices at once");
     const ProcessUsage u0 = gw.ReadUsage();
     r->rss_before_kb = u0.peak_rss_kb;
     r->load_average = LoadAverage();
     const int64_t t0 = MonotonicUs();
+    const double fleet_cpu0 = ThreadCpuSeconds();
     for (Life& l : lives) l.start = t0;
     const int64_t deadline = t0 + o.storm_deadline;
     while (r->error.empty() && associated < static_cast<int>(fleet.size()) &&
            MonotonicUs() < deadline && !Aborted(o))
       fleet.Poll(10);
     const int64_t t1 = MonotonicUs();
+    r->storm_fleet_cpu_seconds = ThreadCpuSeconds() - fleet_cpu0;
     const ProcessUsage u1 = gw.ReadUsage();
     r->window_seconds = static_cast<double>(t1 - t0) / 1e6;
     r->cpu_seconds = u1.cpu_seconds - u0.cpu_seconds;
@@ -494,7 +556,7 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
   }
   Say(o, r->mode, "enrolling " + std::to_string(o.devices) + " devices");
   Enrollment en;
-  if (Enroll(dir.path(), o.devices, &en, &why) != Error::kOk) {
+  if (Enroll(dir.path(), dir.path() + "/stores", o.devices, &en, &why) != Error::kOk) {
     r->error = "enrollment: " + why;
     return;
   }
@@ -586,6 +648,7 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
     plan.batch = o.batch;
     plan.duration = o.duration;
     plan.max_packets = o.max_packets;
+    plan.rate = o.rate;
     OsRandom seed_rng;
     std::array<uint8_t, 8> seed{};
     seed_rng.Fill(seed);
@@ -933,12 +996,20 @@ std::string FormatFloodTable(const FloodOptions& o, const std::vector<FloodModeR
           {r->storm_all_ms < 0 ? std::string("not all within ") +
                                      Fixed(static_cast<double>(o.storm_deadline) / 1e6, 0) + " s"
                                : Fixed(r->storm_all_ms / 1000.0, 2)});
+    t.Row("loopback floor (s): spread + round trips",
+          {Fixed(r->storm_floor_ms / 1000.0, 2) + " (" + Fixed(r->storm_spread_ms, 0) +
+           " ms + RTT " + Fixed(r->loopback_rtt_us, 0) + " us)"});
+    t.Row("time until all / floor", {r->storm_all_ms < 0 || r->storm_floor_ms <= 0
+                                         ? std::string("-")
+                                         : "x" + Fixed(r->storm_all_ms / r->storm_floor_ms, 1)});
     t.Row("time to associate p50 / p95 (ms)",
           {Fixed(r->storm.median_ms, 1) + " / " + Fixed(r->storm.p95_ms, 1)});
     t.Row("failed attempts", {Count(r->storm.failures)});
     t.Row("gateway CPU s (%)",
           {Fixed(r->cpu_seconds, 2) + " (" + Fixed(r->cpu_percent(), 0) + "%)"});
+    t.Row("device fleet CPU s (one thread, all devices)", {Fixed(r->storm_fleet_cpu_seconds, 2)});
     t.Row("machine load (1 min) at power-up", {Fixed(r->load_average, 2)});
+    t.Row("device stores", {r->storm_store_dir});
     t.Row("gateway peak RSS MB", {Mb(r->peak_rss_kb)});
     t.Row("gateway frames in / kernel drops",
           {Count(r->stats.frames_in) + " / " + Count(r->rx_drops)});
@@ -1008,6 +1079,11 @@ std::string FloodReportJson(const FloodOptions& o, const std::vector<FloodModeRe
       m["storm"] = {{"devices", r.storm_devices},
                     {"associated", r.storm_associated},
                     {"all_associated_ms", r.storm_all_ms},
+                    {"floor_ms", r.storm_floor_ms},
+                    {"spread_ms", r.storm_spread_ms},
+                    {"loopback_rtt_us", r.loopback_rtt_us},
+                    {"device_stores", r.storm_store_dir},
+                    {"fleet_cpu_seconds", r.storm_fleet_cpu_seconds},
                     {"per_device", nlohmann::ordered_json(SummaryJson(r.storm))},
                     {"flood_alerts", r.flood_alerts}};
     }

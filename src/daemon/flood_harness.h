@@ -61,9 +61,14 @@ struct FloodOptions {
   int batch = 32;
   TimeUs duration = 10 * kSeconds;
   uint64_t max_packets = 20'000'000;
+  uint64_t rate = 0;  // attack packets per second at most; 0: as fast as one core sends
   // kStorm.
   int storm_devices = 1000;
   TimeUs storm_deadline = 60 * kSeconds;
+  // Where the storm's emulated devices keep their sealed stores: memory-backed storage,
+  // since real devices each write their own flash at once while one thread drives the
+  // whole fleet here. Empty, or not a directory: beside the registry.
+  std::string device_store_parent = "/dev/shm";
   std::string address = "127.0.0.1";  // the only one accepted
   std::string temp_parent;            // where the temporary directory goes (default $TMPDIR, /tmp)
   // Progress lines (may be empty).
@@ -125,9 +130,14 @@ struct FloodModeReport {
   // kStorm.
   int storm_devices = 0;
   int storm_associated = 0;
-  double storm_all_ms = -1;   // power-up to the last first association; -1: not all
-  AssocSummary storm;         // per device, power-up to first association
-  uint64_t flood_alerts = 0;  // FLOOD alerts (false positives in a storm)
+  double storm_all_ms = -1;            // power-up to the last first association; -1: not all
+  double storm_spread_ms = 0;          // the fleet's last first attempt after power-up
+  double loopback_rtt_us = -1;         // measured before the power-up
+  double storm_floor_ms = -1;          // spread + the association's round trips on loopback
+  std::string storm_store_dir;         // where the devices' stores were
+  double storm_fleet_cpu_seconds = 0;  // the thread driving every device, over the window
+  AssocSummary storm;                  // per device, power-up to first association
+  uint64_t flood_alerts = 0;           // FLOOD alerts (false positives in a storm)
 
   double verified_share() const {
     return data_sent > 0 ? static_cast<double>(data_verified) / static_cast<double>(data_sent) : -1;

@@ -22,7 +22,7 @@ namespace vigil {
 
 Gateway::Gateway() = default;
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() { SecureZero(saved_.kb.data(), saved_.kb.size()); }
 
 Error Gateway::ReopenFiles(std::string* why) {
   if (alert_file_.path().empty()) return Error::kOk;
@@ -127,6 +127,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
       return Error::kIo;
     }
     core_->Persisted(now());
+    persist_owed_ = false;
   }
 
   if (Error e = OpenEdge(why); e != Error::kOk) return e;
@@ -248,18 +249,28 @@ void Gateway::Poll(int max_wait_ms) {
         } else {
           core_->HandleFrame(ByteSpan(rx_.data[k].data(), n), link, at);
         }
-        Drain();
+        DrainEvents();
       }
+      // Group commit: one durable write for every grant of the batch, before any of them
+      // (or anything queued after them) is sent.
+      Commit(at);
+      TransmitQueued();
       Flush();
       if (rx_.count < DatagramBatch::kMax) break;
     }
   }
   const TimeUs t2 = now();
   core_->HandleTimeout(t2);
-  ids_->Tick(t2);
+  // The IDS's deadlines when due; its housekeeping (a sweep of every detector's tables)
+  // ten times a second, not after every batch: how often it runs changes no alert
+  // (ids/detector.h), and a sweep per batch made a ward powering up quadratic.
+  if (t2 >= ids_->NextDeadline() || t2 >= next_ids_tick_) {
+    ids_->Tick(t2);
+    next_ids_tick_ = t2 + 100 * kMillis;
+  }
   if (core_->persist_failed() && t2 >= next_persist_retry_) {
     next_persist_retry_ = t2 + kSeconds;
-    if (SaveState()) {
+    if (WriteDurable()) {
       Log(*log_, "info", "gateway state persisted again; held-back frames resume")
           .With("path", state_path_);
       core_->Persisted(t2);
@@ -303,6 +314,21 @@ static_assert(static_cast<size_t>(EventKind::kBadTelemetry) < 64,
 void Gateway::Account(const Event& ev) {
   ++events_total_[static_cast<size_t>(ev.kind)];
   if (ev.kind == EventKind::kBlockedSource) ++stats_.blocked_dropped;
+  if (ev.kind == EventKind::kReprovisionNeeded) {
+    // Not an intrusion: an operator's task, named once a minute per device (it retries).
+    TimeUs& last = reprovision_logged_[ev.uid];
+    if (last != 0 && ev.time - last < 60 * kSeconds) return;
+    last = ev.time;
+    const Endpoint* from = EndpointOf(ev.link);
+    Log(*log_, "warn", "device behind the restored registry: re-provision it")
+        .With("uid", UidToString(ev.uid))
+        .With("from", from != nullptr ? from->ToString() : std::string("?"))
+        .With("advice",
+              "the registry was restored from a backup older than this device's "
+              "latest association; re-provision it: vigil enroll --registry " +
+                  config_.gateway.registry + " --out-dir DIR --reprovision " + UidToString(ev.uid));
+    return;
+  }
   if (ev.kind == EventKind::kAssociationRefused) {
     // The first refusals of an interval are logged one by one (an operator wants to see a
     // device that cannot get in); the rest are counted in the summary.
@@ -333,18 +359,51 @@ void Gateway::LogSummary(TimeUs now) {
 }
 
 void Gateway::Drain() {
+  DrainEvents();
+  Commit(now());
+  TransmitQueued();
+}
+
+bool Gateway::WriteDurable() {
+  if (directory_->Flush() != Error::kOk) return false;  // logged by the directory
+  const CoordinatorPersisted& p = core_->persisted();
+  const bool changed = !saved_valid_ || p.epoch != saved_.epoch || p.has_kb != saved_.has_kb ||
+                       p.bcast_ceiling != saved_.bcast_ceiling ||
+                       !ConstantTimeEqual(p.kb, saved_.kb);
+  return !changed || SaveState();
+}
+
+void Gateway::Commit(TimeUs t) {
+  // Staged moves that nothing sent depends on (a device proved its new R3) are written
+  // with the next batch, or on their own within a second.
+  if (!persist_owed_ && !(directory_->dirty() && t >= next_persist_retry_)) return;
+  const bool ok = WriteDurable();
+  if (!persist_owed_) {
+    if (!ok) next_persist_retry_ = t + kSeconds;
+    return;
+  }
+  persist_owed_ = false;
+  if (ok) {
+    core_->Persisted(t);
+  } else {
+    // Nothing queued since the kPersist leaves; the core holds grants and broadcasts
+    // back until a write succeeds (Poll retries every second).
+    ++stats_.persist_failures;
+    core_->PersistFailed(t);
+    next_persist_retry_ = t + kSeconds;
+  }
+}
+
+void Gateway::TransmitQueued() {
+  OutFrame f;
+  while (core_->PollTransmit(&f)) Transmit(f);
+}
+
+void Gateway::DrainEvents() {
   Event ev;
   while (core_->PollEvent(&ev)) {
-    if (ev.kind == EventKind::kPersist) {
-      // Before what follows is sent; if it cannot be written, none of it is.
-      if (SaveState()) {
-        core_->Persisted(ev.time);
-      } else {
-        ++stats_.persist_failures;
-        core_->PersistFailed(ev.time);
-        next_persist_retry_ = ev.time + kSeconds;
-      }
-    }
+    // Written before what follows is sent (Commit); if it cannot be, none of it is.
+    if (ev.kind == EventKind::kPersist) persist_owed_ = true;
     if (ev.kind == EventKind::kAssociated && ev.link != 0) known_link_[ev.uid] = ev.link;
     if (ev.kind == EventKind::kAssociated) {
       ++stats_.associations;
@@ -364,8 +423,6 @@ void Gateway::Drain() {
     if (IsSecurityEvent(ev.kind)) ++stats_.security_events;
     ids_->Consume(ev);
   }
-  OutFrame f;
-  while (core_->PollTransmit(&f)) Transmit(f);
 }
 
 void Gateway::Transmit(const OutFrame& f) {
@@ -426,6 +483,8 @@ bool Gateway::SaveState(std::string* why) {
     if (why != nullptr) *why = err;
     return false;
   }
+  saved_ = p;
+  saved_valid_ = true;
   return true;
 }
 

@@ -110,7 +110,17 @@ class Gateway {
   // block, no device's last endpoint). Link ids are never reused: a forgotten endpoint
   // that comes back is a new link, and what the core knew of the old one stays with it.
   void ForgetIdleLinks(TimeUs now);
+  // Events, then the durable write they ask for (Commit), then the frames queued.
   void Drain();
+  // The core's events: stats, log, IDS, hooks. A kPersist only marks a write as owed.
+  void DrainEvents();
+  // Writes what a kPersist asked for (the directory's staged moves, the state file if it
+  // changed) and tells the core (Persisted / PersistFailed). Call before TransmitQueued.
+  void Commit(TimeUs now);
+  // Flushes the directory and writes the state file if persisted() changed. False if
+  // either failed (logged).
+  bool WriteDurable();
+  void TransmitQueued();
   void Transmit(const OutFrame& f);
   void Queue(const OutFrame& f, const Endpoint& to);  // into tx_, flushed when full
   void Flush();
@@ -145,6 +155,7 @@ class Gateway {
   int64_t start_mono_ = 0;
   int64_t start_unix_ = 0;
   TimeUs next_reload_ = 0;
+  TimeUs next_ids_tick_ = 0;
 
   struct LinkEntry {
     Endpoint endpoint;
@@ -158,6 +169,10 @@ class Gateway {
   DatagramBatch rx_;
   DatagramBatch tx_;
   TimeUs next_persist_retry_ = 0;
+  bool persist_owed_ = false;     // a kPersist was drained and nothing written since
+  CoordinatorPersisted saved_{};  // as last written to state_path_ (holds Kb)
+  bool saved_valid_ = false;
+  std::unordered_map<uint64_t, TimeUs> reprovision_logged_;  // uid -> last log line
   // Per-interval accounting (Account / LogSummary).
   TimeUs summary_at_ = 0;
   std::array<uint64_t, 64> dropped_{};            // by EventKind: counts this interval

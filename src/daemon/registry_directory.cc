@@ -1,6 +1,7 @@
 #include "daemon/registry_directory.h"
 
 #include <iterator>
+#include <vector>
 
 #include "common/hex.h"
 #include "daemon/log.h"
@@ -21,8 +22,28 @@ EnrolledDevice FromRecord(const DeviceRecord& r) {
   return d;
 }
 
+RegistryDirectory::~RegistryDirectory() {
+  for (auto& [uid, m] : staged_) SecureZero(&m, sizeof(m));
+}
+
+void RegistryDirectory::Put(const EnrolledDevice& d) {
+  auto it = staged_.find(d.uid);
+  if (it == staged_.end()) {
+    memory_.Put(d);
+    return;
+  }
+  EnrolledDevice keep = d;  // the keys and revocation as read, the move as staged
+  keep.r3 = it->second.r3;
+  keep.r3_prev = it->second.r3_prev;
+  keep.has_prev = it->second.has_prev;
+  keep.r3_generation = it->second.generation;
+  memory_.Put(keep);
+  SecureZero(&keep, sizeof(keep));
+}
+
 bool RegistryDirectory::Find(uint64_t uid, EnrolledDevice* out) const {
   if (!memory_.Find(uid, out)) return false;
+  if (staged_.count(uid) != 0) return true;  // the registry is behind the memory copy
   Result<DeviceRecord> r = registry_.FindDevice(uid);
   if (!r.ok() && r.error() == Error::kCorrupt) ReportDamaged(uid, registry_.last_error());
   if (r.ok()) {
@@ -47,6 +68,7 @@ void RegistryDirectory::ReportDamaged(uint64_t uid, const std::string& message) 
 }
 
 bool RegistryDirectory::StaleSinceRestore(uint64_t uid) const {
+  if (staged_.count(uid) != 0) return false;  // it confirmed since: the flag goes at Flush
   Result<DeviceRecord> r = registry_.FindDevice(uid);
   if (!r.ok()) return false;
   SecureZero(r->kd.data(), r->kd.size());
@@ -73,18 +95,40 @@ Result<std::vector<DeviceRecord>> RegistryDirectory::LoadDevices() {
 }
 
 bool RegistryDirectory::UpdateCommonFunction(const EnrolledDevice& d) {
-  EnrolledDevice known;
-  if (!memory_.Find(d.uid, &known)) return false;
-  SecureZero(&known, sizeof(known));
-  if (registry_.SaveCommonFunction(d.uid, d.r3, d.has_prev ? &d.r3_prev : nullptr,
-                                   d.r3_generation) != Error::kOk) {
-    if (log_ != nullptr)
-      Log(*log_, "error", "cannot persist the common function; association refused")
-          .With("uid", UidToString(d.uid))
-          .With("error", registry_.last_error());
-    return false;
+  if (!memory_.UpdateCommonFunction(d)) return false;
+  Move& m = staged_[d.uid];
+  m.r3 = d.r3;
+  m.r3_prev = d.r3_prev;
+  m.has_prev = d.has_prev;
+  m.generation = d.r3_generation;
+  return true;
+}
+
+Error RegistryDirectory::Flush(std::string* why) {
+  if (staged_.empty()) return Error::kOk;
+  std::vector<CommonFunctionState> batch;
+  batch.reserve(staged_.size());
+  for (const auto& [uid, m] : staged_) {
+    CommonFunctionState& c = batch.emplace_back();
+    c.uid = uid;
+    c.r3 = m.r3;
+    c.r3_prev = m.r3_prev;
+    c.has_prev = m.has_prev;
+    c.generation = m.generation;
   }
-  return memory_.UpdateCommonFunction(d);
+  const Error e = registry_.SaveCommonFunctions(batch);
+  for (CommonFunctionState& c : batch) SecureZero(&c, sizeof(c));
+  if (e != Error::kOk) {
+    if (why != nullptr) *why = registry_.last_error();
+    if (log_ != nullptr)
+      Log(*log_, "error", "cannot persist the common function; grants held back")
+          .With("devices", static_cast<uint64_t>(staged_.size()))
+          .With("error", registry_.last_error());
+    return e;
+  }
+  for (auto& [uid, m] : staged_) SecureZero(&m, sizeof(m));
+  staged_.clear();
+  return Error::kOk;
 }
 
 }  // namespace vigil

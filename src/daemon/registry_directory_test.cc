@@ -78,16 +78,19 @@ TEST_F(RegistryDirectoryTest, LookupSeesAMoveByAnotherGatewayBeforeAnyReload) {
   EXPECT_TRUE(got.revoked) << "a revocation elsewhere counts at once too";
 }
 
-TEST_F(RegistryDirectoryTest, CommonFunctionIsWrittenThroughToTheRegistry) {
+TEST_F(RegistryDirectoryTest, StagedCommonFunctionIsInTheRegistryAfterFlush) {
   const EnrolledDevice moved = Moved();
   ASSERT_TRUE(directory_.UpdateCommonFunction(moved));
+  EXPECT_TRUE(directory_.dirty());
   EnrolledDevice got;
-  ASSERT_TRUE(directory_.Find(moved.uid, &got));
+  ASSERT_TRUE(directory_.Find(moved.uid, &got));  // the coordinator sees the move at once
   EXPECT_EQ(got.r3, moved.r3);
   EXPECT_EQ(got.r3_prev, enrolled_.r3);
   EXPECT_TRUE(got.has_prev);
   EXPECT_EQ(got.r3_generation, 1u);
   EXPECT_EQ(got.kd, enrolled_.kd);  // only the common function changes
+  ASSERT_EQ(directory_.Flush(), Error::kOk);
+  EXPECT_FALSE(directory_.dirty());
   // What a restarted gateway reads back.
   Result<DeviceRecord> r = registry_.FindDevice(moved.uid);
   ASSERT_TRUE(r.ok());
@@ -99,14 +102,34 @@ TEST_F(RegistryDirectoryTest, CommonFunctionIsWrittenThroughToTheRegistry) {
   EXPECT_FALSE(directory_.UpdateCommonFunction(EnrolledDevice{}));  // not enrolled
 }
 
-TEST_F(RegistryDirectoryTest, FailedRegistryWriteRefusesAndKeepsMemory) {
+// Before the group commit is written, a reload (which reads the registry) must not bring
+// the device's old common function back into memory.
+TEST_F(RegistryDirectoryTest, ReloadBeforeFlushKeepsTheStagedMove) {
+  const EnrolledDevice moved = Moved();
+  ASSERT_TRUE(directory_.UpdateCommonFunction(moved));
+  Result<std::vector<DeviceRecord>> list = directory_.LoadDevices();
+  ASSERT_TRUE(list.ok());
+  for (const DeviceRecord& rec : *list) directory_.Put(FromRecord(rec));
+  EnrolledDevice got;
+  ASSERT_TRUE(directory_.Find(moved.uid, &got));
+  EXPECT_EQ(got.r3, moved.r3);
+  EXPECT_EQ(got.r3_generation, 1u);
+  ASSERT_EQ(directory_.Flush(), Error::kOk);
+  ASSERT_TRUE(directory_.Find(moved.uid, &got));
+  EXPECT_EQ(got.r3, moved.r3);
+}
+
+TEST_F(RegistryDirectoryTest, FailedFlushKeepsTheMovesStagedAndSaysSo) {
   registry_.Close();  // every write now fails
-  EXPECT_FALSE(directory_.UpdateCommonFunction(Moved()));
+  const EnrolledDevice moved = Moved();
+  ASSERT_TRUE(directory_.UpdateCommonFunction(moved));
+  std::string why;
+  EXPECT_NE(directory_.Flush(&why), Error::kOk);
+  EXPECT_FALSE(why.empty());
+  EXPECT_TRUE(directory_.dirty()) << "a failed write must be retried";
   EnrolledDevice got;
   ASSERT_TRUE(directory_.Find(enrolled_.uid, &got));
-  EXPECT_EQ(got.r3, enrolled_.r3);
-  EXPECT_FALSE(got.has_prev);
-  EXPECT_EQ(got.r3_generation, 0u);
+  EXPECT_EQ(got.r3, moved.r3);  // the grant depending on it is held back by the core
   std::fflush(log_file_);
   std::rewind(log_file_);
   char line[512] = {};

@@ -1202,6 +1202,25 @@ Error Registry::SaveCommonFunction(uint64_t uid, const std::array<uint8_t, kSha2
   return WriteCommonFunction(uid, r3, r3_prev_or_null, generation, /*restored_at=*/0);
 }
 
+Error Registry::SaveCommonFunctions(std::span<const CommonFunctionState> states) {
+  if (db_ == nullptr) return Fail(Error::kInvalidState, "registry is not open");
+  if (states.empty()) return Error::kOk;
+  if (Error e = Exec("BEGIN IMMEDIATE"); e != Error::kOk) return e;
+  for (const CommonFunctionState& c : states) {
+    const Error e = WriteCommonFunction(c.uid, c.r3, c.has_prev ? &c.r3_prev : nullptr,
+                                        c.generation, /*restored_at=*/0);
+    if (e != Error::kOk) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+  }
+  if (Error e = Exec("COMMIT"); e != Error::kOk) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  }
+  return Error::kOk;
+}
+
 Error Registry::MarkRestored(int64_t now_unix) {
   if (db_ == nullptr) return Fail(Error::kInvalidState, "registry is not open");
   if (now_unix <= 0) return Fail(Error::kInvalidArgument, "restore time must be positive");

@@ -39,6 +39,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,15 @@ struct DamagedRecord {
 // other fields alone. Errors come from the crypto provider.
 Error DeviceRecordFromSecrets(CryptoProvider& crypto, const DeviceSecrets& secrets,
                               DeviceRecord* out);
+
+// One device's common function as the coordinator stores it (SaveCommonFunctions).
+struct CommonFunctionState {
+  uint64_t uid = 0;
+  std::array<uint8_t, kSha256Size> r3{};
+  std::array<uint8_t, kSha256Size> r3_prev{};  // meaningful with has_prev only
+  bool has_prev = false;
+  uint32_t generation = 0;
+};
 
 // The coordinator's persisted replay marks for one device.
 struct ReplayCounters {
@@ -218,6 +228,11 @@ class Registry {
   Error SaveCommonFunction(uint64_t uid, const std::array<uint8_t, kSha256Size>& r3,
                            const std::array<uint8_t, kSha256Size>* r3_prev_or_null,
                            uint32_t generation);
+  // The same for several devices in one transaction, hence one durable write however
+  // many there are (the gateway's group commit: the moves of every association granted in
+  // one batch of input). All or nothing: on any error (kNotFound for an unknown uid
+  // included) none is stored.
+  Error SaveCommonFunctions(std::span<const CommonFunctionState> states);
 
  private:
   Error Fail(Error e, std::string message);

@@ -11,6 +11,7 @@
 #include "ids/detectors/identity_theft.h"
 #include "ids/detectors/malformed.h"
 #include "ids/detectors/replay.h"
+#include "ids/detectors/restored_registry.h"
 
 namespace vigil::ids {
 
@@ -45,6 +46,9 @@ std::string RegisterDefaultDetectors(Engine& engine, const IdsConfig& config) {
   }
   if (config.behaviour.enabled) {
     engine.Register(std::make_unique<BehaviourAnomalyDetector>(config.behaviour, keys));
+  }
+  if (config.restored_registry.enabled) {
+    engine.Register(std::make_unique<RestoredRegistryDetector>(config.restored_registry, keys));
   }
   return {};
 }

@@ -203,8 +203,9 @@ TEST(Engine, DefaultSetRegistersEveryDetectorInFixedOrder) {
   Engine engine;
   ASSERT_EQ(RegisterDefaultDetectors(engine, IdsConfig{}), "");
   const std::vector<std::string_view> want = {
-      "identity_theft",    "auth_failure",  "brute_force", "replay",           "flooding",
-      "broadcast_forgery", "dropped_input", "malformed",   "behaviour_anomaly"};
+      "identity_theft",    "auth_failure",      "brute_force",   "replay",
+      "flooding",          "broadcast_forgery", "dropped_input", "malformed",
+      "behaviour_anomaly", "restored_registry"};
   EXPECT_EQ(engine.detector_names(), want);
 }
 
@@ -222,7 +223,7 @@ TEST(Engine, DisabledDetectorIsNotRegistered) {
   config.behaviour.enabled = false;
   ASSERT_EQ(RegisterDefaultDetectors(engine, config), "");
   for (auto n : engine.detector_names()) EXPECT_NE(n, "behaviour_anomaly");
-  EXPECT_EQ(engine.detector_names().size(), 8u);
+  EXPECT_EQ(engine.detector_names().size(), 9u);
 }
 
 }  // namespace

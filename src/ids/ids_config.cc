@@ -55,6 +55,7 @@ std::string IdsConfig::Validate() const {
   c.Positive("brute_force.window", brute_force.window);
   c.NonNegativeTime("brute_force.holdoff", brute_force.holdoff);
   c.NonNegativeTime("broadcast_forgery.holdoff", broadcast_forgery.holdoff);
+  c.NonNegativeTime("restored_registry.holdoff", restored_registry.holdoff);
   c.AtLeastOne("malformed.per_source_threshold", malformed.per_source_threshold);
   c.AtLeastOne("malformed.frame_tag_threshold", malformed.frame_tag_threshold);
   c.AtLeastOne("malformed.total_threshold", malformed.total_threshold);

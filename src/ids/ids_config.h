@@ -162,6 +162,13 @@ struct DroppedInputConfig {
   TimeUs holdoff = 60 * kSeconds;
 };
 
+// Devices behind a restored registry (detectors/restored_registry.h): one alert per
+// device per holdoff while it keeps retrying.
+struct RestoredRegistryConfig {
+  bool enabled = true;
+  TimeUs holdoff = 10 * 60 * kSeconds;
+};
+
 struct IdsConfig {
   IdentityTheftConfig identity_theft;
   AuthFailureConfig auth_failure;
@@ -171,6 +178,7 @@ struct IdsConfig {
   BroadcastForgeryConfig broadcast_forgery;
   MalformedConfig malformed;
   DroppedInputConfig dropped_input;
+  RestoredRegistryConfig restored_registry;
   BehaviourConfig behaviour;
   RateLimitConfig rate_limit;
   // Per-detector limit on tracked keys (devices, links); see bounded_table.h.

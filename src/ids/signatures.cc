@@ -30,6 +30,7 @@ std::span<const Signature> AllSignatures() {
       sig::kBlockedSourceDropped,
       sig::kBadTelemetry,
       sig::kAlertsSuppressed,
+      sig::kReprovisionNeeded,
   };
   return kAll;
 }

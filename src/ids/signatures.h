@@ -165,6 +165,10 @@ inline constexpr Signature kBadTelemetry{
 // the engine's rate limiter (rate_limiter.h): one summary per signature and period
 inline constexpr Signature kAlertsSuppressed{
     9100090, "VIGIL IDS alerts suppressed by the rate limit", "Misc activity", 3};
+// restored_registry (restored_registry.h): an operator's task, not an intrusion
+inline constexpr Signature kReprovisionNeeded{
+    9100100, "VIGIL PROVISIONING device behind a restored registry: re-provision it",
+    "Misc activity", 3};
 }  // namespace sig
 
 // Every signature above, ordered by id (for listings and tests).

@@ -21,7 +21,7 @@ TEST(Signatures, IdsAreUniqueSortedAndSeveritiesInRange) {
     EXPECT_FALSE(s.name.empty());
     EXPECT_FALSE(s.category.empty());
   }
-  EXPECT_EQ(ids.size(), 24u);
+  EXPECT_EQ(ids.size(), 25u);
 }
 
 // Suricata's etc/classification.config (OISF/suricata): "config classification:
