@@ -21,6 +21,8 @@ std::vector<Vital> DefaultVitalsOf(DeviceKind kind) {
       return {Vital::kInfusionRate, Vital::kInfusionVolume};
     case DeviceKind::kSmartwatch:
       return {Vital::kPulseRate};
+    case DeviceKind::kGlucoseMonitor:
+      return {Vital::kGlucose};
     case DeviceKind::kTablet:
     case DeviceKind::kOther:
       return {};
