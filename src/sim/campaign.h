@@ -40,9 +40,9 @@ struct AttackOutcome {
   // Clinical telemetry (scenario [clinical] on): false payloads in the victim's name
   // within kClinicalAttribution of the attack's start, and what the edge did with them.
   uint64_t false_payloads = 0;
-  uint64_t false_readings = 0;   // reached the alarm logic
+  uint64_t false_readings = 0;    // reached the alarm logic
   uint64_t refused_readings = 0;  // refused by the edge
-  uint64_t false_alarms = 0;     // clinical alarms they caused
+  uint64_t false_alarms = 0;      // clinical alarms they caused
 };
 
 inline constexpr TimeUs kClinicalAttribution = 5 * 60 * kSeconds;

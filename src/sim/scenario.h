@@ -125,8 +125,8 @@ struct ClinicalSpec {
 struct EpisodeSpec {
   std::string kind = "sepsis";  // sepsis | hypoxia | hypotension
   std::string ward;
-  int bed = 0;            // 0: use `fraction`
-  double fraction = 0;    // 0 < fraction <= 1 when bed == 0
+  int bed = 0;          // 0: use `fraction`
+  double fraction = 0;  // 0 < fraction <= 1 when bed == 0
   double onset_hours = 1;
   double ramp_minutes = 30;
   double severity = 1;

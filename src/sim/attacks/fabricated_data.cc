@@ -12,9 +12,8 @@
 #include <vector>
 
 #include "common/telemetry/senml_encoder.h"
-#include "edge/clinical/clinical_config.h"
-
 #include "connection/keys.h"
+#include "edge/clinical/clinical_config.h"
 #include "sim/attacks/catalog.h"
 #include "sim/attacks/forge.h"
 
@@ -106,8 +105,7 @@ class FabricatedData final : public Attack {
 
  private:
   bool Ours(const Event& e) const {
-    return e.data_len == pack_.size() &&
-           std::equal(pack_.begin(), pack_.end(), e.data.begin());
+    return e.data_len == pack_.size() && std::equal(pack_.begin(), pack_.end(), e.data.begin());
   }
 
   void Send(int n) {
