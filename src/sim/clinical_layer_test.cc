@@ -102,6 +102,7 @@ TEST(ClinicalLayer, SameSeedGivesByteIdenticalClinicalReport) {
   EXPECT_EQ(RenderJson(a), RenderJson(b));
   EXPECT_EQ(RenderMarkdown(a), RenderMarkdown(b));
   EXPECT_NE(RenderMarkdown(a).find("## Clinical telemetry at the edge"), std::string::npos);
+  EXPECT_NE(RenderText(a).find("Clinical telemetry at the edge"), std::string::npos);
 }
 
 TEST(ClinicalLayer, FabricatedReadingsNeverReachTheAlarmLogicUnderHardened) {
@@ -139,6 +140,7 @@ TEST(ClinicalLayer, ScenarioWithoutClinicalTelemetryAddsNothingToTheReport) {
   EXPECT_FALSE(HasClinical(ev));
   EXPECT_EQ(RenderMarkdown(ev).find("Clinical telemetry"), std::string::npos);
   EXPECT_EQ(RenderJson(ev).find("\"clinical\""), std::string::npos);
+  EXPECT_EQ(RenderText(ev).find("Clinical telemetry"), std::string::npos);
 }
 
 }  // namespace

@@ -182,6 +182,28 @@ std::string RenderClinicalMarkdown(const Evaluation& ev) {
   return o.str();
 }
 
+std::string RenderClinicalText(const Evaluation& ev) {
+  if (!HasClinical(ev)) return "";
+  std::ostringstream o;
+  o << "\nClinical telemetry at the edge (episodes alarmed / monitored, median delay; false "
+       "clinical alarms; false readings reaching the alarm logic, alarms they caused):\n";
+  for (const DayResult& d : ev.days) {
+    const ClinicalResult& c = d.clinical;
+    if (!c.error.empty()) {
+      o << "  " << VName(d.version) << ": not run: " << c.error << "\n";
+      continue;
+    }
+    const EpisodeTally t = Tally(c);
+    uint64_t readings = 0;
+    for (const AttackOutcome& a : d.attacks) readings += a.false_readings;
+    o << "  " << VName(d.version) << ": episodes " << t.alarmed << "/" << t.monitored
+      << (t.delays_min.empty() ? "" : ", median " + F(t.median()) + " min") << "; false alarms "
+      << c.false_clinical_alarms << "; false readings " << readings << ", alarms "
+      << c.attack_alarms << "\n";
+  }
+  return o.str();
+}
+
 void AddClinicalJson(const Evaluation& ev, nlohmann::json* j) {
   using nlohmann::json;
   if (!HasClinical(ev)) return;

@@ -16,6 +16,8 @@ namespace vigil::sim {
 bool HasClinical(const Evaluation& ev);
 // A Markdown section ("## Clinical telemetry at the edge" and its tables), or "".
 std::string RenderClinicalMarkdown(const Evaluation& ev);
+// A few lines for the terminal (one per version), or "".
+std::string RenderClinicalText(const Evaluation& ev);
 // Sets (*j)["clinical"] when HasClinical(ev).
 void AddClinicalJson(const Evaluation& ev, nlohmann::json* j);
 

@@ -377,6 +377,7 @@ std::string RenderText(const Evaluation& ev) {
         o << "    - by construction: " << s << "\n";
     }
   }
+  o << RenderClinicalText(ev);
   const std::vector<Target> targets = Targets(ev);
   if (!targets.empty()) {
     o << "\nTargets:\n";
