@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sim/attacks/catalog.h"
+#include "sim/clinical_layer.h"
 
 namespace vigil::sim {
 namespace {
@@ -104,6 +105,27 @@ class Ledger : public WorldListener {
   std::vector<ids::Alert> alerts_seen_;
 };
 
+// Each false payload goes to the latest attack on its device that started at most
+// kClinicalAttribution before it.
+void AttributeFalsePayloads(DayResult* r) {
+  for (const FalsePayload& f : r->clinical.false_events) {
+    AttackOutcome* owner = nullptr;
+    for (AttackOutcome& a : r->attacks) {
+      if (a.victim_uid != f.uid || f.time < a.plan.at || f.time > a.plan.at + kClinicalAttribution)
+        continue;
+      if (owner == nullptr || a.plan.at >= owner->plan.at) owner = &a;
+    }
+    if (owner == nullptr) {
+      ++r->clinical.unattributed_false_payloads;
+      continue;
+    }
+    ++owner->false_payloads;
+    owner->false_readings += f.reached;
+    owner->refused_readings += f.refused;
+    owner->false_alarms += f.alarms;
+  }
+}
+
 }  // namespace
 
 DayResult RunDay(const Scenario& s, const HospitalPlan& plan,
@@ -115,6 +137,17 @@ DayResult RunDay(const Scenario& s, const HospitalPlan& plan,
   r.simulated = plan.duration;
   World world(TestbedWorld(s, version, s.radio.loss, profiles), seed);
   Hospital hospital(s, plan, world);
+  std::unique_ptr<ClinicalLayer> clinical;
+  if (s.clinical.enabled) {
+    std::string why;
+    clinical = ClinicalLayer::Create(s, plan, world, seed, &why);
+    if (clinical != nullptr) {
+      world.AddListener(clinical.get());
+    } else {
+      r.clinical.enabled = true;
+      r.clinical.error = why;
+    }
+  }
   AttackEnv env(world, plan, s);
   Ledger ledger(world, env, static_cast<TimeUs>(s.attacks.window_s * kSeconds));
   world.AddListener(&ledger);
@@ -132,6 +165,11 @@ DayResult RunDay(const Scenario& s, const HospitalPlan& plan,
   world.RunUntil(plan.duration + 3 * 60 * kSeconds);
   world.RemoveListener(&ledger);
   ledger.Collect(&r);
+  if (clinical != nullptr) {
+    world.RemoveListener(clinical.get());
+    r.clinical = clinical->Finish();
+    AttributeFalsePayloads(&r);
+  }
   const RadioStats st = world.radio().TotalStats();
   r.associations = world.associations();
   r.data_frames = world.data_frames_sent();

@@ -21,6 +21,7 @@
 #include "connection/wire/format.h"
 #include "ids/alert.h"
 #include "sim/attacks/attack.h"
+#include "sim/clinical_result.h"
 #include "sim/hospital.h"
 #include "sim/scenario.h"
 #include "sim/testbed_config.h"
@@ -36,7 +37,15 @@ struct AttackOutcome {
   TimeUs time_to_detect = -1;
   std::string signature;  // of the first matching alert
   std::string note;
+  // Clinical telemetry (scenario [clinical] on): false payloads in the victim's name
+  // within kClinicalAttribution of the attack's start, and what the edge did with them.
+  uint64_t false_payloads = 0;
+  uint64_t false_readings = 0;    // reached the alarm logic
+  uint64_t refused_readings = 0;  // refused by the edge
+  uint64_t false_alarms = 0;      // clinical alarms they caused
 };
+
+inline constexpr TimeUs kClinicalAttribution = 5 * 60 * kSeconds;
 
 struct DayResult {
   wire::Version version = wire::Version::kHardened;
@@ -51,6 +60,7 @@ struct DayResult {
   uint64_t frames_on_air = 0;  // data frames incl. retransmissions (ACKs not counted)
   uint64_t acks_on_air = 0;
   uint64_t scheduler_events = 0;
+  ClinicalResult clinical;  // enabled only when the scenario turns clinical telemetry on
 };
 
 // `progress(fraction)` is called now and then (may be empty).

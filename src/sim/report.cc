@@ -9,6 +9,7 @@
 
 #include "common/hex.h"
 #include "sim/attacks/catalog.h"
+#include "sim/clinical_report.h"
 
 namespace vigil::sim {
 namespace {
@@ -376,6 +377,7 @@ std::string RenderText(const Evaluation& ev) {
         o << "    - by construction: " << s << "\n";
     }
   }
+  o << RenderClinicalText(ev);
   const std::vector<Target> targets = Targets(ev);
   if (!targets.empty()) {
     o << "\nTargets:\n";
@@ -509,6 +511,7 @@ std::string RenderMarkdown(const Evaluation& ev) {
             << " s: " << a.signature << " (" << a.detail << ")\n";
     }
   }
+  o << RenderClinicalMarkdown(ev);
   const std::vector<Target> targets = Targets(ev);
   if (!targets.empty()) {
     o << "\n## Targets\n\n| target | measured | |\n|---|---|---|\n";
@@ -646,6 +649,7 @@ std::string RenderJson(const Evaluation& ev) {
   for (const Target& t : Targets(ev))
     targets.push_back({{"target", t.what}, {"measured", t.measured}, {"met", t.met}});
   j["targets"] = targets;
+  AddClinicalJson(ev, &j);
   return j.dump(2) + "\n";
 }
 

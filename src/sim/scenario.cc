@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "device/episode.h"
+
 namespace vigil::sim {
 namespace {
 
@@ -152,7 +154,7 @@ Scenario Parse(const Reader& r, const toml::table& root) {
   Scenario s;
   r.Keys(root, "",
          {"name", "description", "hours", "radio", "protocol", "device", "ward", "staff",
-          "patients", "events", "attacks", "table1", "benign"});
+          "patients", "events", "attacks", "table1", "benign", "clinical", "episode"});
   r.String(root, "name", "", &s.name);
   r.String(root, "description", "", &s.description);
   r.Number(root, "hours", "", &s.hours, 0.01, 24 * 14);
@@ -297,6 +299,63 @@ Scenario Parse(const Reader& r, const toml::table& root) {
     r.Integer(*t, "associations", c, &s.benign.associations, 0, 10000000);
     r.Number(*t, "loss", c, &s.benign.loss, 0, 0.9);
     r.Number(*t, "disruption_minutes", c, &s.benign.disruption_minutes, 0.5, 24 * 60);
+  }
+  if (const toml::table* t = r.Table(root, "clinical", "")) {
+    const std::string c = "[clinical]";
+    r.Keys(*t, c, {"enabled", "alarm_window_minutes"});
+    if (const toml::node* n = t->get("enabled")) {
+      auto b = n->value_exact<bool>();
+      if (!b) r.Fail(Reader::Line(*n), c, "enabled", "expected true or false");
+      s.clinical.enabled = *b;
+    }
+    r.Number(*t, "alarm_window_minutes", c, &s.clinical.alarm_window_minutes, 0, 24 * 60);
+  }
+  if (const toml::node* n = root.get("episode")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr || !a->is_array_of_tables())
+      r.Fail(Reader::Line(*n), "", "episode", "expected an array of tables ([[episode]])");
+    for (const toml::node& e : *a) {
+      const toml::table& t = *e.as_table();
+      EpisodeSpec ep;
+      ep.line = Reader::Line(t);
+      const std::string c = "[[episode]]";
+      r.Keys(t, c,
+             {"kind", "ward", "bed", "fraction", "onset_hours", "ramp_minutes", "severity",
+              "duration_hours"});
+      r.String(t, "kind", c, &ep.kind);
+      if (!EpisodeKindFromName(ep.kind)) {
+        const toml::node* k = t.get("kind");
+        r.Fail(k ? Reader::Line(*k) : ep.line, c, "kind",
+               "must be \"sepsis\", \"hypoxia\" or \"hypotension\", not \"" + ep.kind + "\"");
+      }
+      r.String(t, "ward", c, &ep.ward);
+      const int w = ep.ward.empty() ? -1 : s.FindWard(ep.ward);
+      if (!ep.ward.empty() && w < 0)
+        r.Fail(Reader::Line(*t.get("ward")), c, "ward", "no ward named \"" + ep.ward + "\"");
+      if (w >= 0 && s.wards[static_cast<size_t>(w)].beds == 0)
+        r.Fail(Reader::Line(*t.get("ward")), c, "ward", "ward \"" + ep.ward + "\" has no beds");
+      r.Integer(t, "bed", c, &ep.bed, 1, 500);
+      r.Number(t, "fraction", c, &ep.fraction, 0, 1);
+      if (t.get("bed") != nullptr) {
+        if (w < 0) r.Fail(Reader::Line(*t.get("bed")), c, "bed", "needs a ward");
+        if (t.get("fraction") != nullptr)
+          r.Fail(Reader::Line(*t.get("fraction")), c, "fraction", "give a bed or a fraction");
+        const int beds = s.wards[static_cast<size_t>(w)].beds;
+        if (ep.bed > beds)
+          r.Fail(Reader::Line(*t.get("bed")), c, "bed",
+                 "ward \"" + ep.ward + "\" has " + std::to_string(beds) + " beds");
+      } else if (ep.fraction <= 0) {
+        r.Fail(ep.line, c, "bed", "missing: give a bed (with a ward) or a fraction above 0");
+      }
+      r.Number(t, "onset_hours", c, &ep.onset_hours, 0, s.hours);
+      r.Number(t, "ramp_minutes", c, &ep.ramp_minutes, 0.1, 24 * 60);
+      r.Number(t, "severity", c, &ep.severity, 0.01, 1);
+      r.Number(t, "duration_hours", c, &ep.duration_hours, 0, 24 * 14);
+      s.episodes.push_back(std::move(ep));
+    }
+    if (!s.episodes.empty() && !s.clinical.enabled)
+      r.Fail(s.episodes.front().line, "[[episode]]", "",
+             "episodes need clinical telemetry: add [clinical] enabled = true");
   }
   return s;
 }

@@ -108,6 +108,32 @@ struct BenignSpec {
   double disruption_minutes = 20;
 };
 
+// Clinical telemetry (docs/simulator.md, "Clinical telemetry"): devices that measure a
+// patient send SenML/CBOR reading packs from a sensor model of their bed's patient, and
+// every ward's CPAN hands its verified data to that ward's edge node, as `vigil gateway`
+// does. Off by default: the paper's scenario keeps its fixed-size payloads.
+struct ClinicalSpec {
+  bool enabled = false;
+  // An episode with no clinical alarm on its patient within this long after onset (and
+  // at most until it has ended) is missed. 0: the episode's ramp plus its duration.
+  double alarm_window_minutes = 0;
+};
+
+// One [[episode]]: a deterioration scheduled on the patient of one bed (`ward` and
+// `bed`, 1-based within the ward), or on a `fraction` of the beds of `ward` (of every
+// ward with beds when `ward` is empty) drawn from the seed. See device/episode.h.
+struct EpisodeSpec {
+  std::string kind = "sepsis";  // sepsis | hypoxia | hypotension
+  std::string ward;
+  int bed = 0;          // 0: use `fraction`
+  double fraction = 0;  // 0 < fraction <= 1 when bed == 0
+  double onset_hours = 1;
+  double ramp_minutes = 30;
+  double severity = 1;
+  double duration_hours = 4;  // at full severity
+  int line = 0;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -122,6 +148,8 @@ struct Scenario {
   AttackSpec attacks;
   Table1Spec table1;
   BenignSpec benign;
+  ClinicalSpec clinical;
+  std::vector<EpisodeSpec> episodes;
 
   static std::array<DeviceKindSpec, kDeviceKindCount> DefaultKinds();
   const DeviceKindSpec& kind(DeviceKind k) const { return kinds[static_cast<size_t>(k)]; }

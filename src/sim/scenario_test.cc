@@ -113,5 +113,41 @@ TEST(Scenario, TestScenariosInTheTreeAllParse) {
   }
 }
 
+TEST(Scenario, EpisodeBedBeyondTheWardIsNamedByLineAndField) {
+  EXPECT_EQ(ErrorOf("[[ward]]\nname = \"icu\"\nbeds = 4\n[clinical]\nenabled = true\n"
+                    "[[episode]]\nkind = \"sepsis\"\nward = \"icu\"\nbed = 5\n"),
+            "test.toml:9: [[episode]]: field \"bed\": ward \"icu\" has 4 beds");
+}
+
+TEST(Scenario, EpisodeKindMisspeltIsRefusedNotDefaulted) {
+  EXPECT_EQ(ErrorOf("[[ward]]\nname = \"icu\"\nbeds = 4\n[clinical]\nenabled = true\n"
+                    "[[episode]]\nkind = \"sepsys\"\nfraction = 0.5\n"),
+            "test.toml:7: [[episode]]: field \"kind\": must be \"sepsis\", \"hypoxia\" or "
+            "\"hypotension\", not \"sepsys\"");
+}
+
+TEST(Scenario, EpisodeWithoutClinicalTelemetryIsAMistake) {
+  EXPECT_EQ(ErrorOf("[[ward]]\nname = \"icu\"\nbeds = 4\n"
+                    "[[episode]]\nward = \"icu\"\nbed = 1\n"),
+            "test.toml:4: [[episode]]: episodes need clinical telemetry: add [clinical] "
+            "enabled = true");
+}
+
+TEST(Scenario, EpisodeNeedsABedOrAFraction) {
+  EXPECT_EQ(ErrorOf("[[ward]]\nname = \"icu\"\nbeds = 4\n[clinical]\nenabled = true\n"
+                    "[[episode]]\nward = \"icu\"\n"),
+            "test.toml:6: [[episode]]: field \"bed\": missing: give a bed (with a ward) or a "
+            "fraction above 0");
+}
+
+TEST(Scenario, ClinicalScenarioParsesWithItsEpisodes) {
+  ScenarioResult r =
+      LoadScenarioFile(std::string(VIGIL_SOURCE_DIR) + "/scenarios/polyclinic-clinical.toml");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.scenario.clinical.enabled);
+  EXPECT_EQ(r.scenario.episodes.size(), 5u);
+  EXPECT_FALSE(ParseScenario(DefaultScenarioText(), "x").scenario.clinical.enabled);
+}
+
 }  // namespace
 }  // namespace vigil::sim

@@ -263,8 +263,17 @@ void World::SendDataFrame(size_t i) {
   DeviceCore* core = d.driver->core();
   if (core == nullptr) return;
   std::array<uint8_t, wire::kMaxUnicastPayload> p{};
-  const size_t n = std::max<size_t>(6, std::min(d.setup.payload_bytes, core->max_payload()));
   const uint32_t seq = ++d.data_seq;
+  if (payload_source_) {
+    const size_t room = std::min(p.size(), core->max_payload());
+    const size_t len = payload_source_(i, seq, MutableByteSpan(p.data(), room));
+    if (len > 0) {
+      if (d.driver->SendData(ByteSpan(p.data(), std::min(len, room))) == Error::kOk)
+        ++data_frames_sent_;
+      return;
+    }
+  }
+  const size_t n = std::max<size_t>(6, std::min(d.setup.payload_bytes, core->max_payload()));
   p[0] = 'H';
   p[1] = d.setup.kind;
   p[2] = static_cast<uint8_t>(seq >> 24);

@@ -14,7 +14,8 @@
 //    mean the CPAN is gone (the device moved): scan (`scan_time`), then join the CPAN of
 //    the ward the device is now in (a new core: another PAN id and coordinator);
 //  - reporting: once associated, one data frame every `interval` (first one after a
-//    random phase), payload 'H' | kind | sequence | filler.
+//    random phase), payload 'H' | kind | sequence | filler, or what the payload source
+//    (SetPayloadSource) gives, e.g. a sensor model's reading pack.
 //
 // Reproducible: every random choice comes from generators seeded from `seed`.
 #pragma once
@@ -131,6 +132,13 @@ class World {
   const WorldConfig& config() const { return config_; }
   ProtocolConfig WardProtocol(size_t ward) const;
 
+  // What an honest device sends in its data frame number `seq` at Now(): fills `out`
+  // and returns the length (clamped to the core's max_payload()), or 0 to send the default
+  // filler payload. Must draw nothing from the world's generators (the day's decisions
+  // stay those of a world without a source). Set before the first frame.
+  using PayloadSource = std::function<size_t(size_t device, uint32_t seq, MutableByteSpan out)>;
+  void SetPayloadSource(PayloadSource source) { payload_source_ = std::move(source); }
+
   void AddListener(WorldListener* l);
   void RemoveListener(WorldListener* l);
 
@@ -204,6 +212,7 @@ class World {
   std::vector<Device> devices_;
   std::unordered_map<uint64_t, size_t> by_uid_;
   std::vector<WorldListener*> listeners_;
+  PayloadSource payload_source_;
   std::vector<ids::Alert> alerts_;
   bool ids_tick_armed_ = false;
   uint64_t associations_ = 0;

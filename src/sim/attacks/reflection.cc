@@ -1,7 +1,9 @@
 // Reflection: the victim's own uplink data frames are sent back to it as if the CPAN had
 // sent them (source and destination swapped, bytes otherwise unchanged), up to six of
 // them, each 1.5 s after it was heard.
-// Goal: the victim accepts one of its own frames as downlink data.
+// Goal: the victim accepts one of its own frames as downlink data: an uplink payload ('H'
+// filler, or a reading pack, which opens with a CBOR array) where the CPAN sends only
+// commands.
 #include <memory>
 
 #include "sim/attacks/catalog.h"
@@ -33,7 +35,7 @@ class Reflection final : public Attack {
 
   void OnDeviceEvent(size_t device, const Event& e) override {
     if (device == plan_.victim && e.kind == EventKind::kDataReceived && e.data_len > 0 &&
-        e.data[0] == 'H')
+        (e.data[0] == 'H' || (e.data[0] & 0xe0) == 0x80))
       goal_ = true;  // an uplink payload accepted as downlink
   }
 
