@@ -50,11 +50,13 @@ TEST_P(Versions, HonestWardAssociatesAndReportsWithoutAlerts) {
 TEST_P(Versions, LossyWardStillAssociatesEveryDeviceWithoutAlerts) {
   World w(Config(GetParam(), 0.05), 8);
   const size_t ward = w.AddWard("ward", 0, 0);
-  for (int i = 0; i < 20; ++i) {
+  // 60 devices: enough that attempts collide on the channel and are retried, now that a
+  // device's own retransmissions no longer count as failed attempts.
+  for (int i = 0; i < 60; ++i) {
     DeviceSetup s;
     s.ward = ward;
-    s.x = i % 5;
-    s.y = i / 5;
+    s.x = i % 8;
+    s.y = i / 8;
     s.interval = 5 * kSeconds;
     const size_t d = w.AddDevice(s);
     // Devices are switched on one by one, as staff would (a simultaneous power-on of a
@@ -82,11 +84,13 @@ INSTANTIATE_TEST_SUITE_P(All, Versions,
 TEST_P(Versions, WardSwitchedOnAtOnceRaisesNoAlert) {
   World w(Config(GetParam(), 0.05), 8);
   const size_t ward = w.AddWard("ward", 0, 0);
-  for (int i = 0; i < 20; ++i) {
+  // 60 devices: enough that attempts collide on the channel and are retried, now that a
+  // device's own retransmissions no longer count as failed attempts.
+  for (int i = 0; i < 60; ++i) {
     DeviceSetup s;
     s.ward = ward;
-    s.x = i % 5;
-    s.y = i / 5;
+    s.x = i % 8;
+    s.y = i / 8;
     s.interval = 5 * kSeconds;
     w.PowerOn(w.AddDevice(s));
   }
