@@ -110,7 +110,7 @@ void BM_Assoc_V3Paper(benchmark::State& s) { RunAssociations(s, Config(Version::
 void BM_Assoc_Hardened(benchmark::State& s) { RunAssociations(s, Config(Version::kHardened)); }
 void BM_Assoc_V1NoAuth(benchmark::State& s) { RunAssociations(s, Config(Version::kV1, false)); }
 // Hardened with the static R3 of Algorithm 1: what moving the common function costs
-// (two HMACs, two key imports, the key confirmation frame, two directory writes).
+// (two HMACs, two R3 contexts re-keyed, the key confirmation frame, two directory writes).
 void BM_Assoc_HardenedStaticR3(benchmark::State& s) {
   ProtocolConfig c = Config(Version::kHardened);
   c.roll_common_function = false;

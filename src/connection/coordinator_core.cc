@@ -59,9 +59,12 @@ void CoordinatorCore::Prepare(const EnrolledDevice& d) {
     if (ConstantTimeEqual(p.kd, d.kd) && ConstantTimeEqual(p.r1, d.r1)) {
       p.used = ++prepared_clock_;
       if (!ConstantTimeEqual(p.r3, d.r3)) {  // the common function moved on (9.5)
-        crypto_.Release(&p.r3_key);
         p.r3 = d.r3;
-        if (config_.version == Version::kHardened) crypto_.MacImport(d.r3, &p.r3_key);
+        if (config_.version == Version::kHardened) {
+          crypto_.MacRekey(&p.r3_key, d.r3);
+        } else {
+          crypto_.Release(&p.r3_key);
+        }
       }
       return;
     }
@@ -498,13 +501,19 @@ void CoordinatorCore::DropChallenge(Challenge& c) {
 }
 
 void CoordinatorCore::PutChallenge(Challenge&& c) {
-  const size_t cap = std::max<size_t>(1, config_.max_open_challenges);
-  if (challenges_.size() < cap) challenges_.resize(std::min(cap, challenges_.size() * 2 + 64));
   const ChallengeKey key{c.t.device_uid, c.link};
   size_t slot;
   if (auto it = challenge_index_.find(key); it != challenge_index_.end()) {
     slot = it->second;  // a new request from the same source replaces its own earlier one
   } else {
+    // The ring grows only when it is full of challenges still open (a flood), so that
+    // one association at a time keeps reusing a few slots (no megabytes touched).
+    const size_t cap = std::max<size_t>(1, config_.max_open_challenges);
+    auto open = [&](const Challenge& x) {
+      return x.live && c.started - x.started <= config_.pending_timeout;
+    };
+    if (challenges_.empty() || (open(challenges_[challenge_next_]) && challenges_.size() < cap))
+      GrowChallenges(cap);
     slot = challenge_next_;
     challenge_next_ = (challenge_next_ + 1) % challenges_.size();
     DropChallenge(challenges_[slot]);  // the oldest open challenge is forgotten
@@ -512,6 +521,20 @@ void CoordinatorCore::PutChallenge(Challenge&& c) {
   c.live = true;
   challenges_[slot] = std::move(c);
   challenge_index_[key] = static_cast<uint32_t>(slot);
+}
+
+void CoordinatorCore::GrowChallenges(size_t cap) {
+  // Oldest first from index 0, then the new slots: the ring's order is kept.
+  const size_t old = challenges_.size();
+  std::rotate(challenges_.begin(), challenges_.begin() + static_cast<ptrdiff_t>(challenge_next_),
+              challenges_.end());
+  challenges_.resize(std::min(cap, old * 2 + 64));
+  challenge_index_.clear();
+  for (size_t i = 0; i < old; ++i) {
+    const Challenge& x = challenges_[i];
+    if (x.live) challenge_index_[ChallengeKey{x.t.device_uid, x.link}] = static_cast<uint32_t>(i);
+  }
+  challenge_next_ = old;
 }
 
 bool CoordinatorCore::TakeRelay(Relay& r, TimeUs now) {
@@ -558,13 +581,17 @@ CoordinatorCore::Answer CoordinatorCore::MakeAnswer(ByteSpan payload, uint64_t l
 
 CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c) {
   const uint64_t uid = c.t.device_uid;
-  Attempt a;
+  EnrolledDevice dev;
   // The full record (the common function as it last moved) from here on.
-  if (!directory_.Find(uid, &a.dev) || a.dev.revoked) {
+  if (!directory_.Find(uid, &dev) || dev.revoked) {
+    SecureZero(&dev, sizeof(dev));
     DropChallenge(c);
     return nullptr;
   }
-  Prepare(a.dev);
+  Prepare(dev);
+  Attempt& a = FreshAttempt(uid);  // a newer proven attempt replaces an unfinished one
+  a.dev = dev;
+  SecureZero(&dev, sizeof(dev));
   a.t = c.t;
   a.earlier = c.earlier;
   a.initiator_link = c.link;
@@ -579,8 +606,7 @@ CoordinatorCore::Attempt* CoordinatorCore::Promote(Challenge& c) {
   }
   if (a.answers.size() >= 2) a.anomaly = true;
   DropChallenge(c);
-  PutAttempt(uid, std::move(a));  // a newer proven attempt replaces an unfinished one
-  return &attempts_.at(uid);
+  return &a;
 }
 
 void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint64_t link,
@@ -607,15 +633,18 @@ void CoordinatorCore::OnAuthResp(const wire::MacFrame& f, const Message& m, uint
   if (own != nullptr && own->has_first && SameBytes(own->first.bytes, own->first.size, f.payload))
     return;  // a retransmitted failure: already reported
   Answer ans = MakeAnswer(f.payload, link, m);
-  if (a != nullptr && AnswerVerifies(a->t, a->dev, m)) {
-    ans.valid = true;
-    ProcessAnswer(*a, ans, m, link, now);
-    return;
-  }
+  // The source's own open challenge first: a device asking again (the usual case) answers
+  // its newest request, and an answer can verify against one transcript at most.
   EnrolledDevice keys;
   const bool enrolled = directory_.FindKeys(uid, &keys);
   Challenge* match = nullptr;
   if (enrolled && own != nullptr && AnswerVerifies(own->t, keys, m)) match = own;
+  if (match == nullptr && a != nullptr && AnswerVerifies(a->t, a->dev, m)) {
+    SecureZero(&keys, sizeof(keys));
+    ans.valid = true;
+    ProcessAnswer(*a, ans, m, link, now);
+    return;
+  }
   if (match == nullptr && enrolled && unsolicited) {
     if (auto r = relays_.find(uid); r != relays_.end()) {
       for (const Relay::Sent& sent : r->second.sent) {
@@ -991,25 +1020,33 @@ bool CoordinatorCore::LateCopy(uint64_t uid, uint64_t link, TimeUs now) const {
   return it != ended_.end() && it->second.link == link && now < it->second.until;
 }
 
-void CoordinatorCore::PutAttempt(uint64_t uid, Attempt&& a) {
+CoordinatorCore::Attempt& CoordinatorCore::FreshAttempt(uint64_t uid) {
   auto it = attempts_.find(uid);
-  Attempt* dst = it != attempts_.end() ? &it->second : nullptr;
-  if (dst == nullptr && !spare_attempt_.empty()) {
+  Attempt* a = it != attempts_.end() ? &it->second : nullptr;
+  if (a == nullptr && !spare_attempt_.empty()) {
     spare_attempt_.key() = uid;
-    dst = &attempts_.insert(std::move(spare_attempt_)).position->second;
+    a = &attempts_.insert(std::move(spare_attempt_)).position->second;
   }
-  if (dst == nullptr) {
-    attempts_.emplace(uid, std::move(a));
-    return;
-  }
-  WithdrawProvisional(*dst);
-  // Keep the answer lists' storage (the answers a promoted challenge kept come along).
-  std::vector<Answer> answers = std::move(dst->answers), confirms = std::move(dst->confirms);
-  answers.assign(a.answers.begin(), a.answers.end());
-  confirms.assign(a.confirms.begin(), a.confirms.end());
-  *dst = std::move(a);
-  dst->answers = std::move(answers);
-  dst->confirms = std::move(confirms);
+  if (a == nullptr) return attempts_[uid];
+  // Reset field by field, in place: an attempt is over a kilobyte (its held events), and
+  // a replacement or a reused node need not be built and copied whole. The answer lists
+  // keep their storage.
+  WithdrawProvisional(*a);  // leaves pending empty and nothing held
+  SecureZero(&a->dev, sizeof(a->dev));
+  a->t = Transcript{};
+  a->earlier = Earlier{};
+  a->phase = Phase::kWaitAnswer;
+  a->initiator_link = 0;
+  a->started = 0;
+  a->deadline = 0;
+  a->anomaly = false;
+  a->granted = false;
+  a->rolled = false;
+  a->answers.clear();
+  a->confirms.clear();
+  a->have_last = false;
+  a->held_count = 0;
+  return *a;
 }
 
 void CoordinatorCore::PutSession(uint64_t uid, Session&& s) {
@@ -1086,15 +1123,29 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   uint64_t link = a.initiator_link;
   for (const Answer& x : a.answers)
     if (x.valid && !x.unsolicited) link = x.link;
-  Session s;
-  if (DeriveSessionKeys(crypto_, AssocKey(a.dev), a.t, &s.keys) != Error::kOk) {
-    Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
-    return;
-  }
   if (config_.version != Version::kV1 && persist_failed_) {
     // The Kb it would carry, or a move it would depend on, is not on disk (fail closed).
-    s.keys.Release(crypto_);
     Refuse(uid, AssocStatus::kBusy, link, Error::kIo, now);
+    return;
+  }
+  Session s;
+  // A re-association hands the old session's key handles over, re-keyed in place: the old
+  // session ends with this grant, or with its refusal below (the device that proved its
+  // keys has left it). A provisional grant keeps the old session until it is confirmed.
+  bool handed_over = false;
+  if (auto old = provisional ? sessions_.end() : sessions_.find(uid);
+      old != sessions_.end() && old->second.keys.valid()) {
+    s.keys = old->second.keys;
+    old->second.keys = SessionKeys{};
+    handed_over = true;
+  }
+  auto refuse = [&](AssocStatus status, Error why) {
+    s.keys.Release(crypto_);
+    if (handed_over) EndSession(uid, Error::kOk, now);
+    Refuse(uid, status, link, why, now);
+  };
+  if (DeriveSessionKeys(crypto_, AssocKey(a.dev), a.t, &s.keys) != Error::kOk) {
+    refuse(AssocStatus::kRefused, Error::kCrypto);
     return;
   }
   // The common function moves before the grant that the device rolls on is sent.
@@ -1102,8 +1153,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
                                      [](const Answer& x) { return x.valid && !x.unsolicited; });
   if (!provisional && confirmed && RollsCommonFunction()) {
     if (!RollCommonFunction(a)) {
-      s.keys.Release(crypto_);
-      Refuse(uid, AssocStatus::kRefused, link, Error::kIo, now);
+      refuse(AssocStatus::kRefused, Error::kIo);
       return;
     }
     s.r3_unproven = true;
@@ -1122,8 +1172,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   std::array<uint8_t, wire::kKeyBlockSize> block{};
   if (config_.version != Version::kV1) {
     if (EnsureBroadcastKey(now) != Error::kOk) {
-      s.keys.Release(crypto_);
-      Refuse(uid, AssocStatus::kRefused, link, Error::kCrypto, now);
+      refuse(AssocStatus::kRefused, Error::kCrypto);
       return;
     }
     block[0] = persisted_.epoch;
@@ -1142,8 +1191,7 @@ void CoordinatorCore::Grant(Attempt& a, TimeUs now, bool provisional) {
   }
   SecureZero(block.data(), block.size());
   if (e != Error::kOk) {
-    s.keys.Release(crypto_);
-    Refuse(uid, AssocStatus::kRefused, link, e, now);
+    refuse(AssocStatus::kRefused, e);
     return;
   }
   QueuePayload(ByteSpan(buf.data(), *n), uid, link, &a.last_sent);

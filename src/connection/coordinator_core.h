@@ -242,6 +242,8 @@ class CoordinatorCore {
 
   Challenge* FindChallenge(uint64_t uid, uint64_t link, TimeUs now);
   void PutChallenge(Challenge&& c);
+  // Doubles the ring (up to `cap`), keeping the oldest challenge first.
+  void GrowChallenges(size_t cap);
   void DropChallenge(Challenge& c);
   bool TakeRelay(Relay& r, TimeUs now);
   bool TakeGlobalToken(TimeUs now);
@@ -287,7 +289,8 @@ class CoordinatorCore {
   // True for an answer from the initiator of the uid's attempt that ended less than
   // pending_timeout ago: a late copy of what the device sent in it.
   bool LateCopy(uint64_t uid, uint64_t link, TimeUs now) const;
-  void PutAttempt(uint64_t uid, Attempt&& a);
+  // The uid's attempt, new or emptied for reuse (answers' storage kept).
+  Attempt& FreshAttempt(uint64_t uid);
   void PutSession(uint64_t uid, Session&& s);
   TimeUs WatchPeriod() const;
   void RecordFailure(uint64_t uid, TimeUs now);

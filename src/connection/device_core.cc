@@ -72,8 +72,8 @@ size_t DeviceCore::max_payload() const {
   return wire::kMaxUnicastPayload - overhead;
 }
 
-void DeviceCore::DropSession(bool keep_broadcast) {
-  keys_.Release(crypto_);
+void DeviceCore::DropSession(bool keep_broadcast, bool rekey) {
+  if (!rekey) keys_.Release(crypto_);
   if (keep_broadcast && bcast_keys_.valid()) {
     bcast_set_aside_ = true;
   } else {
@@ -141,7 +141,7 @@ Error DeviceCore::Queue(ByteSpan payload, uint64_t dst, bool remember) {
 }
 
 Error DeviceCore::StartAssociation(TimeUs now) {
-  DropSession(/*keep_broadcast=*/true);
+  DropSession(/*keep_broadcast=*/true, /*rekey=*/true);
   t_ = Transcript{};
   t_.version = config_.version;
   t_.device_uid = secrets_.uid;
@@ -531,10 +531,9 @@ bool DeviceCore::RollCommonFunction(TimeUs now) {
   std::array<uint8_t, kSha256Size> next{};
   if (::vigil::RollCommonFunction(crypto_, MacKey(r3_, r3_key_), t_, next) != Error::kOk)
     return false;
-  crypto_.Release(&r3_key_);
   r3_ = next;
   SecureZero(next.data(), next.size());
-  crypto_.MacImport(r3_, &r3_key_);
+  crypto_.MacRekey(&r3_key_, r3_);  // the old R3 is gone from the provider too
   persisted_.has_r3 = true;
   persisted_.r3 = r3_;
   ++persisted_.r3_generation;

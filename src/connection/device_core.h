@@ -111,7 +111,10 @@ class DeviceCore {
   void Fail(Error why, TimeUs now);
   // `keep_broadcast`: set the broadcast keys aside (unusable) instead of releasing them,
   // so that a re-association that brings the same Kb back does not derive them again.
-  void DropSession(bool keep_broadcast = false);
+  // `rekey`: keep the session's key handles (unusable: the session is over) for the next
+  // attempt's keys, which re-key them in place instead of wiping them and keying others;
+  // an attempt that fails releases them.
+  void DropSession(bool keep_broadcast = false, bool rekey = false);
   bool TakeUnsolicitedToken(TimeUs now);
   // Associated, but within the time the coordinator may still withdraw the grant.
   bool Provisional(TimeUs now) const;

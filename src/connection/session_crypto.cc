@@ -80,8 +80,10 @@ Error DeriveSessionKeys(CryptoProvider& c, MacKey secret, const Transcript& t, S
   }
   std::array<uint8_t, kAes128KeySize> enc{};
   if (e == Error::kOk) e = MacParts(c, prk, {Str("enc")}, enc);
-  if (e == Error::kOk) e = c.MacImport(prk, &out->mac);
-  if (e == Error::kOk) e = c.AeadImport(enc, &out->aead);
+  if (e == Error::kOk)
+    e = out->mac.valid() ? c.MacRekey(&out->mac, prk) : c.MacImport(prk, &out->mac);
+  if (e == Error::kOk)
+    e = out->aead.valid() ? c.AeadRekey(&out->aead, enc) : c.AeadImport(enc, &out->aead);
   SecureZero(prk.data(), prk.size());
   SecureZero(enc.data(), enc.size());
   return e;

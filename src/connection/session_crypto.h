@@ -32,7 +32,8 @@ struct Transcript {
 };
 
 // Keys of one session (unicast) or one broadcast epoch, held as provider handles.
-// REQUIRES: Release() with the same provider before destruction or re-derivation.
+// REQUIRES: Release() with the same provider before destruction. Deriving into valid
+// handles re-keys them in place (the keys they held are gone).
 struct SessionKeys {
   KeyHandle mac;   // HMAC-SHA256 key (integrity-only frames)
   KeyHandle aead;  // AES-128-CCM key (encrypted frames, key blocks)
@@ -53,6 +54,8 @@ struct MacKey {
 };
 
 // Session keys from the association secret and the transcript (docs/protocol.md, "Keys").
+// Handles of `out` that are valid are re-keyed in place (MacRekey, AeadRekey): a
+// re-association hands the old session's handles over instead of wiping them.
 Error DeriveSessionKeys(CryptoProvider& c, MacKey secret, const Transcript& t, SessionKeys* out);
 // Broadcast keys of an epoch from the hidden broadcast key Kb.
 Error DeriveBroadcastKeys(CryptoProvider& c, ByteSpan kb, SessionKeys* out);

@@ -388,6 +388,31 @@ Error OpenSslCrypto::MacCompute(KeyHandle handle, std::span<const ByteSpan> part
   return ok ? Error::kOk : Error::kCrypto;
 }
 
+// Re-keying in place: EVP_MAC_init with the new key replaces every key-dependent state of
+// the context (as the wipe with the empty key in GiveMac does), so the old key is gone
+// without a wipe of its own and without a trip through the pool. A slot not yet keyed
+// (lazy) just swaps the raw key.
+Error OpenSslCrypto::MacRekey(KeyHandle* handle, ByteSpan key) {
+  if (handle == nullptr) return Error::kInvalidArgument;
+  Impl::Slot* s = impl_->Lookup(*handle, Impl::Kind::kMac);
+  if (s == nullptr || key.size() > Impl::kLazyMacKeyMax) {
+    impl_->Release(*handle);
+    return MacImport(key, handle);
+  }
+  if (s->mac == nullptr) {
+    OPENSSL_cleanse(s->mac_key.data(), s->mac_key.size());
+    if (!key.empty()) std::memcpy(s->mac_key.data(), key.data(), key.size());
+    s->mac_key_len = static_cast<uint8_t>(key.size());
+    return Error::kOk;
+  }
+  if (EVP_MAC_init(s->mac, KeyPtr(key), key.size(), nullptr) != 1) {
+    impl_->Release(*handle);  // frees (and so cleanses) a context in an unknown state
+    handle->id = -1;
+    return Error::kCrypto;
+  }
+  return Error::kOk;
+}
+
 // AES-128-CCM. OpenSSL 3.0 fixes two things when a CCM context is keyed: the tag length
 // (it goes into the B0 flags) and the direction (the bulk routine it picks encrypts or
 // decrypts). So one context per (direction, tag length) is keyed on first use and kept;
@@ -408,6 +433,35 @@ Error OpenSslCrypto::AeadImport(ByteSpan key16, KeyHandle* handle) {
   // does not pay for it and a broken back-end shows up at import.
   if (impl_->CcmContext(*s, true, 8) == nullptr || impl_->CcmContext(*s, false, 8) == nullptr) {
     impl_->Release(*handle);
+    handle->id = -1;
+    return Error::kCrypto;
+  }
+  return Error::kOk;
+}
+
+// Each context the slot holds is keyed again with the new key: the AES key schedule is
+// overwritten, which is what the wipe on release does with the all-zero key, so the old
+// key is gone and one key expansion is saved per context.
+Error OpenSslCrypto::AeadRekey(KeyHandle* handle, ByteSpan key16) {
+  if (handle == nullptr) return Error::kInvalidArgument;
+  Impl::Slot* s = impl_->Lookup(*handle, Impl::Kind::kAead);
+  if (s == nullptr || key16.size() != kAes128KeySize) {
+    impl_->Release(*handle);
+    return AeadImport(key16, handle);
+  }
+  std::memcpy(s->aes_key.data(), key16.data(), s->aes_key.size());
+  bool ok = true;
+  for (size_t dir = 0; dir < s->ccm.size(); ++dir) {
+    for (EVP_CIPHER_CTX* ctx : s->ccm[dir]) {
+      if (ctx != nullptr)
+        ok = ok && EVP_CipherInit_ex(ctx, nullptr, nullptr, s->aes_key.data(), nullptr,
+                                     static_cast<int>(dir)) == 1;
+    }
+  }
+  ok =
+      ok && impl_->CcmContext(*s, true, 8) != nullptr && impl_->CcmContext(*s, false, 8) != nullptr;
+  if (!ok) {
+    impl_->Release(*handle);  // wipes or frees whatever was keyed
     handle->id = -1;
     return Error::kCrypto;
   }

@@ -21,7 +21,9 @@ class OpenSslCrypto final : public CryptoProvider {
              MutableByteSpan out) override;
   Error MacImport(ByteSpan key, KeyHandle* handle) override;
   Error MacCompute(KeyHandle handle, std::span<const ByteSpan> parts, MutableByteSpan out) override;
+  Error MacRekey(KeyHandle* handle, ByteSpan key) override;
   Error AeadImport(ByteSpan key16, KeyHandle* handle) override;
+  Error AeadRekey(KeyHandle* handle, ByteSpan key16) override;
   Error AeadSeal(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan plain,
                  MutableByteSpan cipher, MutableByteSpan tag) override;
   Error AeadOpen(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan cipher, ByteSpan tag,

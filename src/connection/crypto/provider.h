@@ -52,12 +52,29 @@ class CryptoProvider {
   virtual Error MacImport(ByteSpan key, KeyHandle* handle) = 0;
   virtual Error MacCompute(KeyHandle handle, std::span<const ByteSpan> parts,
                            MutableByteSpan out) = 0;
+  // Replaces the key a valid MAC handle holds by `key` (an invalid handle is imported):
+  // the old key is gone when it returns, as after Release. For a key that moves on at
+  // every use (the common function), where a back-end can re-key its context in place
+  // instead of wiping it and keying another. On an error the handle is invalid.
+  virtual Error MacRekey(KeyHandle* handle, ByteSpan key) {
+    if (handle == nullptr) return Error::kInvalidArgument;
+    Release(handle);
+    return MacImport(key, handle);
+  }
 
   // Prepared AES-128-CCM key. tag.size() must be 4, 6, 8, 10, 12, 14 or 16.
   virtual Error AeadImport(ByteSpan key16, KeyHandle* handle) = 0;
   // Encrypts `plain` into `cipher` (same size) and writes the tag.
   virtual Error AeadSeal(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan plain,
                          MutableByteSpan cipher, MutableByteSpan tag) = 0;
+  // Replaces the key a valid AEAD handle holds by `key16` (an invalid handle is
+  // imported), as MacRekey does: a back-end re-keys the contexts it holds in place, so
+  // the old key is gone without a wipe of its own. On an error the handle is invalid.
+  virtual Error AeadRekey(KeyHandle* handle, ByteSpan key16) {
+    if (handle == nullptr) return Error::kInvalidArgument;
+    Release(handle);
+    return AeadImport(key16, handle);
+  }
   // Decrypts into `plain` (same size as cipher). On kBadTag, `plain` is zeroed.
   virtual Error AeadOpen(KeyHandle handle, ByteSpan nonce13, ByteSpan aad, ByteSpan cipher,
                          ByteSpan tag, MutableByteSpan plain) = 0;

@@ -18,19 +18,20 @@ constexpr uint16_t kFcFixed = kFrameTypeData | kFcPanIdCompression | kFcSrcExt |
 }  // namespace
 
 namespace {
-// Four bytes per step ("slicing-by-4", 2 KiB of tables): table k maps a byte to the CRC
-// of that byte followed by k zero bytes, so the four lookups of a step are independent
+// Eight bytes per step ("slicing-by-8", 4 KiB of tables): table k maps a byte to the CRC
+// of that byte followed by k zero bytes, so the eight lookups of a step are independent
 // instead of one dependent chain per byte. Built at compile time from the bitwise
-// definition. About 3x faster than one table, 14x faster than the bitwise loop.
+// definition. Every frame is checked once on receive and computed once on send, so on
+// an association's short frames it is a few percent of all the work.
 struct CrcTables {
-  uint16_t t[4][256];
+  uint16_t t[8][256];
   constexpr CrcTables() : t() {
     for (int n = 0; n < 256; ++n) {
       uint16_t c = static_cast<uint16_t>(n);
       for (int i = 0; i < 8; ++i) c = static_cast<uint16_t>((c & 1) ? (c >> 1) ^ 0x8408 : c >> 1);
       t[0][n] = c;
     }
-    for (int k = 1; k < 4; ++k) {
+    for (int k = 1; k < 8; ++k) {
       for (int n = 0; n < 256; ++n)
         t[k][n] = static_cast<uint16_t>((t[k - 1][n] >> 8) ^ t[0][t[k - 1][n] & 0xFF]);
     }
@@ -42,10 +43,12 @@ constexpr CrcTables kCrc;
 uint16_t Crc16Itu(ByteSpan data) {
   uint16_t crc = 0;
   size_t i = 0;
-  for (; i + 4 <= data.size(); i += 4) {
+  for (; i + 8 <= data.size(); i += 8) {
     const unsigned x = crc ^ (data[i] | data[i + 1] << 8);
-    crc = static_cast<uint16_t>(kCrc.t[3][x & 0xFF] ^ kCrc.t[2][x >> 8] ^ kCrc.t[1][data[i + 2]] ^
-                                kCrc.t[0][data[i + 3]]);
+    crc = static_cast<uint16_t>(kCrc.t[7][x & 0xFF] ^ kCrc.t[6][x >> 8] ^ kCrc.t[5][data[i + 2]] ^
+                                kCrc.t[4][data[i + 3]] ^ kCrc.t[3][data[i + 4]] ^
+                                kCrc.t[2][data[i + 5]] ^ kCrc.t[1][data[i + 6]] ^
+                                kCrc.t[0][data[i + 7]]);
   }
   for (; i < data.size(); ++i)
     crc = static_cast<uint16_t>((crc >> 8) ^ kCrc.t[0][(crc ^ data[i]) & 0xFF]);
