@@ -996,8 +996,15 @@ void CoordinatorCore::EndAttempt(uint64_t uid, TimeUs now) {
   auto node = attempts_.extract(uid);
   if (node.empty()) return;
   const Attempt& a = node.mapped();
-  ended_[uid] = Ended{a.initiator_link, now + config_.pending_timeout,
-                      EarlierOf(a.t, a.phase != Phase::kWaitAnswer)};
+  // Only an initiator that proved the key (a valid answer of its own) is remembered: its
+  // late copies are retries; an unproven initiator's frames stay evidence.
+  const bool proven = std::any_of(a.answers.begin(), a.answers.end(), [&](const Answer& x) {
+    return x.valid && !x.unsolicited && x.link == a.initiator_link;
+  });
+  if (proven) {
+    ended_[uid] = Ended{a.initiator_link, now + config_.pending_timeout,
+                        EarlierOf(a.t, a.phase != Phase::kWaitAnswer)};
+  }
   WithdrawProvisional(node.mapped());
   SecureZero(&node.mapped().dev, sizeof(EnrolledDevice));  // its keys end with the attempt
   spare_attempt_ = std::move(node);
