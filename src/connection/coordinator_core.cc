@@ -496,7 +496,8 @@ CoordinatorCore::Challenge* CoordinatorCore::FindChallenge(uint64_t uid, uint64_
 void CoordinatorCore::DropChallenge(Challenge& c) {
   if (!c.live) return;
   auto it = challenge_index_.find(ChallengeKey{c.t.device_uid, c.link});
-  if (it != challenge_index_.end() && &challenges_[it->second] == &c) challenge_index_.erase(it);
+  if (it != challenge_index_.end() && &challenges_[it->second] == &c)
+    spare_index_ = challenge_index_.extract(it);  // its node serves the next challenge
   c.live = false;
 }
 
@@ -520,7 +521,15 @@ void CoordinatorCore::PutChallenge(Challenge&& c) {
   }
   c.live = true;
   challenges_[slot] = std::move(c);
-  challenge_index_[key] = static_cast<uint32_t>(slot);
+  if (auto it = challenge_index_.find(key); it != challenge_index_.end()) {
+    it->second = static_cast<uint32_t>(slot);
+  } else if (!spare_index_.empty()) {
+    spare_index_.key() = key;
+    spare_index_.mapped() = static_cast<uint32_t>(slot);
+    challenge_index_.insert(std::move(spare_index_));
+  } else {
+    challenge_index_.emplace(key, static_cast<uint32_t>(slot));
+  }
 }
 
 void CoordinatorCore::GrowChallenges(size_t cap) {
@@ -996,8 +1005,15 @@ void CoordinatorCore::EndAttempt(uint64_t uid, TimeUs now) {
   auto node = attempts_.extract(uid);
   if (node.empty()) return;
   const Attempt& a = node.mapped();
-  ended_[uid] = Ended{a.initiator_link, now + config_.pending_timeout,
-                      EarlierOf(a.t, a.phase != Phase::kWaitAnswer)};
+  // Only an initiator that proved the key (a valid answer of its own) is remembered: its
+  // late copies are retries; an unproven initiator's frames stay evidence.
+  const bool proven = std::any_of(a.answers.begin(), a.answers.end(), [&](const Answer& x) {
+    return x.valid && !x.unsolicited && x.link == a.initiator_link;
+  });
+  if (proven) {
+    ended_[uid] = Ended{a.initiator_link, now + config_.pending_timeout,
+                        EarlierOf(a.t, a.phase != Phase::kWaitAnswer)};
+  }
   WithdrawProvisional(node.mapped());
   SecureZero(&node.mapped().dev, sizeof(EnrolledDevice));  // its keys end with the attempt
   spare_attempt_ = std::move(node);
@@ -1050,7 +1066,17 @@ CoordinatorCore::Attempt& CoordinatorCore::FreshAttempt(uint64_t uid) {
 }
 
 void CoordinatorCore::PutSession(uint64_t uid, Session&& s) {
-  if (s.info.link != 0) ++session_links_[s.info.link];
+  if (s.info.link != 0) {
+    if (auto it = session_links_.find(s.info.link); it != session_links_.end()) {
+      ++it->second;
+    } else if (!spare_link_.empty()) {
+      spare_link_.key() = s.info.link;
+      spare_link_.mapped() = 1;
+      session_links_.insert(std::move(spare_link_));
+    } else {
+      session_links_.emplace(s.info.link, 1);
+    }
+  }
   if (auto old = sessions_.find(uid); old != sessions_.end()) UnlinkSession(old->second);
   if (spare_session_.empty() || sessions_.count(uid) != 0) {
     sessions_[uid] = std::move(s);
@@ -1090,7 +1116,7 @@ void CoordinatorCore::Refuse(uint64_t uid, AssocStatus status, uint64_t link, Er
 void CoordinatorCore::UnlinkSession(const Session& s) {
   if (s.info.link == 0) return;
   auto it = session_links_.find(s.info.link);
-  if (it != session_links_.end() && --it->second == 0) session_links_.erase(it);
+  if (it != session_links_.end() && --it->second == 0) spare_link_ = session_links_.extract(it);
 }
 
 void CoordinatorCore::EndSession(uint64_t uid, Error why, TimeUs now) {

@@ -350,6 +350,10 @@ class CoordinatorCore {
   std::unordered_map<uint64_t, Relay> relays_;  // enrolled uids only
   Bucket global_{};
   std::unordered_map<uint64_t, uint32_t> session_links_;  // link -> sessions on it
+  // Nodes of the last entries erased from the two maps above, reused by the next inserts:
+  // an association at a time (a device re-associating) then allocates nothing there.
+  std::unordered_map<ChallengeKey, uint32_t, ChallengeKeyHash>::node_type spare_index_;
+  std::unordered_map<uint64_t, uint32_t>::node_type spare_link_;
   bool persist_failed_ = false;
   uint64_t silent_drops_ = 0;
   uint64_t retransmissions_ = 0;

@@ -298,6 +298,8 @@ void Gateway::Run(const std::atomic<bool>& stop) {
 }
 
 void Gateway::Stop() {
+  // Moves staged since the last batch (a device proved its new R3) go to disk now.
+  if (directory_ && directory_->dirty()) directory_->Flush();
   LogSummary(now());
   Log(*log_, "info", "gateway stopped")
       .With("frames_in", stats_.frames_in)
