@@ -31,8 +31,8 @@ enum class Vital : uint8_t {
 
 inline constexpr size_t kVitalCount = 10;
 inline constexpr std::array<Vital, kVitalCount> kAllVitals = {
-    Vital::kHeartRate,   Vital::kPulseRate, Vital::kSpO2,     Vital::kRespRate,
-    Vital::kTemperature, Vital::kSystolic,  Vital::kDiastolic, Vital::kGlucose,
+    Vital::kHeartRate,    Vital::kPulseRate,     Vital::kSpO2,      Vital::kRespRate,
+    Vital::kTemperature,  Vital::kSystolic,      Vital::kDiastolic, Vital::kGlucose,
     Vital::kInfusionRate, Vital::kInfusionVolume};
 
 // Stable snake_case names ("heart_rate", "spo2", ...): they appear in configs, uplink
@@ -47,6 +47,14 @@ constexpr std::optional<Vital> VitalFromName(std::string_view name) {
   for (Vital v : kAllVitals)
     if (VitalName(v) == name) return v;
   return std::nullopt;
+}
+
+// The clinical unit as a UCUM code ("/min", "%", "Cel", "mm[Hg]", "mmol/L", "mL/h",
+// "mL"), as the uplink and FHIR Observation.valueQuantity.code carry it.
+constexpr std::string_view VitalUcumUnit(Vital v) {
+  constexpr std::array<std::string_view, kVitalCount> units = {
+      "/min", "/min", "%", "/min", "Cel", "mm[Hg]", "mm[Hg]", "mmol/L", "mL/h", "mL"};
+  return units[static_cast<size_t>(v)];
 }
 
 // One decoded, unit-converted measurement. `time` is on the receiver's axis (the

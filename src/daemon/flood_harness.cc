@@ -173,6 +173,12 @@ struct Shared {
   Logger* log = nullptr;
   std::atomic<bool> stop{false};
   std::atomic<int> associated[kPhases] = {};  // lives associated, per phase
+  std::mutex ports_mu;
+  std::set<uint16_t> honest_ports;  // every source an honest device associated from
+  void HonestPort(const DeviceFleet::Member& m) {
+    std::lock_guard<std::mutex> lock(ports_mu);
+    honest_ports.insert(m.socket.local().port());
+  }
 };
 
 void RunRestartable(Restartable& r, Shared& sh) {
@@ -180,8 +186,9 @@ void RunRestartable(Restartable& r, Shared& sh) {
   auto boot = [&](int phase) {
     fleet.reset();  // closes the old socket: the next one has another port
     fleet = std::make_unique<DeviceFleet>(sh.config, *sh.log);
-    fleet->on_event = [&r, &sh](const DeviceFleet::Member&, const Event& ev) {
+    fleet->on_event = [&r, &sh](const DeviceFleet::Member& m, const Event& ev) {
       Life& l = r.lives.back();
+      if (ev.kind == EventKind::kAssociated) sh.HonestPort(m);
       if (ev.kind == EventKind::kAssociated && l.associated < 0) {
         l.associated = MonotonicUs();
         sh.associated[l.phase].fetch_add(1);
@@ -230,6 +237,7 @@ void RunSteady(Steady& s, Shared& sh, GatewayProcess& gw) {
   }
   fleet.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {
     if (ev.kind != EventKind::kAssociated) return;
+    sh.HonestPort(m);
     auto it = index.find(m.label);
     if (it == index.end() || seen[it->second]) return;
     seen[it->second] = true;
@@ -322,6 +330,10 @@ void ReadAlerts(const std::string& path, FloodModeReport* r) {
       sig = j["alert"].value("signature", "(none)");
     ++r->alerts_by_signature[sig];
     if (sig.find("FLOOD") != std::string::npos) ++r->flood_alerts;
+    if (sig.find("IDENTITY") != std::string::npos && j.contains("src_port") &&
+        j["src_port"].is_number_unsigned() &&
+        r->honest_ports.count(j["src_port"].get<uint16_t>()) != 0)
+      ++r->identity_alerts_on_honest;
   }
 }
 
@@ -720,6 +732,7 @@ void RunFlood(const FloodOptions& o, FloodModeReport* r) {
   r->loaded = Summarise(flood, o.assoc_deadline);
 
   // Collect the gateway's figures, then the data shares.
+  r->honest_ports = sh.honest_ports;  // the device threads have stopped
   const GatewayReport rep = Collect(gw, dir.path(), r);
   if (steady.before.size() == steady.uids.size() && steady.after.size() == steady.uids.size()) {
     for (size_t i = 0; i < steady.uids.size(); ++i) {

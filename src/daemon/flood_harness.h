@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,6 +126,11 @@ struct FloodModeReport {
   uint64_t log_bytes = 0;
   uint64_t alert_lines = 0;
   std::map<std::string, uint64_t> alerts_by_signature;
+  // Source ports honest devices associated from, and the IDENTITY alerts whose evidence
+  // came from one of them (an honest device called an impostor). An IDENTITY alert on an
+  // attacker's source (a forged request the device disowned) is right and not counted.
+  std::set<uint16_t> honest_ports;
+  uint64_t identity_alerts_on_honest = 0;
   Gateway::Stats stats;
 
   // kStorm.

@@ -106,8 +106,13 @@ void Gateway::FlushEdge(TimeUs now) {
     if (uplink_ != nullptr) {
       uplink::AlarmRecord r;
       std::string w;
-      if (edge_->ToUplinkAlarm(*a, &r) != Error::kOk ||
-          uplink_->PublishAlarm(r, &w) != Error::kOk) {
+      Error e = edge_->ToUplinkAlarm(*a, &r);
+      if (e != Error::kOk) {
+        w = "no pseudonym for the alarm's patient";
+      } else {
+        e = uplink_->PublishAlarm(r, &w);
+      }
+      if (e != Error::kOk) {
         ++stats_.uplink_errors;
         Log(*log_, "error", "uplink: alarm not queued").With("error", w);
       }
@@ -123,7 +128,8 @@ void Gateway::FlushEdge(TimeUs now) {
                                                                  : Error::kMalformed;
     ev.time = q->time;
     ev.uid = q->uid;
-    ev.link = known_link_.count(q->uid) ? known_link_[q->uid] : 0;
+    auto link = known_link_.find(q->uid);
+    ev.link = link == known_link_.end() ? 0 : link->second;
     ++stats_.security_events;
     Account(ev);
     if (refusals_logged_ < 20) {

@@ -2,29 +2,6 @@
 
 namespace vigil::privacy {
 
-std::string_view VitalUnit(Vital v) {
-  switch (v) {
-    case Vital::kHeartRate:
-    case Vital::kPulseRate:
-    case Vital::kRespRate:
-      return "/min";
-    case Vital::kSpO2:
-      return "%";
-    case Vital::kTemperature:
-      return "Cel";
-    case Vital::kSystolic:
-    case Vital::kDiastolic:
-      return "mm[Hg]";
-    case Vital::kGlucose:
-      return "mmol/L";
-    case Vital::kInfusionRate:
-      return "mL/h";
-    case Vital::kInfusionVolume:
-      return "mL";
-  }
-  return "";
-}
-
 Error UplinkMinimiser::Init(const clinical::ClinicalConfig& config,
                             const Pseudonymiser& pseudonymiser, std::string* why) {
   by_uid_.clear();
@@ -52,7 +29,7 @@ Error UplinkMinimiser::BuildReading(uint64_t device_uid, const Reading& reading,
   r.ward = it->second.ward;
   r.vital = reading.vital;
   r.value = reading.value;
-  r.unit = VitalUnit(reading.vital);
+  r.unit = VitalUcumUnit(reading.vital);
   r.time_s = unix_s;
   r.device_kind = it->second.kind;
   r.quality = quality;

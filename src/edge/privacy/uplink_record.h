@@ -23,16 +23,12 @@
 
 namespace vigil::privacy {
 
-// The vital's clinical unit as a UCUM code ("/min", "%", "Cel", "mm[Hg]", "mmol/L",
-// "mL/h", "mL"), as FHIR Observation.valueQuantity.code carries it.
-std::string_view VitalUnit(Vital v);
-
 struct UplinkReading {
   std::string pseudonym;  // kPseudonymChars hex digits
   std::string ward;
   Vital vital = Vital::kHeartRate;
   double value = 0;
-  std::string_view unit;  // VitalUnit(vital)
+  std::string_view unit;  // VitalUcumUnit(vital)
   int64_t time_s = 0;     // unix time, whole seconds
   DeviceKind device_kind = DeviceKind::kOther;
   clinical::ReadingQuality quality = clinical::ReadingQuality::kValid;

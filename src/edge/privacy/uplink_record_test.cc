@@ -97,9 +97,9 @@ TEST_F(UplinkRecordTest, DeviceOnNoPatientIsNotFound) {
 }
 
 TEST(UplinkUnits, EveryVitalHasAUcumUnit) {
-  for (Vital v : kAllVitals) EXPECT_FALSE(VitalUnit(v).empty()) << VitalName(v);
-  EXPECT_EQ(VitalUnit(Vital::kTemperature), "Cel");
-  EXPECT_EQ(VitalUnit(Vital::kSystolic), "mm[Hg]");
+  for (Vital v : kAllVitals) EXPECT_FALSE(VitalUcumUnit(v).empty()) << VitalName(v);
+  EXPECT_EQ(VitalUcumUnit(Vital::kTemperature), "Cel");
+  EXPECT_EQ(VitalUcumUnit(Vital::kSystolic), "mm[Hg]");
 }
 
 }  // namespace

@@ -117,29 +117,6 @@ std::string_view AlarmPriorityName(AlarmPriority p) {
   return "high";
 }
 
-std::string_view VitalUnit(Vital v) {
-  switch (v) {
-    case Vital::kHeartRate:
-    case Vital::kPulseRate:
-    case Vital::kRespRate:
-      return "/min";
-    case Vital::kSpO2:
-      return "%";
-    case Vital::kTemperature:
-      return "Cel";
-    case Vital::kSystolic:
-    case Vital::kDiastolic:
-      return "mm[Hg]";
-    case Vital::kGlucose:
-      return "mmol/L";
-    case Vital::kInfusionRate:
-      return "mL/h";
-    case Vital::kInfusionVolume:
-      return "mL";
-  }
-  return "";
-}
-
 std::string UtcIso8601(int64_t unix_ms) {
   const time_t secs = static_cast<time_t>(unix_ms / 1000);
   struct tm tm {};
@@ -240,7 +217,7 @@ std::string FormatTelemetry(const Origin& o, uint64_t seq, const TelemetryRecord
       .Str("device_kind", DeviceKindName(r.device_kind))
       .Str("vital", VitalName(r.vital))
       .Num("value", r.value)
-      .Str("unit", VitalUnit(r.vital))
+      .Str("unit", VitalUcumUnit(r.vital))
       .Str("quality", QualityName(r.quality));
   return w.Finish();
 }
@@ -258,7 +235,7 @@ std::string FormatAlarm(const Origin& o, uint64_t seq, const AlarmRecord& r) {
       .Str("device_kind", DeviceKindName(r.device_kind));
   if (r.vital) {
     w.Str("vital", VitalName(*r.vital));
-    if (r.value) w.Num("value", *r.value).Str("unit", VitalUnit(*r.vital));
+    if (r.value) w.Num("value", *r.value).Str("unit", VitalUcumUnit(*r.vital));
   }
   if (!r.message.empty()) w.Str("message", r.message);
   return w.Finish();

@@ -10,7 +10,7 @@
 //
 // The records are what the edge hands over; the functions here check them against the
 // contract and format them. Times are UTC milliseconds since the Unix epoch (the driver
-// converts from its monotonic clock); values are in the unit VitalUnit() names (UCUM),
+// converts from its monotonic clock); values are in the unit VitalUcumUnit() names (UCUM),
 // the clinical unit of common/vitals.h.
 #pragma once
 
@@ -49,7 +49,7 @@ struct TelemetryRecord {
   std::string ward;
   DeviceKind device_kind = DeviceKind::kOther;
   Vital vital = Vital::kHeartRate;
-  double value = 0;  // finite, in VitalUnit(vital)
+  double value = 0;  // finite, in VitalUcumUnit(vital)
   Quality quality = Quality::kValid;
   int64_t time_ms = 0;  // when the frame that carried it was verified
 };
@@ -70,7 +70,7 @@ struct AlarmRecord {
   std::string ward;
   DeviceKind device_kind = DeviceKind::kOther;
   std::optional<Vital> vital;   // the quantity the condition is about, if one
-  std::optional<double> value;  // requires `vital`; in VitalUnit(*vital)
+  std::optional<double> value;  // requires `vital`; in VitalUcumUnit(*vital)
   std::string message;          // optional text for the clinician
   int64_t time_ms = 0;
 };
@@ -96,9 +96,6 @@ struct StatusRecord {
 std::string_view QualityName(Quality q);              // "valid" | "questionable" | "invalid"
 std::string_view AlarmStateName(AlarmState s);        // "raised" | "updated" | "cleared"
 std::string_view AlarmPriorityName(AlarmPriority p);  // "low" | "medium" | "high"
-// The UCUM code of the unit a vital is carried in: "/min", "%", "Cel", "mm[Hg]",
-// "mmol/L", "mL/h", "mL".
-std::string_view VitalUnit(Vital v);
 
 // "2024-05-01T12:00:00.123Z". REQUIRES: 0 <= unix_ms < year 10000.
 std::string UtcIso8601(int64_t unix_ms);

@@ -111,7 +111,7 @@ TEST(Envelope, UtcTimesKeepTheirMillisecondsAndLeapDays) {
 }
 
 TEST(Envelope, EveryVitalHasAUnit) {
-  for (Vital v : kAllVitals) EXPECT_FALSE(VitalUnit(v).empty()) << VitalName(v);
+  for (Vital v : kAllVitals) EXPECT_FALSE(VitalUcumUnit(v).empty()) << VitalName(v);
 }
 
 TEST(Envelope, NonFiniteValueIsRefused) {
