@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcbor-dev libmosquitto-dev mosquitto libboost-dev
   python3 python3-jsonschema openssl
+  libpq-dev postgresql libjwt-dev
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 

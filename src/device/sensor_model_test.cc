@@ -232,9 +232,11 @@ TEST(SensorModel, EveryRecordIsAVitalItsKindMeasures) {
   for (DeviceKind k : SensingKinds()) {
     PatientModel patient(2);
     SensorModel m(k, &patient, 9);
-    for (TimeUs t = 0; t < kHour; t += kMinute)
-      for (const TelemetryRecord& r : m.Sample(t).view())
+    for (TimeUs t = 0; t < kHour; t += kMinute) {
+      const auto sample = m.Sample(t);  // view() borrows from it
+      for (const TelemetryRecord& r : sample.view())
         EXPECT_TRUE(MeasuredVitals(k) & VitalBit(r.vital)) << DeviceKindName(k);
+    }
   }
 }
 

@@ -343,7 +343,7 @@ TEST(ClinicalEngine, AcknowledgedAlarmSoundsAgainWhenItEscalates) {
   EXPECT_EQ(h.engine.Acknowledge(id, "nurse-7", 6 * kS), Error::kInvalidState);
   EXPECT_EQ(h.engine.Silence(id, kMin, "nurse-7", 6 * kS), Error::kInvalidState);
   h.Round(10 * kS, Vitals{.spo2 = 80});
-  const AlarmEvent& e = h.Of("spo2_low").back();
+  const AlarmEvent e = h.Of("spo2_low").back();
   EXPECT_EQ(e.kind, AlarmEventKind::kEscalated);
   EXPECT_EQ(e.previous_priority, AlarmPriority::kMedium);
   EXPECT_EQ(e.priority, AlarmPriority::kHigh);
