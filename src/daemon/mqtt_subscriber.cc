@@ -4,7 +4,9 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "daemon/uplink_settings.h"
 
@@ -43,19 +45,44 @@ Error MqttSubscriber::Start(const SubscriberOptions& options, Handler handler, s
     std::lock_guard lk(mu_);
     last_error_ = mosquitto_strerror(rc);  // the loop retries
   }
-  if (mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) {
-    if (why) *why = "cannot start the MQTT client's thread";
-    mosquitto_destroy(mosq_);
-    mosq_ = nullptr;
-    return Error::kIo;
-  }
+  stop_ = false;
+  done_ = false;
+  thread_ = std::thread([this] { Run(); });
   return Error::kOk;
+}
+
+// libmosquitto's own thread (mosquitto_loop_start) runs mosquitto_loop_forever once: it
+// retries what it deems transient, but returns, and the thread ends, on what it deems
+// fatal (MOSQ_ERR_TLS, MOSQ_ERR_PROTOCOL, ...), which a broker that stops in the middle of
+// a TLS record causes. A reader of the uplink must not go deaf after a broker restart, so
+// this thread starts the loop again, after a growing pause, until Stop().
+void MqttSubscriber::Run() {
+  int pause_ms = 1000;
+  while (!stop_) {
+    const int rc = mosquitto_loop_forever(mosq_, 1000, 1);
+    if (stop_) break;
+    {
+      std::lock_guard lk(mu_);
+      last_error_ = std::string("the client's loop ended: ") + mosquitto_strerror(rc);
+    }
+    for (int waited = 0; waited < pause_ms && !stop_; waited += 20)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pause_ms = std::min(pause_ms * 2, 10000);
+    if (!stop_) mosquitto_reconnect(mosq_);
+  }
+  done_ = true;
 }
 
 void MqttSubscriber::Stop() {
   if (mosq_ == nullptr) return;
-  mosquitto_disconnect(mosq_);
-  mosquitto_loop_stop(mosq_, false);
+  stop_ = true;
+  // A disconnect makes mosquitto_loop_forever return; one that lands while the thread is
+  // between loops (pausing, reconnecting) is lost, hence the repetition.
+  while (!done_) {
+    mosquitto_disconnect(mosq_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  thread_.join();
   mosquitto_destroy(mosq_);
   mosq_ = nullptr;
   subscribed_ = false;

@@ -3,10 +3,11 @@
 // with; the first piece of a cloud ingest.
 //
 // It holds a persistent session (MQTT 3.1.1, clean_session = false, QoS 1): while it is
-// away, the broker keeps what arrives for it, and gives it on reconnection. libmosquitto's
-// own thread runs the connection and reconnects by itself (1 s, growing to 10 s).
-// Messages are handed to the handler on that thread, one at a time, in arrival order; a
-// slow handler slows the flow (the broker queues), it loses nothing.
+// away, the broker keeps what arrives for it, and gives it on reconnection. One thread of
+// its own runs libmosquitto's loop, which reconnects by itself (1 s, growing to 10 s), and
+// starts that loop again when libmosquitto gives up on an error it deems fatal (a TLS
+// record cut by a broker restart). Messages are handed to the handler on that thread, one at a
+// time, in arrival order; a slow handler slows the flow (the broker queues), it loses nothing.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -63,6 +65,7 @@ class MqttSubscriber {
   std::string last_error() const;
 
  private:
+  void Run();  // the client's thread: the loop, restarted after errors it ends on
   static void OnConnect(mosquitto*, void*, int rc);
   static void OnDisconnect(mosquitto*, void*, int rc);
   static void OnSubscribe(mosquitto*, void*, int mid, int count, const int* granted);
@@ -75,6 +78,9 @@ class MqttSubscriber {
   SslCtxPtr ctx_;
   std::atomic<bool> subscribed_{false};
   std::atomic<uint64_t> connects_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{true};
+  std::thread thread_;
   mutable std::mutex mu_;
   std::string last_error_;
 };

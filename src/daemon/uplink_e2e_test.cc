@@ -443,6 +443,7 @@ TEST_F(UplinkBroker, BrokerOutageLosesNothingAndDeduplicatesById) {
   EXPECT_TRUE(seen.Missing("gw-01", total).empty());
   EXPECT_TRUE(u.WaitDrained(10 * kSeconds));
   EXPECT_GE(u.metrics().connects, 2u);
+  EXPECT_GE(sub.connects(), 2u) << sub.last_error();  // the reader came back too
   // Copies beyond one per id are redeliveries of messages in flight at the stop.
   EXPECT_LE(seen.copies() - total, 64u * 2);
   u.Stop();
