@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -207,6 +210,35 @@ TEST(AuditRecordCheck, ClampTextKeepsHostileInputAsValidBoundedText) {
   // Cut on a character boundary: "é" is two bytes and does not fit in the last one.
   EXPECT_EQ(ClampText("abé", 3), "ab");
   EXPECT_EQ(ClampText(std::string(5000, 'x'), kMaxReasonBytes).size(), kMaxReasonBytes);
+}
+
+// testdata/audit/record-*.bin are canonical records as the code writes them: test vectors
+// for another implementation of the format, and the seeds of cloud_audit_record_fuzz.
+// With VIGIL_WRITE_TESTDATA=1 the test writes them instead of comparing.
+TEST(AuditCanonical, RecordVectorsAreWrittenByTheCode) {
+  const std::pair<std::string, AuditRecord> vectors[] = {
+      {"record-read.bin", testing::NurseRead()},
+      {"record-search.bin", testing::DoctorSearch()},
+      {"record-login-failed.bin", testing::FailedLogin()},
+      {"record-break-glass.bin", testing::BreakGlass()},
+      {"record-export.bin", testing::ServiceExport()},
+      {"record-alert.bin", testing::Alert()},
+  };
+  const char* write = std::getenv("VIGIL_WRITE_TESTDATA");
+  uint64_t seq = 1;
+  for (const auto& [name, r] : vectors) {
+    const std::string path = std::string(VIGIL_SOURCE_DIR) + "/testdata/audit/" + name;
+    const std::string bytes = Canonical(seq++, r);
+    if (write != nullptr && std::string(write) == "1") {
+      std::ofstream(path, std::ios::binary) << bytes;
+      continue;
+    }
+    std::ifstream f(path, std::ios::binary);
+    ASSERT_TRUE(f.good()) << path << " is missing (VIGIL_WRITE_TESTDATA=1 writes it)";
+    std::stringstream ss;
+    ss << f.rdbuf();
+    EXPECT_EQ(ss.str(), bytes) << name;
+  }
 }
 
 }  // namespace

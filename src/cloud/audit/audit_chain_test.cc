@@ -304,6 +304,27 @@ TEST_F(AuditChain, VerifiesThePartAfterAnArchivedPrefix) {
   EXPECT_EQ(r.seq, 6u);
 }
 
+// What the append contract (audit_chain.h) prevents: two replicas that read the same
+// tail without a lock both link to it. Without the UNIQUE seq the chain forks, and Verify
+// names the record that the rest of the chain does not follow.
+TEST_F(AuditChain, ForkFromTwoAppendersOnTheSameTailIsNamedInserted) {
+  std::vector<ChainEntry> c = Build(4);
+  const ChainHead tail{c.back().seq, c.back().hash};
+  ChainEntry a, b;
+  ASSERT_EQ(Link(tail, testing::NurseRead(), &a), Error::kOk);
+  ASSERT_EQ(Link(tail, testing::FailedLogin(), &b), Error::kOk);
+  EXPECT_EQ(a.seq, b.seq);  // the conflict a UNIQUE seq refuses
+  c.push_back(a);
+  c.push_back(b);
+  ChainEntry next;
+  ASSERT_EQ(Link({b.seq, b.hash}, testing::DoctorSearch(), &next), Error::kOk);
+  c.push_back(next);  // replica B went on from its own record
+  const VerifyReport r = Check(c, nullptr);
+  EXPECT_EQ(r.finding, Finding::kInserted);
+  EXPECT_EQ(r.seq, 5u);
+  EXPECT_EQ(r.position, 4u);  // A's record: the chain goes on from B's
+}
+
 TEST_F(AuditChain, LinkRefusesARecordThatFailsItsCheck) {
   AuditRecord bad = testing::BreakGlass();
   bad.reason.clear();
