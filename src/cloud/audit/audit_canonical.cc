@@ -31,13 +31,18 @@ void Field(std::string& out, Tag tag, std::string_view value) {
   out.append(value);
 }
 
-std::string Be64(uint64_t v) {
-  std::string s;
-  PutBe(s, v, 8);
-  return s;
+// Fixed-size values, written in place (no temporary string per field).
+void FieldBe64(std::string& out, Tag tag, uint64_t v) {
+  out.push_back(static_cast<char>(tag));
+  PutBe(out, 8, 4);
+  PutBe(out, v, 8);
 }
 
-std::string Byte(uint8_t b) { return std::string(1, static_cast<char>(b)); }
+void FieldByte(std::string& out, Tag tag, uint8_t b) {
+  out.push_back(static_cast<char>(tag));
+  PutBe(out, 1, 4);
+  out.push_back(static_cast<char>(b));
+}
 
 class Reader {
  public:
@@ -103,21 +108,24 @@ std::string Canonical(uint64_t seq, const AuditRecord& r) {
               r.source_address.size() + r.client.size() + r.rule.size() + r.reason.size());
   out.append(kCanonicalMagic);
   out.push_back(static_cast<char>(kCanonicalVersion));
-  Field(out, kTagSeq, Be64(seq));
-  Field(out, kTagTime, Be64(static_cast<uint64_t>(r.time_ms)));
-  Field(out, kTagEvent, Byte(static_cast<uint8_t>(r.event)));
-  Field(out, kTagActorKind, Byte(static_cast<uint8_t>(r.actor_kind)));
+  FieldBe64(out, kTagSeq, seq);
+  FieldBe64(out, kTagTime, static_cast<uint64_t>(r.time_ms));
+  FieldByte(out, kTagEvent, static_cast<uint8_t>(r.event));
+  FieldByte(out, kTagActorKind, static_cast<uint8_t>(r.actor_kind));
   Field(out, kTagActorId, r.actor_id);
   Field(out, kTagRole, r.role);
   Field(out, kTagOperation, r.operation);
-  Field(out, kTagOutcome, Byte(static_cast<uint8_t>(r.outcome)));
-  Field(out, kTagPatient,
-        r.patient_id.has_value() ? Be64(static_cast<uint64_t>(*r.patient_id)) : std::string());
+  FieldByte(out, kTagOutcome, static_cast<uint8_t>(r.outcome));
+  if (r.patient_id.has_value()) {
+    FieldBe64(out, kTagPatient, static_cast<uint64_t>(*r.patient_id));
+  } else {
+    Field(out, kTagPatient, {});
+  }
   Field(out, kTagSource, r.source_address);
   Field(out, kTagClient, r.client);
-  Field(out, kTagDecision, Byte(static_cast<uint8_t>(r.decision)));
+  FieldByte(out, kTagDecision, static_cast<uint8_t>(r.decision));
   Field(out, kTagRule, r.rule);
-  Field(out, kTagEmergency, Byte(r.emergency ? 1 : 0));
+  FieldByte(out, kTagEmergency, r.emergency ? 1 : 0);
   Field(out, kTagReason, r.reason);
   return out;
 }

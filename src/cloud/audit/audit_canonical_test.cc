@@ -212,6 +212,26 @@ TEST(AuditRecordCheck, ClampTextKeepsHostileInputAsValidBoundedText) {
   EXPECT_EQ(ClampText(std::string(5000, 'x'), kMaxReasonBytes).size(), kMaxReasonBytes);
 }
 
+TEST(AuditRecordCheck, ClampTextOfAnyBytesIsAcceptedInARecord) {
+  uint32_t x = 12345;
+  auto next = [&] {
+    x = x * 1103515245u + 12345u;
+    return static_cast<uint8_t>(x >> 24);
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string junk(static_cast<size_t>(next()) * 4, '\0');
+    for (char& c : junk) c = static_cast<char>(next());
+    AuditRecord r = NurseRead();
+    r.client = ClampText(junk, kMaxClientBytes);
+    r.source_address = ClampText(junk, kMaxAddressBytes);
+    ASSERT_EQ(CheckRecord(r), RecordError::kOk) << "round " << round;
+    uint64_t seq = 0;
+    AuditRecord back;
+    ASSERT_EQ(ParseCanonical(Canonical(9, r), &seq, &back), RecordError::kOk);
+    EXPECT_EQ(back, r);
+  }
+}
+
 // testdata/audit/record-*.bin are canonical records as the code writes them: test vectors
 // for another implementation of the format, and the seeds of cloud_audit_record_fuzz.
 // With VIGIL_WRITE_TESTDATA=1 the test writes them instead of comparing.
