@@ -2,6 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
+#include <vector>
+
+#include "common/hex.h"
+
 namespace vigil::audit {
 
 namespace detail {
@@ -27,6 +32,56 @@ std::string HeadMessage(const ChainHead& head, int64_t time_ms) {
   m.append(reinterpret_cast<const char*>(head.hash.data()), head.hash.size());
   PutBe64(m, static_cast<uint64_t>(time_ms));
   return m;
+}
+
+std::string FormatSignedHead(const SignedHead& h) {
+  std::string s(kHeadDomain);
+  s += ' ' + std::to_string(h.head.seq) + ' ' + ToHex(h.head.hash) + ' ' +
+       std::to_string(h.time_ms) + ' ' + ToHex(h.signature);
+  return s;
+}
+
+namespace {
+
+bool Decimal(std::string_view s, uint64_t max, uint64_t* out) {
+  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size() && *out <= max;
+}
+
+template <size_t N>
+bool LowerHex(std::string_view s, std::array<uint8_t, N>* out) {
+  if (s.size() != 2 * N) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  const std::optional<std::vector<uint8_t>> b = FromHex(s);
+  if (!b || b->size() != N) return false;
+  std::copy(b->begin(), b->end(), out->begin());
+  return true;
+}
+
+}  // namespace
+
+bool ParseSignedHead(std::string_view line, SignedHead* out) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  std::string_view f[5];
+  for (int i = 0; i < 5; ++i) {
+    const size_t sp = line.find(' ');
+    if ((sp == std::string_view::npos) != (i == 4)) return false;
+    f[i] = line.substr(0, sp);
+    line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+  }
+  SignedHead h;
+  uint64_t time = 0;
+  if (f[0] != kHeadDomain || !Decimal(f[1], UINT64_MAX, &h.head.seq) ||
+      !LowerHex(f[2], &h.head.hash) || !Decimal(f[3], static_cast<uint64_t>(INT64_MAX), &time) ||
+      !LowerHex(f[4], &h.signature))
+    return false;
+  h.time_ms = static_cast<int64_t>(time);
+  *out = h;
+  return true;
 }
 
 Error HeadSigner::Init(std::span<const uint8_t> seed) {

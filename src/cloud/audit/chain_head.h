@@ -45,6 +45,16 @@ struct SignedHead {
 // The bytes the signature covers.
 std::string HeadMessage(const ChainHead& head, int64_t time_ms);
 
+// The head as one line of text, for the copy kept outside the database (a log line, a
+// SIEM, a file beside a backup):
+//   vigil-audit-head-v1 <seq> <hash: 64 lowercase hex> <time_ms> <signature: 128 lowercase hex>
+// decimal integers without sign or leading zeros; no newline.
+std::string FormatSignedHead(const SignedHead& h);
+// Reads that line back (exactly: one space between fields, nothing after the signature
+// but an optional "\n"). False (and *out unchanged) for anything else. It checks the form
+// only; HeadVerifier::Verify checks the signature.
+bool ParseSignedHead(std::string_view line, SignedHead* out);
+
 namespace detail {
 struct PkeyFree {
   void operator()(evp_pkey_st* p) const;

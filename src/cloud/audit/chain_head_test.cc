@@ -62,6 +62,53 @@ TEST(ChainHead, MessageIsDomainSeparatedAndFixedLength) {
   EXPECT_EQ(m.substr(0, kHeadDomain.size()), kHeadDomain);
 }
 
+TEST(ChainHead, TextFormReadsBackToTheSameHead) {
+  HeadSigner s;
+  ASSERT_EQ(s.Init(*FromHex(kRfc8032Secret)), Error::kOk);
+  SignedHead h;
+  ASSERT_EQ(s.Sign(SomeHead(), 1714564800123, &h), Error::kOk);
+  const std::string line = FormatSignedHead(h);
+  EXPECT_EQ(line.substr(0, 45), "vigil-audit-head-v1 1234 00070e151c232a31383f");
+  SignedHead back;
+  ASSERT_TRUE(ParseSignedHead(line, &back));
+  EXPECT_EQ(back.head, h.head);
+  EXPECT_EQ(back.time_ms, h.time_ms);
+  EXPECT_EQ(back.signature, h.signature);
+  ASSERT_TRUE(ParseSignedHead(line + "\n", &back));
+}
+
+TEST(ChainHead, MalformedTextFormIsRefusedAndNothingIsRead) {
+  HeadSigner s;
+  ASSERT_EQ(s.Init(*FromHex(kRfc8032Secret)), Error::kOk);
+  SignedHead h;
+  ASSERT_EQ(s.Sign(SomeHead(), 1714564800123, &h), Error::kOk);
+  const std::string line = FormatSignedHead(h);
+  std::vector<std::string> bad = {
+      "",
+      line + " ",
+      line + "\n\n",
+      " " + line,
+      "vigil-audit-head-v2" + line.substr(19),
+      line.substr(0, line.size() - 1),  // a signature one digit short
+  };
+  std::string upper = line;
+  upper[upper.size() - 1] = 'A';
+  bad.push_back(upper);
+  std::string leading_zero = line;
+  leading_zero.insert(20, "0");
+  bad.push_back(leading_zero);
+  std::string two_spaces = line;
+  two_spaces.insert(19, " ");
+  bad.push_back(two_spaces);
+  for (size_t cut = 0; cut < line.size(); cut += 7) bad.push_back(line.substr(0, cut));
+  for (const std::string& b : bad) {
+    SignedHead out;
+    out.head.seq = 77;
+    EXPECT_FALSE(ParseSignedHead(b, &out)) << b;
+    EXPECT_EQ(out.head.seq, 77u);
+  }
+}
+
 TEST(ChainHead, KeysOfTheWrongLengthAreRefused) {
   HeadSigner s;
   const std::vector<uint8_t> short_key(31, 1);
