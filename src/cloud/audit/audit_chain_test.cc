@@ -325,6 +325,23 @@ TEST_F(AuditChain, ForkFromTwoAppendersOnTheSameTailIsNamedInserted) {
   EXPECT_EQ(r.position, 4u);  // A's record: the chain goes on from B's
 }
 
+// docs/audit.md: segments overlap by two entries, so that a record rewritten at the end
+// of one segment is named by the next.
+TEST_F(AuditChain, OverlappingSegmentsNameARewriteAtTheirBoundary) {
+  chain_[4].record.reason = "edited";  // entry 5 of 10, the end of the first segment
+  Rehash(chain_, 4);
+  const std::vector<ChainEntry> first(chain_.begin(), chain_.begin() + 5);
+  EXPECT_TRUE(Verify(first).ok());  // alone, the segment cannot see it
+  const std::vector<ChainEntry> second(chain_.begin() + 3, chain_.end());
+  VerifyOptions o;
+  o.start = {chain_[2].seq, chain_[2].hash};  // two entries before the first's end
+  o.head = &head_;
+  o.verifier = &verifier_;
+  const VerifyReport r = Verify(second, o);
+  EXPECT_EQ(r.finding, Finding::kAltered);
+  EXPECT_EQ(r.seq, 5u);
+}
+
 TEST_F(AuditChain, LinkRefusesARecordThatFailsItsCheck) {
   AuditRecord bad = testing::BreakGlass();
   bad.reason.clear();
