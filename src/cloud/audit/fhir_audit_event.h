@@ -22,8 +22,9 @@
 // entity: the patient as Reference(Patient/<id>) (audit-entity-type 1, object-role 1);
 // a search or export also carries the query (object-role 24, the raw request base64 in
 // `query`, as BALP asks, so that a hostile request is kept as it came); other events
-// with an operation carry it as a data entity. Break-glass (or an access made under it)
-// sets purposeOfEvent v3-ActReason BTG with the reason as text.
+// carry the operation (or, without one, the event's name) as a data entity.
+// Break-glass, or an access made under it, sets purposeOfEvent v3-ActReason BTG with the
+// reason as text.
 // The entry's chain position travels along: AuditEvent.id is the seq, and the chain
 // hash is an entity detail ("vigil-audit-hash", base64), so that an export can be
 // matched to the verified chain.
