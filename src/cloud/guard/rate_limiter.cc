@@ -20,9 +20,11 @@ Result<RateVerdict> RateLimiter::Admit(std::string_view client_key, policy::Rate
       const double elapsed = static_cast<double>(std::max<TimeUs>(0, now - s->updated)) / 1e6;
       tokens = std::min(b.burst, s->value + elapsed * b.per_second);
     }
-    if (tokens >= 1) {
+    // A bucket refilled over several calls sums fractions: allow for rounding, so that a
+    // client retrying exactly at Retry-After is admitted.
+    if (tokens >= 1 - 1e-9) {
       v.allowed = true;
-      tokens -= 1;
+      tokens = std::max(0.0, tokens - 1);
     } else {
       v.allowed = false;
       const double wait = b.per_second > 0 ? (1 - tokens) / b.per_second : 3600;
