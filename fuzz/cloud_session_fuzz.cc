@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static SessionManager* mgr = new SessionManager(SessionConfig{}, *store);
   static const NewSession* s = new NewSession(*mgr->Create("nurse-1", kNow));
   if (size < 1) return 0;
-  static constexpr std::string_view kMethods[] = {"GET", "POST", "DELETE", "HEAD", "PUT", "OPTIONS"};
+  static constexpr std::string_view kMethods[] = {"GET",  "POST", "DELETE",
+                                                  "HEAD", "PUT",  "OPTIONS"};
   const std::string_view method = kMethods[data[0] % 6];
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const size_t nl = in.find('\n');

@@ -43,8 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
   const size_t split = data[0] < in.size() ? data[0] : in.size();
   const std::string_view auth = in.substr(0, split), body = in.substr(split);
-  const std::string_view type =
-      (data[1] & 1) ? "application/x-www-form-urlencoded" : "text/plain";
+  const std::string_view type = (data[1] & 1) ? "application/x-www-form-urlencoded" : "text/plain";
 
   const TokenRequestParse p = ParseTokenRequest(type, auth, body);
   if (p.ok()) {
@@ -53,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     Require(!p.description.empty());
   }
-  const TokenResponse r = HandleTokenRequest(p, f->clients, issuer, "jti", 1'750'000'000LL * 1'000'000);
+  const TokenResponse r =
+      HandleTokenRequest(p, f->clients, issuer, "jti", 1'750'000'000LL * 1'000'000);
   const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
   Require(!j.is_discarded() && j.is_object());
   if (r.status == 200) {

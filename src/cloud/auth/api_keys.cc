@@ -15,18 +15,23 @@ bool IsLowerHex(std::string_view s) {
 
 std::string_view ApiKeyErrorName(ApiKeyError e) {
   switch (e) {
-    case ApiKeyError::kOk: return "ok";
-    case ApiKeyError::kMalformed: return "malformed";
-    case ApiKeyError::kUnknown: return "unknown";
-    case ApiKeyError::kBadSecret: return "bad_secret";
-    case ApiKeyError::kRevoked: return "revoked";
+    case ApiKeyError::kOk:
+      return "ok";
+    case ApiKeyError::kMalformed:
+      return "malformed";
+    case ApiKeyError::kUnknown:
+      return "unknown";
+    case ApiKeyError::kBadSecret:
+      return "bad_secret";
+    case ApiKeyError::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }
 
 Digest ApiKeySecretHash(std::string_view key_id, std::string_view secret) {
-  return Sha256({"vigil-api-key-v1", std::string_view("\0", 1), key_id,
-                 std::string_view("\0", 1), secret});
+  return Sha256(
+      {"vigil-api-key-v1", std::string_view("\0", 1), key_id, std::string_view("\0", 1), secret});
 }
 
 std::optional<NewApiKey> GenerateApiKey(std::string owner, std::vector<std::string> scopes,

@@ -49,8 +49,9 @@ TEST(ApiKeys, WrongSecretUnknownIdMalformedAndRevokedAreRefused) {
   EXPECT_NE(VerifyApiKey(wrong, store, kNow).error, ApiKeyError::kOk);
   auto other = GenerateApiKey("gw-02", {"ingest"}, kNow);
   EXPECT_EQ(VerifyApiKey(other->key, store, kNow).error, ApiKeyError::kUnknown);
-  for (std::string_view bad : {"", "vgk_", "Bearer x", "vgk_0123456789abcdef_AAAA",
-                               "VGK_0123456789ABCDEF.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+  for (std::string_view bad :
+       {"", "vgk_", "Bearer x", "vgk_0123456789abcdef_AAAA",
+        "VGK_0123456789ABCDEF.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
     EXPECT_EQ(VerifyApiKey(bad, store, kNow).error, ApiKeyError::kMalformed) << bad;
   }
   ASSERT_EQ(store.Revoke(k->record.key_id, kNow + kSeconds), vigil::Error::kOk);

@@ -60,8 +60,7 @@ std::optional<ClientRecord> InMemoryClientStore::Find(std::string_view client_id
 }
 
 TokenResponse HandleTokenRequest(const TokenRequestParse& parsed, const ClientStore& clients,
-                                 const JwtIssuer& issuer, std::string_view jti,
-                                 TimeUs now_unix) {
+                                 const JwtIssuer& issuer, std::string_view jti, TimeUs now_unix) {
   if (!parsed.ok()) return Error(parsed.error, parsed.description, parsed.request.client_id);
   const TokenRequest& req = parsed.request;
 
@@ -107,11 +106,12 @@ TokenResponse HandleTokenRequest(const TokenRequestParse& parsed, const ClientSt
   r.client_id = req.client_id;
   r.scope = scope;
   r.headers = JsonHeaders();
-  r.body = nlohmann::json{{"access_token", token},
-                          {"token_type", "Bearer"},
-                          {"expires_in", issuer.config().lifetime_s},
-                          {"scope", scope}}
-               .dump();
+  r.body = nlohmann::json{
+      {"access_token", token},
+      {"token_type", "Bearer"},
+      {"expires_in", issuer.config().lifetime_s},
+      {"scope",
+       scope}}.dump();
   return r;
 }
 

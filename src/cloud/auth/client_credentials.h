@@ -57,7 +57,7 @@ class InMemoryClientStore final : public ClientStore {
 
 struct TokenResponse {
   int status = 400;
-  std::string body;  // JSON
+  std::string body;                                          // JSON
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type, Cache-Control, ...
   OAuthError error = OAuthError::kNone;
   std::string client_id;  // authenticated client on success; the claimed id on failure

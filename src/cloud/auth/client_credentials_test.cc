@@ -16,7 +16,8 @@ constexpr std::string_view kForm = "application/x-www-form-urlencoded";
 std::string Basic(std::string_view id, std::string_view secret) {
   const std::string pair = std::string(id) + ":" + std::string(secret);
   // Standard base64 with padding, from the url-safe encoder.
-  std::string b = Base64UrlEncode(ByteSpan(reinterpret_cast<const uint8_t*>(pair.data()), pair.size()));
+  std::string b =
+      Base64UrlEncode(ByteSpan(reinterpret_cast<const uint8_t*>(pair.data()), pair.size()));
   for (char& c : b) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (b.size() % 4) b += '=';
   return "Basic " + b;
@@ -77,7 +78,8 @@ TEST(TokenRequest, EachFaultGetsTheRfcError) {
     EXPECT_EQ(p.error, c.want) << c.body << " / " << c.auth;
     EXPECT_FALSE(p.description.empty());
   }
-  const std::string big = "grant_type=client_credentials&pad=" + std::string(kMaxTokenRequestBytes, 'a');
+  const std::string big =
+      "grant_type=client_credentials&pad=" + std::string(kMaxTokenRequestBytes, 'a');
   EXPECT_EQ(ParseTokenRequest(kForm, basic, big).error, OAuthError::kInvalidRequest);
 }
 
@@ -102,7 +104,8 @@ class ClientCredentialsTest : public ::testing::Test {
 
 TEST_F(ClientCredentialsTest, GoodClientGetsAVerifiableBearerToken) {
   issuer_ = JwtIssuer(config_, key_);
-  const TokenResponse r = Ask(Basic("gw-01", secret_), "grant_type=client_credentials&scope=ingest");
+  const TokenResponse r =
+      Ask(Basic("gw-01", secret_), "grant_type=client_credentials&scope=ingest");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["token_type"], "Bearer");
@@ -115,13 +118,15 @@ TEST_F(ClientCredentialsTest, GoodClientGetsAVerifiableBearerToken) {
   EXPECT_EQ(c.claims.subject, "gw-01");
   EXPECT_EQ(c.claims.scope, "ingest");
   bool no_store = false;
-  for (const auto& [k, val] : r.headers) no_store = no_store || (k == "Cache-Control" && val == "no-store");
+  for (const auto& [k, val] : r.headers)
+    no_store = no_store || (k == "Cache-Control" && val == "no-store");
   EXPECT_TRUE(no_store);
 }
 
 TEST_F(ClientCredentialsTest, NoScopeAsksForEveryScopeOfTheClient) {
   issuer_ = JwtIssuer(config_, key_);
-  const TokenResponse r = Ask("", "grant_type=client_credentials&client_id=gw-01&client_secret=" + secret_);
+  const TokenResponse r =
+      Ask("", "grant_type=client_credentials&client_id=gw-01&client_secret=" + secret_);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.scope, "ingest metrics");
 }
@@ -131,7 +136,8 @@ TEST_F(ClientCredentialsTest, WrongSecretAndUnknownClientGetTheSameAnswer) {
   const TokenResponse wrong = Ask(Basic("gw-01", secret_ + "x"), "grant_type=client_credentials");
   const TokenResponse unknown = Ask(Basic("gw-99", secret_), "grant_type=client_credentials");
   EXPECT_EQ(wrong.status, 401);
-  EXPECT_EQ(wrong.body, R"({"error":"invalid_client","error_description":"client authentication failed"})");
+  EXPECT_EQ(wrong.body,
+            R"({"error":"invalid_client","error_description":"client authentication failed"})");
   EXPECT_EQ(unknown.status, wrong.status);
   EXPECT_EQ(unknown.body, wrong.body);
   EXPECT_EQ(unknown.headers, wrong.headers);
@@ -142,7 +148,8 @@ TEST_F(ClientCredentialsTest, WrongSecretAndUnknownClientGetTheSameAnswer) {
 
 TEST_F(ClientCredentialsTest, ScopeBeyondTheClientsIsInvalidScope) {
   issuer_ = JwtIssuer(config_, key_);
-  const TokenResponse r = Ask(Basic("gw-01", secret_), "grant_type=client_credentials&scope=ingest%20admin");
+  const TokenResponse r =
+      Ask(Basic("gw-01", secret_), "grant_type=client_credentials&scope=ingest%20admin");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "invalid_scope");
 }

@@ -63,19 +63,32 @@ bool IsInt(const Json& j, const char* key) {
 
 std::string_view TokenErrorName(TokenError e) {
   switch (e) {
-    case TokenError::kOk: return "ok";
-    case TokenError::kOversized: return "oversized";
-    case TokenError::kMalformed: return "malformed";
-    case TokenError::kWrongAlg: return "wrong_alg";
-    case TokenError::kUnknownKey: return "unknown_key";
-    case TokenError::kBadSignature: return "bad_signature";
-    case TokenError::kWrongIssuer: return "wrong_issuer";
-    case TokenError::kWrongAudience: return "wrong_audience";
-    case TokenError::kExpired: return "expired";
-    case TokenError::kNotYetValid: return "not_yet_valid";
-    case TokenError::kIssuedInFuture: return "issued_in_future";
-    case TokenError::kLifetimeTooLong: return "lifetime_too_long";
-    case TokenError::kMissingClaim: return "missing_claim";
+    case TokenError::kOk:
+      return "ok";
+    case TokenError::kOversized:
+      return "oversized";
+    case TokenError::kMalformed:
+      return "malformed";
+    case TokenError::kWrongAlg:
+      return "wrong_alg";
+    case TokenError::kUnknownKey:
+      return "unknown_key";
+    case TokenError::kBadSignature:
+      return "bad_signature";
+    case TokenError::kWrongIssuer:
+      return "wrong_issuer";
+    case TokenError::kWrongAudience:
+      return "wrong_audience";
+    case TokenError::kExpired:
+      return "expired";
+    case TokenError::kNotYetValid:
+      return "not_yet_valid";
+    case TokenError::kIssuedInFuture:
+      return "issued_in_future";
+    case TokenError::kLifetimeTooLong:
+      return "lifetime_too_long";
+    case TokenError::kMissingClaim:
+      return "missing_claim";
   }
   return "unknown";
 }
@@ -170,8 +183,7 @@ TokenCheck JwtVerifier::Verify(std::string_view token, TimeUs now_unix) const {
     if (k != "alg" && k != "typ" && k != "kid") return fail(TokenError::kMalformed);
   }
   auto typ = header->find("typ");
-  if (typ != header->end() &&
-      (!typ->is_string() || (*typ != "JWT" && *typ != "at+jwt"))) {
+  if (typ != header->end() && (!typ->is_string() || (*typ != "JWT" && *typ != "at+jwt"))) {
     return fail(TokenError::kMalformed);
   }
   auto kid = header->find("kid");
@@ -188,9 +200,9 @@ TokenCheck JwtVerifier::Verify(std::string_view token, TimeUs now_unix) const {
   // Only now, with the algorithm and the key type fixed, does libjwt see the token.
   const std::string text(token);
   jwt_t* raw = nullptr;
-  const int rc = jwt_decode(&raw, text.c_str(),
-                            reinterpret_cast<const unsigned char*>(key->second.data()),
-                            static_cast<int>(key->second.size()));
+  const int rc =
+      jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key->second.data()),
+                 static_cast<int>(key->second.size()));
   JwtPtr j(raw);
   if (rc != 0 || !j) return fail(TokenError::kBadSignature);
   if (jwt_get_alg(j.get()) != JWT_ALG_ES256) return fail(TokenError::kWrongAlg);
@@ -199,9 +211,8 @@ TokenCheck JwtVerifier::Verify(std::string_view token, TimeUs now_unix) const {
   for (const char* name : {"iss", "aud", "sub", "jti", "iat", "nbf", "exp"}) {
     if (!c.contains(name)) return fail(TokenError::kMissingClaim);
   }
-  if (!c["iss"].is_string() || !c["sub"].is_string() || !c["jti"].is_string() ||
-      !IsInt(c, "iat") || !IsInt(c, "nbf") || !IsInt(c, "exp") ||
-      (c.contains("scope") && !c["scope"].is_string())) {
+  if (!c["iss"].is_string() || !c["sub"].is_string() || !c["jti"].is_string() || !IsInt(c, "iat") ||
+      !IsInt(c, "nbf") || !IsInt(c, "exp") || (c.contains("scope") && !c["scope"].is_string())) {
     return fail(TokenError::kMalformed);
   }
   if (c["iss"] != config_.issuer) return fail(TokenError::kWrongIssuer);

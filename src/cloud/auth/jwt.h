@@ -36,12 +36,12 @@ namespace vigil::auth {
 
 enum class TokenError : uint8_t {
   kOk,
-  kOversized,       // longer than JwtConfig::max_token_bytes
-  kMalformed,       // not three base64url parts, header or payload not a JSON object,
-                    // unknown header parameter, claim of the wrong type
-  kWrongAlg,        // alg missing or not ES256 ("none", "HS256", "RS256", ...)
-  kUnknownKey,      // kid missing or not held
-  kBadSignature,    // the ES256 signature does not verify
+  kOversized,     // longer than JwtConfig::max_token_bytes
+  kMalformed,     // not three base64url parts, header or payload not a JSON object,
+                  // unknown header parameter, claim of the wrong type
+  kWrongAlg,      // alg missing or not ES256 ("none", "HS256", "RS256", ...)
+  kUnknownKey,    // kid missing or not held
+  kBadSignature,  // the ES256 signature does not verify
   kWrongIssuer,
   kWrongAudience,
   kExpired,

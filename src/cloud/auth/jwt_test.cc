@@ -45,12 +45,11 @@ std::string SignEs256(const std::string& private_pem, const std::string& header,
       BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())), BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                              EVP_MD_CTX_free);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()), 1);
   size_t len = 0;
-  EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len,
-                           reinterpret_cast<const uint8_t*>(input.data()), input.size()),
+  EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(input.data()),
+                           input.size()),
             1);
   std::vector<uint8_t> der(len);
   EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len,
@@ -72,9 +71,14 @@ class JwtTest : public ::testing::Test {
     ASSERT_EQ(verifier_.AddKey("k1", key_.public_pem), vigil::Error::kOk);
   }
   nlohmann::json Claims(int64_t iat) const {
-    return {{"iss", config_.issuer}, {"aud", config_.audience}, {"sub", "gw-01"},
-            {"jti", "j1"},           {"iat", iat},              {"nbf", iat},
-            {"exp", iat + 300},      {"scope", "ingest"}};
+    return {{"iss", config_.issuer},
+            {"aud", config_.audience},
+            {"sub", "gw-01"},
+            {"jti", "j1"},
+            {"iat", iat},
+            {"nbf", iat},
+            {"exp", iat + 300},
+            {"scope", "ingest"}};
   }
   std::string Mint(const nlohmann::json& claims,
                    const std::string& header = R"({"alg":"ES256","typ":"JWT","kid":"k1"})") {
@@ -107,8 +111,8 @@ TEST_F(JwtTest, TokenSignedOutsideLibjwtVerifies) {
 }
 
 TEST_F(JwtTest, AlgNoneIsRefused) {
-  const std::string token =
-      B64(R"({"alg":"none","typ":"JWT","kid":"k1"})") + "." + B64(Claims(kNow / kSeconds).dump()) + ".";
+  const std::string token = B64(R"({"alg":"none","typ":"JWT","kid":"k1"})") + "." +
+                            B64(Claims(kNow / kSeconds).dump()) + ".";
   EXPECT_EQ(verifier_.Verify(token, kNow).error, TokenError::kWrongAlg);
   const std::string with_sig = token + "AAAA";
   EXPECT_EQ(verifier_.Verify(with_sig, kNow).error, TokenError::kWrongAlg);
@@ -151,8 +155,8 @@ TEST_F(JwtTest, KeyInjectionHeadersAreRefused) {
 TEST_F(JwtTest, SignatureByAnotherKeyIsRefused) {
   JwtSigningKey other;
   ASSERT_EQ(GenerateSigningKey("k1", &other), vigil::Error::kOk);
-  const std::string token = SignEs256(other.private_pem, R"({"alg":"ES256","kid":"k1"})",
-                                      Claims(kNow / kSeconds).dump());
+  const std::string token =
+      SignEs256(other.private_pem, R"({"alg":"ES256","kid":"k1"})", Claims(kNow / kSeconds).dump());
   EXPECT_EQ(verifier_.Verify(token, kNow).error, TokenError::kBadSignature);
 }
 
@@ -175,10 +179,9 @@ TEST_F(JwtTest, FlippingAnyByteIsRefused) {
 }
 
 TEST_F(JwtTest, UnknownKidIsRefusedAndRotationKeepsThePreviousKey) {
-  EXPECT_EQ(verifier_.Verify(Mint(Claims(kNow / kSeconds), R"({"alg":"ES256","kid":"k9"})"),
-                             kNow)
-                .error,
-            TokenError::kUnknownKey);
+  EXPECT_EQ(
+      verifier_.Verify(Mint(Claims(kNow / kSeconds), R"({"alg":"ES256","kid":"k9"})"), kNow).error,
+      TokenError::kUnknownKey);
   EXPECT_EQ(verifier_.Verify(Mint(Claims(kNow / kSeconds), R"({"alg":"ES256"})"), kNow).error,
             TokenError::kUnknownKey);
   JwtSigningKey k2;
@@ -260,8 +263,8 @@ TEST_F(JwtTest, MissingOrMistypedClaimsAreRefused) {
 
 TEST_F(JwtTest, OversizedAndMalformedTokensAreRefused) {
   EXPECT_EQ(verifier_.Verify(std::string(5000, 'a'), kNow).error, TokenError::kOversized);
-  for (const char* t : {"", ".", "..", "a.b", "a.b.c.d", "!!!.e30.AAAA", "e30.e30.AAAA",
-                        "W10.e30.AAAA"}) {
+  for (const char* t :
+       {"", ".", "..", "a.b", "a.b.c.d", "!!!.e30.AAAA", "e30.e30.AAAA", "W10.e30.AAAA"}) {
     EXPECT_NE(verifier_.Verify(t, kNow).error, TokenError::kOk) << t;
   }
   EXPECT_EQ(verifier_.Verify("e30.e30.AAAA", kNow).error, TokenError::kWrongAlg);

@@ -2,9 +2,9 @@
 // EVP_KDF. (Argon2id would need OpenSSL 3.2 or libargon2; Debian 12's OpenSSL is 3.0.)
 //
 // Encoded as "$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>" (salt 16 random bytes; 8 to
-// 64 accepted; hash 32 bytes; both base64url), so that the parameters travel with each hash and can be
-// raised later: NeedsRehash says when a hash was made with weaker ones, and the login
-// re-hashes on the next success.
+// 64 accepted; hash 32 bytes; both base64url), so that the parameters travel with each hash and can
+// be raised later: NeedsRehash says when a hash was made with weaker ones, and the login re-hashes
+// on the next success.
 //
 // Defaults: N = 2^15, r = 8, p = 1: 32 MiB and about 0.1 s per hash on one core, which
 // bounds a stolen table to a few guesses per second per core and is affordable at a

@@ -34,7 +34,8 @@ TEST(PasswordHash, TamperedOrHostileHashStringsAreRefused) {
   const std::string h = *HashPassword("pw", kFast);
   for (const std::string& bad :
        {std::string(""), std::string("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),
-        h.substr(0, h.size() - 1), h + "A", std::string("$scrypt$ln=30,r=8,p=1$") + h.substr(h.find('$', 20) + 1),
+        h.substr(0, h.size() - 1), h + "A",
+        std::string("$scrypt$ln=30,r=8,p=1$") + h.substr(h.find('$', 20) + 1),
         std::string("$scrypt$ln=15,r=99,p=1$") + h.substr(h.find('$', 20) + 1),
         std::string("$scrypt$ln=015,r=8,p=1$") + h.substr(h.find('$', 20) + 1)}) {
     EXPECT_EQ(VerifyPassword("pw", bad), PasswordCheck::kMalformedHash) << bad;
@@ -57,9 +58,7 @@ TEST(PasswordHash, WeakerParametersNeedRehash) {
   EXPECT_TRUE(NeedsRehash("garbage", kFast));
 }
 
-TEST(PasswordHash, DummyVerifyNeverMatches) {
-  EXPECT_FALSE(VerifyAgainstDummy("anything", kFast));
-}
+TEST(PasswordHash, DummyVerifyNeverMatches) { EXPECT_FALSE(VerifyAgainstDummy("anything", kFast)); }
 
 }  // namespace
 }  // namespace vigil::auth

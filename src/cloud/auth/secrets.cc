@@ -31,7 +31,8 @@ Digest Sha256(std::initializer_list<std::string_view> parts) {
   // compared in full), so it fails closed.
   if (ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1) {
     bool ok = true;
-    for (std::string_view p : parts) ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1;
+    for (std::string_view p : parts)
+      ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1;
     if (!ok || EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) out.fill(0);
   }
   return out;

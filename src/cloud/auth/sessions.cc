@@ -17,21 +17,32 @@ bool IsSessionId(std::string_view v) {
   return raw && raw->size() == 32;
 }
 
-Digest HashId(std::string_view id) { return Sha256({"vigil-session-v1", std::string_view("\0", 1), id}); }
+Digest HashId(std::string_view id) {
+  return Sha256({"vigil-session-v1", std::string_view("\0", 1), id});
+}
 
 }  // namespace
 
 std::string_view SessionErrorName(SessionError e) {
   switch (e) {
-    case SessionError::kOk: return "ok";
-    case SessionError::kNoCookie: return "no_cookie";
-    case SessionError::kMalformed: return "malformed";
-    case SessionError::kUnknown: return "unknown";
-    case SessionError::kRevoked: return "revoked";
-    case SessionError::kIdleExpired: return "idle_expired";
-    case SessionError::kAbsoluteExpired: return "absolute_expired";
-    case SessionError::kCsrfMissing: return "csrf_missing";
-    case SessionError::kCsrfMismatch: return "csrf_mismatch";
+    case SessionError::kOk:
+      return "ok";
+    case SessionError::kNoCookie:
+      return "no_cookie";
+    case SessionError::kMalformed:
+      return "malformed";
+    case SessionError::kUnknown:
+      return "unknown";
+    case SessionError::kRevoked:
+      return "revoked";
+    case SessionError::kIdleExpired:
+      return "idle_expired";
+    case SessionError::kAbsoluteExpired:
+      return "absolute_expired";
+    case SessionError::kCsrfMissing:
+      return "csrf_missing";
+    case SessionError::kCsrfMismatch:
+      return "csrf_mismatch";
   }
   return "unknown";
 }

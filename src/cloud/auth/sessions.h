@@ -90,8 +90,7 @@ bool IsStateChanging(std::string_view method);
 
 // The value of cookie `name` in a Cookie request header (RFC 6265 section 5.4 syntax).
 // Returns kOk and the value, kNoCookie, or kMalformed when the name appears twice.
-SessionError CookieValue(std::string_view cookie_header, std::string_view name,
-                         std::string* value);
+SessionError CookieValue(std::string_view cookie_header, std::string_view name, std::string* value);
 
 struct NewSession {
   std::string session_id;  // the cookie value: shown to the browser only

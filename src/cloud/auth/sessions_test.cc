@@ -10,7 +10,9 @@ constexpr TimeUs kMinute = 60 * kSeconds;
 
 class SessionsTest : public ::testing::Test {
  protected:
-  std::string Cookie(const NewSession& s) { return "theme=dark; __Host-vigil_session=" + s.session_id; }
+  std::string Cookie(const NewSession& s) {
+    return "theme=dark; __Host-vigil_session=" + s.session_id;
+  }
   InMemorySessionStore store_;
   SessionManager mgr_{SessionConfig{}, store_};
 };
@@ -53,14 +55,16 @@ TEST_F(SessionsTest, IdleAndAbsoluteTimeoutsEndTheSession) {
   // Active every 10 minutes: idle never expires, the absolute limit does.
   while (t + 10 * kMinute < kNow + 12 * 60 * kMinute) {
     t += 10 * kMinute;
-    ASSERT_EQ(mgr_.Check("GET", Cookie(*s), "", t).error, SessionError::kOk) << (t - kNow) / kMinute;
+    ASSERT_EQ(mgr_.Check("GET", Cookie(*s), "", t).error, SessionError::kOk)
+        << (t - kNow) / kMinute;
   }
   EXPECT_EQ(mgr_.Check("GET", Cookie(*s), "", kNow + 12 * 60 * kMinute).error,
             SessionError::kAbsoluteExpired);
   auto idle = mgr_.Create("nurse-2", kNow);
   EXPECT_EQ(mgr_.Check("GET", Cookie(*idle), "", kNow + 15 * kMinute - 1).error, SessionError::kOk);
   EXPECT_EQ(mgr_.Check("GET", Cookie(*idle), "", kNow + 29 * kMinute).error, SessionError::kOk);
-  EXPECT_EQ(mgr_.Check("GET", Cookie(*idle), "", kNow + 45 * kMinute).error, SessionError::kIdleExpired);
+  EXPECT_EQ(mgr_.Check("GET", Cookie(*idle), "", kNow + 45 * kMinute).error,
+            SessionError::kIdleExpired);
 }
 
 TEST_F(SessionsTest, LogoutAndPasswordChangeRevoke) {
@@ -79,15 +83,17 @@ TEST_F(SessionsTest, MissingForgedAndDoubledCookiesAreRefused) {
   EXPECT_EQ(mgr_.Check("GET", "", "", kNow).error, SessionError::kNoCookie);
   EXPECT_EQ(mgr_.Check("GET", "vigil_session=" + s->session_id, "", kNow).error,
             SessionError::kNoCookie);
-  EXPECT_EQ(mgr_.Check("GET", "__Host-vigil_session=abc", "", kNow).error, SessionError::kMalformed);
+  EXPECT_EQ(mgr_.Check("GET", "__Host-vigil_session=abc", "", kNow).error,
+            SessionError::kMalformed);
   EXPECT_EQ(mgr_.Check("GET", "__Host-vigil_session=' OR 1=1 --", "", kNow).error,
             SessionError::kMalformed);
   std::string forged = s->session_id;
   forged[0] = forged[0] == 'A' ? 'B' : 'A';
   EXPECT_EQ(mgr_.Check("GET", "__Host-vigil_session=" + forged, "", kNow).error,
             SessionError::kUnknown);
-  EXPECT_EQ(mgr_.Check("GET", Cookie(*s) + "; __Host-vigil_session=" + s->session_id, "", kNow).error,
-            SessionError::kMalformed);
+  EXPECT_EQ(
+      mgr_.Check("GET", Cookie(*s) + "; __Host-vigil_session=" + s->session_id, "", kNow).error,
+      SessionError::kMalformed);
 }
 
 TEST(CookieValue, ParsesTheRfc6265Syntax) {

@@ -12,8 +12,8 @@ namespace {
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
 std::string_view Trim(std::string_view s) {
@@ -52,13 +52,20 @@ TokenRequestParse Fail(OAuthError e, std::string why) {
 
 std::string_view OAuthErrorCode(OAuthError e) {
   switch (e) {
-    case OAuthError::kNone: return "";
-    case OAuthError::kInvalidRequest: return "invalid_request";
-    case OAuthError::kInvalidClient: return "invalid_client";
-    case OAuthError::kInvalidGrant: return "invalid_grant";
-    case OAuthError::kUnauthorizedClient: return "unauthorized_client";
-    case OAuthError::kUnsupportedGrantType: return "unsupported_grant_type";
-    case OAuthError::kInvalidScope: return "invalid_scope";
+    case OAuthError::kNone:
+      return "";
+    case OAuthError::kInvalidRequest:
+      return "invalid_request";
+    case OAuthError::kInvalidClient:
+      return "invalid_client";
+    case OAuthError::kInvalidGrant:
+      return "invalid_grant";
+    case OAuthError::kUnauthorizedClient:
+      return "unauthorized_client";
+    case OAuthError::kUnsupportedGrantType:
+      return "unsupported_grant_type";
+    case OAuthError::kInvalidScope:
+      return "invalid_scope";
   }
   return "invalid_request";
 }

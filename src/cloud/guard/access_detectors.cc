@@ -12,8 +12,7 @@ constexpr size_t kMaxServiceRoutes = 256;
 
 bool IsOutsideAssignment(std::string_view rule) {
   return rule == "clinician-not-assigned" || rule == "clinician-off-duty" ||
-         rule == "break-glass" || rule == "break-glass-expired" ||
-         rule == "patient-own-data-only";
+         rule == "break-glass" || rule == "break-glass-expired" || rule == "patient-own-data-only";
 }
 
 template <typename Map>
@@ -113,8 +112,7 @@ std::vector<ApiAlert> AccessDetectors::OnAccess(const AccessEvent& e) {
   if (d.must_alert() && d.rule == "break-glass") {
     out.push_back(Make(sig::kBreakGlassUse, "break_glass", e.time,
                        "user " + subject + " used break-glass grant " + d.break_glass_grant +
-                           " on patient " + std::string(e.patient_id) + ": " +
-                           RouteName(e.route),
+                           " on patient " + std::string(e.patient_id) + ": " + RouteName(e.route),
                        e.source));
   }
 
@@ -157,8 +155,8 @@ std::vector<ApiAlert> AccessDetectors::OnAccess(const AccessEvent& e) {
   }
 
   const int hour = HourOfDay(e.time);
-  const bool established = p.total >= config_.hours_min_events &&
-                           e.time - p.first_seen >= config_.hours_min_span;
+  const bool established =
+      p.total >= config_.hours_min_events && e.time - p.first_seen >= config_.hours_min_span;
   if (established &&
       static_cast<double>(p.hours[static_cast<size_t>(hour)]) <
           config_.hours_rare_share * static_cast<double>(p.total) &&
@@ -188,9 +186,8 @@ std::vector<ApiAlert> AccessDetectors::OnLoginFailure(std::string_view account_l
                                                       std::string_view source,
                                                       const ThrottleVerdict& v, TimeUs now) {
   std::vector<ApiAlert> out;
-  std::string src(source.substr(0, source.rfind(':') == std::string_view::npos
-                                       ? source.size()
-                                       : source.rfind(':')));
+  std::string src(source.substr(
+      0, source.rfind(':') == std::string_view::npos ? source.size() : source.rfind(':')));
   if (v.account_failures >= config_.brute_account_threshold &&
       Fire("bfa:" + std::string(account_label), config_.brute_holdoff, now)) {
     out.push_back(Make(sig::kBruteForceAccount, "brute_force", now,
@@ -200,10 +197,10 @@ std::vector<ApiAlert> AccessDetectors::OnLoginFailure(std::string_view account_l
   }
   if (v.source_failures >= config_.brute_source_threshold &&
       Fire("bfs:" + src, config_.brute_holdoff, now)) {
-    out.push_back(Make(sig::kBruteForceSource, "brute_force", now,
-                       std::to_string(v.source_failures) + " failed logins from " + src +
-                           " across accounts",
-                       source));
+    out.push_back(
+        Make(sig::kBruteForceSource, "brute_force", now,
+             std::to_string(v.source_failures) + " failed logins from " + src + " across accounts",
+             source));
   }
   return out;
 }
@@ -216,8 +213,7 @@ std::optional<ApiAlert> AccessDetectors::OnRateLimited(std::string_view client,
     return std::nullopt;
   }
   return Make(sig::kRateLimited, "rate_limit", now,
-              "client " + std::string(client) + " over its " + cls_name + " rate limit",
-              source);
+              "client " + std::string(client) + " over its " + cls_name + " rate limit", source);
 }
 
 std::optional<ApiAlert> AccessDetectors::OnTokenRejected(auth::TokenError e,
@@ -227,8 +223,7 @@ std::optional<ApiAlert> AccessDetectors::OnTokenRejected(auth::TokenError e,
   }
   if (!Fire("tok:" + std::string(source), config_.token_holdoff, now)) return std::nullopt;
   return Make(sig::kForgedToken, "token", now,
-              std::string("bearer token refused: ") + std::string(auth::TokenErrorName(e)),
-              source);
+              std::string("bearer token refused: ") + std::string(auth::TokenErrorName(e)), source);
 }
 
 std::string FormatApiEve(const ApiAlert& a, std::string_view listener) {

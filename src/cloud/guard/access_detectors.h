@@ -3,21 +3,20 @@
 // return alerts in the gateway IDS's form (ids::Alert, written as EVE JSON by
 // FormatApiEve), so that both join one alert stream (docs/ids.md).
 //
-// | signature | detector         | raised when                                                     |
-// |-----------|------------------|-----------------------------------------------------------------|
-// | 9100200   | outside_access   | a person touched >= N distinct patients outside their assignment |
-// |           |                  | (denied as not assigned / off duty, or under break-glass) in a    |
-// |           |                  | sliding window; once per holdoff per person                      |
-// | 9100201   | service_baseline | a service account called a route it was refused, or one it never |
-// |           |                  | called during its learning period; once per holdoff per route    |
-// | 9100202   | unusual_hour     | a person with an established pattern (>= min events over >= min  |
-// |           |                  | span) acts in an hour of the day holding < share of their events |
-// | 9100203   | break_glass      | every access under a break-glass grant (no holdoff)              |
-// | 9100204   | break_glass      | a break-glass grant was opened (with the reason)                 |
-// | 9100205   | brute_force      | failures on one account (all sources) reached the threshold      |
-// | 9100206   | brute_force      | failures from one source (all accounts) reached the threshold    |
-// | 9100207   | rate_limit       | a client was refused by its rate limit; once per holdoff         |
-// | 9100208   | token            | a bearer token with a forbidden alg or a bad signature           |
+// Signatures (guard/api_signatures.h), by detector:
+//   9100200 outside_access: a person touched >= N distinct patients outside their
+//           assignment (denied as not assigned or off duty, or under break-glass) within a
+//           sliding window; once per holdoff per person.
+//   9100201 service_baseline: a service account called a route it was refused, or one it
+//           never called during its learning period; once per holdoff per route.
+//   9100202 unusual_hour: a person with an established pattern (>= min events over >= min
+//           span) acts in an hour of the day that holds < share of their events.
+//   9100203 break_glass: every access under a break-glass grant (no holdoff).
+//   9100204 break_glass: a break-glass grant was opened (with its reason).
+//   9100205 brute_force: failures on one account (all sources) reached the threshold.
+//   9100206 brute_force: failures from one source (all accounts) reached the threshold.
+//   9100207 rate_limit: a client was refused by its rate limit; once per holdoff.
+//   9100208 token: a bearer token with a forbidden alg or a bad signature.
 //
 // Time is the request's Unix time (microseconds); events must come in non-decreasing time
 // per subject (the audit chain's order). State is in memory and bounded (max_subjects;
@@ -99,8 +98,7 @@ class AccessDetectors {
   std::optional<ApiAlert> OnRateLimited(std::string_view client, policy::RateClass cls,
                                         std::string_view source, TimeUs now);
   // Only kWrongAlg and kBadSignature alert (an expired token is a clock or a slow client).
-  std::optional<ApiAlert> OnTokenRejected(auth::TokenError e, std::string_view source,
-                                          TimeUs now);
+  std::optional<ApiAlert> OnTokenRejected(auth::TokenError e, std::string_view source, TimeUs now);
 
  private:
   struct Person {

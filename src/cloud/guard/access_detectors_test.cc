@@ -45,8 +45,8 @@ TEST(AccessDetectors, ReadingManyPatientsOutsideTheWardRaisesOneAlert) {
     EXPECT_TRUE(det.OnAccess({kNow + i * kSeconds, "n-1", policy::Role::kNurse, route, "w1",
                               &inside, "10.1.2.3:50000"})
                     .empty());
-    for (const ApiAlert& a : det.OnAccess({kNow + i * kSeconds, "n-1", policy::Role::kNurse,
-                                           route, patient, &denied, "10.1.2.3:50000"})) {
+    for (const ApiAlert& a : det.OnAccess({kNow + i * kSeconds, "n-1", policy::Role::kNurse, route,
+                                           patient, &denied, "10.1.2.3:50000"})) {
       EXPECT_EQ(a.alert.signature_id, sig::kOutsideAssignment.id);
       EXPECT_NE(a.alert.detail.find("5 patients"), std::string::npos) << a.alert.detail;
       ExpectValidEve(a);
@@ -73,20 +73,30 @@ TEST(AccessDetectors, ServiceAccountOnANewRouteAfterLearningAlerts) {
   const auto* token = RouteOf("POST", "/oauth/token");
   const auto* vitals = RouteOf("GET", "/api/patients/p1/vitals");
   const policy::Decision ok = Rule("service-ingest", true);
-  EXPECT_TRUE(det.OnAccess({kNow, "gw-01", policy::Role::kService, ingest, "", &ok, "198.51.100.2:4000"}).empty());
+  EXPECT_TRUE(
+      det.OnAccess({kNow, "gw-01", policy::Role::kService, ingest, "", &ok, "198.51.100.2:4000"})
+          .empty());
   const policy::Decision pub = Rule("public-auth-endpoint", true);
-  EXPECT_TRUE(det.OnAccess({kNow + kHour, "gw-01", policy::Role::kService, token, "", &pub, "198.51.100.2:4000"}).empty());
+  EXPECT_TRUE(det.OnAccess({kNow + kHour, "gw-01", policy::Role::kService, token, "", &pub,
+                            "198.51.100.2:4000"})
+                  .empty());
   // After the learning week, a known route is quiet, an allowed new one alerts once.
-  EXPECT_TRUE(det.OnAccess({kNow + 8 * kDay, "gw-01", policy::Role::kService, ingest, "", &ok, "198.51.100.2:4000"}).empty());
+  EXPECT_TRUE(det.OnAccess({kNow + 8 * kDay, "gw-01", policy::Role::kService, ingest, "", &ok,
+                            "198.51.100.2:4000"})
+                  .empty());
   const auto* login = RouteOf("POST", "/login");
-  auto a = det.OnAccess({kNow + 8 * kDay, "gw-01", policy::Role::kService, login, "", &pub, "198.51.100.2:4000"});
+  auto a = det.OnAccess(
+      {kNow + 8 * kDay, "gw-01", policy::Role::kService, login, "", &pub, "198.51.100.2:4000"});
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].alert.signature_id, sig::kServiceNewRoute.id);
   ExpectValidEve(a[0]);
-  EXPECT_TRUE(det.OnAccess({kNow + 8 * kDay + kSeconds, "gw-01", policy::Role::kService, login, "", &pub, "198.51.100.2:4000"}).empty());
+  EXPECT_TRUE(det.OnAccess({kNow + 8 * kDay + kSeconds, "gw-01", policy::Role::kService, login, "",
+                            &pub, "198.51.100.2:4000"})
+                  .empty());
   // A refused route alerts even while learning.
   const policy::Decision refused = Rule("service-ingest-only", false);
-  a = det.OnAccess({kNow + kSeconds, "gw-02", policy::Role::kService, vitals, "p1", &refused, "198.51.100.3:4000"});
+  a = det.OnAccess({kNow + kSeconds, "gw-02", policy::Role::kService, vitals, "p1", &refused,
+                    "198.51.100.3:4000"});
   ASSERT_EQ(a.size(), 1u);
   EXPECT_NE(a[0].alert.detail.find("refused"), std::string::npos);
 }
@@ -98,25 +108,31 @@ TEST(AccessDetectors, NightAccessByADayWorkerAlertsOnlyOnceThePatternIsKnown) {
   const auto* route = RouteOf("GET", "/api/wards/icu/latest");
   const policy::Decision ok = Rule("clinician-ward-on-duty", true);
   // A night access in the first week: no pattern yet.
-  EXPECT_TRUE(det.OnAccess({kNow + 3 * kHour, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"}).empty());
+  EXPECT_TRUE(
+      det.OnAccess({kNow + 3 * kHour, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"})
+          .empty());
   for (int day = 1; day <= 14; ++day) {
     for (int k = 0; k < 10; ++k) {
       const TimeUs t = kNow + day * kDay + 9 * kHour + k * 20 * 60 * kSeconds;  // 09:00-12:00
-      EXPECT_TRUE(det.OnAccess({t, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"}).empty());
+      EXPECT_TRUE(
+          det.OnAccess({t, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"}).empty());
     }
   }
-  auto a = det.OnAccess({kNow + 15 * kDay + 3 * kHour, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"});
+  auto a = det.OnAccess(
+      {kNow + 15 * kDay + 3 * kHour, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"});
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].alert.signature_id, sig::kUnusualHour.id);
   EXPECT_NE(a[0].alert.detail.find("3:00"), std::string::npos) << a[0].alert.detail;
   ExpectValidEve(a[0]);
-  EXPECT_TRUE(det.OnAccess({kNow + 15 * kDay + 10 * kHour, "d-1", policy::Role::kDoctor, route, "", &ok, "10.0.0.5:1"}).empty());
+  EXPECT_TRUE(det.OnAccess({kNow + 15 * kDay + 10 * kHour, "d-1", policy::Role::kDoctor, route, "",
+                            &ok, "10.0.0.5:1"})
+                  .empty());
 }
 
 TEST(AccessDetectors, EveryBreakGlassUseAlertsAndOpeningNamesTheReason) {
   AccessDetectors det(DetectorConfig{});
-  const policy::BreakGlassGrant g{"bg-7", "n-1", "p4", "patient collapsed in corridor", kNow,
-                                  kNow + 30 * 60 * kSeconds};
+  const policy::BreakGlassGrant g{
+      "bg-7", "n-1", "p4", "patient collapsed in corridor", kNow, kNow + 30 * 60 * kSeconds};
   const ApiAlert opened = det.OnBreakGlassOpened(g, "10.1.2.3:5000");
   EXPECT_EQ(opened.alert.signature_id, sig::kBreakGlassOpened.id);
   EXPECT_NE(opened.alert.detail.find("patient collapsed in corridor"), std::string::npos);
@@ -126,7 +142,8 @@ TEST(AccessDetectors, EveryBreakGlassUseAlertsAndOpeningNamesTheReason) {
   d.break_glass_grant = "bg-7";
   const auto* route = RouteOf("GET", "/api/patients/p4/vitals");
   for (int i = 0; i < 3; ++i) {
-    auto a = det.OnAccess({kNow + i * kSeconds, "n-1", policy::Role::kNurse, route, "p4", &d, "10.1.2.3:5000"});
+    auto a = det.OnAccess(
+        {kNow + i * kSeconds, "n-1", policy::Role::kNurse, route, "p4", &d, "10.1.2.3:5000"});
     ASSERT_EQ(a.size(), 1u) << i;
     EXPECT_EQ(a[0].alert.signature_id, sig::kBreakGlassUse.id);
     EXPECT_NE(a[0].alert.detail.find("bg-7"), std::string::npos);
@@ -152,7 +169,8 @@ TEST(AccessDetectors, BruteForceRateLimitAndForgedTokenAlertsAreHeldOff) {
   auto r = det.OnRateLimited("gw-01", policy::RateClass::kIngest, "198.51.100.2:4000", kNow);
   ASSERT_TRUE(r.has_value());
   ExpectValidEve(*r);
-  EXPECT_FALSE(det.OnRateLimited("gw-01", policy::RateClass::kIngest, "198.51.100.2:4000", kNow + kSeconds));
+  EXPECT_FALSE(
+      det.OnRateLimited("gw-01", policy::RateClass::kIngest, "198.51.100.2:4000", kNow + kSeconds));
 
   EXPECT_FALSE(det.OnTokenRejected(auth::TokenError::kExpired, "198.51.100.9:1", kNow));
   auto t = det.OnTokenRejected(auth::TokenError::kWrongAlg, "198.51.100.9:1", kNow);

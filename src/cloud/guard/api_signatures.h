@@ -20,22 +20,23 @@ inline constexpr ids::Signature kServiceNewRoute{
 inline constexpr ids::Signature kUnusualHour{
     9100202, "VIGIL API access at an unusual hour for this user", "Misc activity", 3};
 inline constexpr ids::Signature kBreakGlassUse{
-    9100203, "VIGIL API break-glass access to a patient record", "Attempted Information Leak",
-    2};
-inline constexpr ids::Signature kBreakGlassOpened{
-    9100204, "VIGIL API break-glass grant opened", "Attempted Information Leak", 2};
-inline constexpr ids::Signature kBruteForceAccount{9100205,
-                                                   "VIGIL API repeated login failures for one account",
-                                                   "Attempted User Privilege Gain",
-                                                   1,
-                                                   1,
-                                                   ids::AlertAction::kBlocked};
-inline constexpr ids::Signature kBruteForceSource{9100206,
-                                                  "VIGIL API repeated login failures from one source",
-                                                  "Attempted User Privilege Gain",
-                                                  1,
-                                                  1,
-                                                  ids::AlertAction::kBlocked};
+    9100203, "VIGIL API break-glass access to a patient record", "Attempted Information Leak", 2};
+inline constexpr ids::Signature kBreakGlassOpened{9100204, "VIGIL API break-glass grant opened",
+                                                  "Attempted Information Leak", 2};
+inline constexpr ids::Signature kBruteForceAccount{
+    9100205,
+    "VIGIL API repeated login failures for one account",
+    "Attempted User Privilege Gain",
+    1,
+    1,
+    ids::AlertAction::kBlocked};
+inline constexpr ids::Signature kBruteForceSource{
+    9100206,
+    "VIGIL API repeated login failures from one source",
+    "Attempted User Privilege Gain",
+    1,
+    1,
+    ids::AlertAction::kBlocked};
 inline constexpr ids::Signature kRateLimited{9100207,
                                              "VIGIL API client over its rate limit",
                                              "Detection of a Denial of Service Attack",

@@ -82,9 +82,9 @@ Result<ThrottleVerdict> LoginThrottle::RecordFailure(const LoginAttempt& a, Time
     *count = static_cast<uint32_t>(r->value);
     return vigil::Error::kOk;
   };
-  for (vigil::Error e : {bump(Key("pair", a), &v.account_at_source_failures),
-                         bump(Key("src", a), &v.source_failures),
-                         bump(Key("acct", a), &v.account_failures)}) {
+  for (vigil::Error e :
+       {bump(Key("pair", a), &v.account_at_source_failures),
+        bump(Key("src", a), &v.source_failures), bump(Key("acct", a), &v.account_failures)}) {
     if (e != vigil::Error::kOk) return e;
   }
   Result<ThrottleVerdict> next = Check(a, now);

@@ -19,19 +19,19 @@
 namespace vigil::guard {
 
 struct BucketConfig {
-  double burst = 60;           // bucket size: requests allowed at once
-  double per_second = 10;      // refill rate
+  double burst = 60;       // bucket size: requests allowed at once
+  double per_second = 10;  // refill rate
 };
 
 struct RateLimitConfig {
   // Indexed by policy::RateClass: auth, read, write, export, ingest, admin.
   std::array<BucketConfig, policy::kRateClassCount> classes = {{
-      {10, 10.0 / 60},   // auth: token requests and logins, 10 per minute
-      {120, 20},         // read: dashboard polling of a ward
-      {30, 2},           // write: acknowledgements, notes
-      {2, 1.0 / 60},     // export: bulk exports, one per minute
-      {2000, 500},       // ingest: a gateway's batches
-      {30, 1},           // admin
+      {10, 10.0 / 60},  // auth: token requests and logins, 10 per minute
+      {120, 20},        // read: dashboard polling of a ward
+      {30, 2},          // write: acknowledgements, notes
+      {2, 1.0 / 60},    // export: bulk exports, one per minute
+      {2000, 500},      // ingest: a gateway's batches
+      {30, 1},          // admin
   }};
 };
 

@@ -39,13 +39,20 @@ bool IsPlainText(std::string_view s) {
 
 std::string_view BreakGlassErrorName(BreakGlassError e) {
   switch (e) {
-    case BreakGlassError::kOk: return "ok";
-    case BreakGlassError::kNotClinician: return "not_clinician";
-    case BreakGlassError::kReasonMissing: return "reason_missing";
-    case BreakGlassError::kReasonTooLong: return "reason_too_long";
-    case BreakGlassError::kReasonNotText: return "reason_not_text";
-    case BreakGlassError::kDurationInvalid: return "duration_invalid";
-    case BreakGlassError::kNoPatient: return "no_patient";
+    case BreakGlassError::kOk:
+      return "ok";
+    case BreakGlassError::kNotClinician:
+      return "not_clinician";
+    case BreakGlassError::kReasonMissing:
+      return "reason_missing";
+    case BreakGlassError::kReasonTooLong:
+      return "reason_too_long";
+    case BreakGlassError::kReasonNotText:
+      return "reason_not_text";
+    case BreakGlassError::kDurationInvalid:
+      return "duration_invalid";
+    case BreakGlassError::kNoPatient:
+      return "no_patient";
   }
   return "unknown";
 }

@@ -74,8 +74,7 @@ class BreakGlassStore {
 class InMemoryBreakGlassStore final : public BreakGlassStore {
  public:
   vigil::Error Add(const BreakGlassGrant& grant) override;
-  std::vector<BreakGlassGrant> ForSubject(std::string_view subject_id,
-                                          TimeUs since) const override;
+  std::vector<BreakGlassGrant> ForSubject(std::string_view subject_id, TimeUs since) const override;
 
  private:
   mutable std::mutex mu_;

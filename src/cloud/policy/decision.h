@@ -20,7 +20,7 @@ enum Obligation : uint8_t {
 
 struct Decision {
   Effect effect = Effect::kDeny;
-  std::string_view rule;          // a name from the rule list in policy.h
+  std::string_view rule;  // a name from the rule list in policy.h
   uint8_t obligations = kObligeAudit;
   std::string break_glass_grant;  // the grant this decision used; empty if none
 

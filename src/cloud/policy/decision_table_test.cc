@@ -82,8 +82,7 @@ std::vector<BreakGlassGrant> MakeGrants(const Subject& s, const std::string& rel
                  kNow + 20 * 60 * kSeconds});
   }
   if (relation == "break-glass-expired") {
-    g.push_back({"bg-1", s.id, "p1", "cardiac arrest in corridor", kNow - 2 * kHour,
-                 kNow - kHour});
+    g.push_back({"bg-1", s.id, "p1", "cardiac arrest in corridor", kNow - 2 * kHour, kNow - kHour});
   }
   return g;
 }
@@ -91,9 +90,9 @@ std::vector<BreakGlassGrant> MakeGrants(const Subject& s, const std::string& rel
 // The request-target a client would send for the route, naming patient p1 / ward icu.
 std::string TargetFor(const Route& r) {
   std::string path(r.pattern);
-  const std::map<std::string, std::string> values = {
-      {"{ward}", "icu"}, {"{patient}", "p1"}, {"{alarm}", "a-17"},
-      {"{alert}", "al-3"}, {"{user}", "u-9"}, {"{key}", "k-2"}};
+  const std::map<std::string, std::string> values = {{"{ward}", "icu"},   {"{patient}", "p1"},
+                                                     {"{alarm}", "a-17"}, {"{alert}", "al-3"},
+                                                     {"{user}", "u-9"},   {"{key}", "k-2"}};
   for (const auto& [from, to] : values) {
     const size_t pos = path.find(from);
     if (pos != std::string::npos) path.replace(pos, from.size(), to);
@@ -147,8 +146,8 @@ TEST(DecisionTable, EveryRouteRoleAndRelationHasTheDecisionOfTheTable) {
           }
         }
         if (row == nullptr) {
-          ADD_FAILURE() << "no row in decisions.csv for " << method << " " << pattern << " "
-                        << role << " " << rel;
+          ADD_FAILURE() << "no row in decisions.csv for " << method << " " << pattern << " " << role
+                        << " " << rel;
           continue;
         }
         row->used = true;
@@ -158,9 +157,8 @@ TEST(DecisionTable, EveryRouteRoleAndRelationHasTheDecisionOfTheTable) {
         EXPECT_EQ(d.allowed() ? "allow" : "deny", row->effect)
             << method << " " << pattern << " " << role << " " << rel << " (line " << row->line
             << ", rule " << d.rule << ")";
-        EXPECT_EQ(d.rule, row->rule)
-            << method << " " << pattern << " " << role << " " << rel << " (line " << row->line
-            << ")";
+        EXPECT_EQ(d.rule, row->rule) << method << " " << pattern << " " << role << " " << rel
+                                     << " (line " << row->line << ")";
         EXPECT_TRUE(rules.count(d.rule)) << d.rule << " is not in AllRuleNames()";
         // A break-glass decision names its grant and obliges audit and alert; no other does.
         EXPECT_EQ(d.rule == "break-glass", !d.break_glass_grant.empty());
@@ -193,8 +191,7 @@ TEST(DecisionTable, EveryRuleOfThePolicyAppearsInTheTableOrInAUnitTest) {
   for (const auto& [k, row] : rows) in_table.insert(row.rule);
   const std::set<std::string> unit_only = {"service-scope-missing", "target-missing"};
   for (std::string_view rule : AllRuleNames()) {
-    EXPECT_TRUE(in_table.count(std::string(rule)) || unit_only.count(std::string(rule)))
-        << rule;
+    EXPECT_TRUE(in_table.count(std::string(rule)) || unit_only.count(std::string(rule))) << rule;
   }
 }
 

@@ -7,19 +7,32 @@ namespace vigil::policy {
 namespace {
 
 constexpr std::array<std::string_view, 27> kRules = {
-    "public-auth-endpoint",       "unauthenticated",
-    "service-ingest",             "service-scope-missing",
-    "service-ingest-only",        "ingest-services-only",
-    "admin-administers",          "admin-only",
-    "auditor-reads-audit",        "audit-auditor-only",
-    "security-staff-read-alerts", "admin-acknowledges-alerts",
-    "security-alerts-staff-only", "admin-no-patient-data",
-    "auditor-no-patient-data",    "patient-own-data",
-    "patient-read-only",          "patient-own-data-only",
-    "clinician-opens-break-glass", "action-not-permitted",
-    "target-missing",             "clinician-ward-on-duty",
-    "clinician-care-team-on-duty", "break-glass",
-    "break-glass-expired",        "clinician-off-duty",
+    "public-auth-endpoint",
+    "unauthenticated",
+    "service-ingest",
+    "service-scope-missing",
+    "service-ingest-only",
+    "ingest-services-only",
+    "admin-administers",
+    "admin-only",
+    "auditor-reads-audit",
+    "audit-auditor-only",
+    "security-staff-read-alerts",
+    "admin-acknowledges-alerts",
+    "security-alerts-staff-only",
+    "admin-no-patient-data",
+    "auditor-no-patient-data",
+    "patient-own-data",
+    "patient-read-only",
+    "patient-own-data-only",
+    "clinician-opens-break-glass",
+    "action-not-permitted",
+    "target-missing",
+    "clinician-ward-on-duty",
+    "clinician-care-team-on-duty",
+    "break-glass",
+    "break-glass-expired",
+    "clinician-off-duty",
     "clinician-not-assigned",
 };
 
@@ -59,8 +72,7 @@ bool OnDutyIn(const std::vector<DutyAssignment>& as, std::string_view unit, Time
                      [&](const DutyAssignment& a) { return a.unit == unit && a.OnDuty(now); });
 }
 bool AssignedTo(const std::vector<DutyAssignment>& as, std::string_view unit) {
-  return std::any_of(as.begin(), as.end(),
-                     [&](const DutyAssignment& a) { return a.unit == unit; });
+  return std::any_of(as.begin(), as.end(), [&](const DutyAssignment& a) { return a.unit == unit; });
 }
 
 Decision DecideClinician(const Subject& s, const AccessRequest& q,
@@ -97,7 +109,8 @@ Decision DecideClinician(const Subject& s, const AccessRequest& q,
   }
   if (expired) return Deny("break-glass-expired");
   bool assigned = !p.ward.empty() && AssignedTo(s.wards, p.ward);
-  for (const std::string& team : p.care_teams) assigned = assigned || AssignedTo(s.care_teams, team);
+  for (const std::string& team : p.care_teams)
+    assigned = assigned || AssignedTo(s.care_teams, team);
   if (assigned) return Deny("clinician-off-duty");
   return Deny("clinician-not-assigned");
 }

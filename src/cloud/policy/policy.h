@@ -5,35 +5,35 @@
 // grants go in, with `now` (Unix time, microseconds); a Decision comes out. Rules are
 // tried in this order and the first that matches decides:
 //
-// | # | when                                                      | effect | rule                          |
-// |---|-----------------------------------------------------------|--------|-------------------------------|
-// | 1 | resource is the token endpoint or login                   | allow  | public-auth-endpoint          |
-// | 2 | no subject                                                | deny   | unauthenticated               |
-// | 3 | service account, ingest write, scope "ingest"             | allow  | service-ingest                |
-// | 4 | service account, ingest, no scope "ingest"                | deny   | service-scope-missing         |
-// | 5 | service account, anything else                            | deny   | service-ingest-only           |
-// | 6 | a person, ingest                                          | deny   | ingest-services-only          |
-// | 7 | admin operation, admin, administer                        | allow  | admin-administers             |
-// | 8 | admin operation, anyone else or another action            | deny   | admin-only                    |
-// | 9 | audit records, auditor, read or export                    | allow  | auditor-reads-audit           |
-// |10 | audit records, anyone else or another action              | deny   | audit-auditor-only            |
-// |11 | security alerts, admin or auditor, read                   | allow  | security-staff-read-alerts    |
-// |12 | security alerts, admin, acknowledge                       | allow  | admin-acknowledges-alerts     |
-// |13 | security alerts, otherwise                                | deny   | security-alerts-staff-only    |
-// |14 | patient data, ward view or break-glass, admin             | deny   | admin-no-patient-data         |
-// |15 | the same, auditor                                         | deny   | auditor-no-patient-data       |
-// |16 | patient: own data, read                                   | allow  | patient-own-data              |
-// |17 | patient: own data, another action                         | deny   | patient-read-only             |
-// |18 | patient: anything else                                    | deny   | patient-own-data-only         |
-// |19 | clinician: open break-glass on a patient                  | allow  | clinician-opens-break-glass   |
-// |20 | clinician: action not allowed to the role on the resource | deny   | action-not-permitted          |
-// |21 | clinician: no patient / ward in the request               | deny   | target-missing                |
-// |22 | clinician on duty in the patient's (or view's) ward       | allow  | clinician-ward-on-duty        |
-// |23 | clinician on duty in one of the patient's care teams      | allow  | clinician-care-team-on-duty   |
-// |24 | clinician with an active grant on the patient             | allow  | break-glass (audit + alert)   |
-// |25 | clinician whose grant on the patient has expired          | deny   | break-glass-expired           |
-// |26 | clinician assigned to the ward or team, but off duty      | deny   | clinician-off-duty            |
-// |27 | clinician, otherwise                                      | deny   | clinician-not-assigned        |
+// | #  | when                                             | effect | rule                        |
+// |----|--------------------------------------------------|--------|-----------------------------|
+// | 1  | token endpoint or login                          | allow  | public-auth-endpoint        |
+// | 2  | no subject                                       | deny   | unauthenticated             |
+// | 3  | service account, ingest write, scope "ingest"    | allow  | service-ingest              |
+// | 4  | service account, ingest write, no scope "ingest" | deny   | service-scope-missing       |
+// | 5  | service account, anything else                   | deny   | service-ingest-only         |
+// | 6  | a person, ingest                                 | deny   | ingest-services-only        |
+// | 7  | admin operation, admin, administer               | allow  | admin-administers           |
+// | 8  | admin operation, anyone else                     | deny   | admin-only                  |
+// | 9  | audit records, auditor, read or export           | allow  | auditor-reads-audit         |
+// | 10 | audit records, anyone else                       | deny   | audit-auditor-only          |
+// | 11 | security alerts, admin or auditor, read          | allow  | security-staff-read-alerts  |
+// | 12 | security alerts, admin, acknowledge              | allow  | admin-acknowledges-alerts   |
+// | 13 | security alerts, otherwise                       | deny   | security-alerts-staff-only  |
+// | 14 | patient data, ward view, break-glass: admin      | deny   | admin-no-patient-data       |
+// | 15 | the same: auditor                                | deny   | auditor-no-patient-data     |
+// | 16 | patient: own data, read                          | allow  | patient-own-data            |
+// | 17 | patient: own data, another action                | deny   | patient-read-only           |
+// | 18 | patient: anything else                           | deny   | patient-own-data-only       |
+// | 19 | clinician: open break-glass on a patient         | allow  | clinician-opens-break-glass |
+// | 20 | clinician: action not allowed to the role        | deny   | action-not-permitted        |
+// | 21 | clinician: no patient / ward in the request      | deny   | target-missing              |
+// | 22 | clinician on duty in the patient's ward          | allow  | clinician-ward-on-duty      |
+// | 23 | clinician on duty in a care team of the patient  | allow  | clinician-care-team-on-duty |
+// | 24 | clinician with a running grant on the patient    | allow  | break-glass (audit, alert)  |
+// | 25 | clinician whose grant on the patient expired     | deny   | break-glass-expired         |
+// | 26 | clinician assigned there, but off duty           | deny   | clinician-off-duty          |
+// | 27 | clinician, otherwise                             | deny   | clinician-not-assigned      |
 //
 // Role x resource x action for clinicians (rule 20): doctors and nurses read every kind of
 // patient data and ward views, acknowledge alarms and write notes; only doctors export a

@@ -138,8 +138,7 @@ TEST(RouteTable, TraversalAndEscapesInIdsDoNotMatch) {
 }
 
 TEST(RouteTable, DuplicateTargetParameterIsMalformed) {
-  EXPECT_EQ(Match("GET", "/fhir/Observation?patient=p1&patient=p2").error,
-            RouteError::kMalformed);
+  EXPECT_EQ(Match("GET", "/fhir/Observation?patient=p1&patient=p2").error, RouteError::kMalformed);
   EXPECT_EQ(Match("GET", "/fhir/Observation?patient=p1%zz").error, RouteError::kMalformed);
   EXPECT_EQ(Match("GET", "/fhir/Observation?patient=p1'--").error, RouteError::kMalformed);
   const RouteMatch m = Match("GET", "/fhir/Observation?patient=Patient%2Fp1&date=ge2025");

@@ -44,8 +44,7 @@ constexpr std::array<Route, 27> kRoutes = {{
     {"DELETE", "/admin/users/{user}", R::kAdminUsers, A::kAdminister, T::kNone, "", C::kAdmin},
     {"POST", "/admin/api-keys", R::kAdminKeys, A::kAdminister, T::kNone, "", C::kAdmin},
     {"DELETE", "/admin/api-keys/{key}", R::kAdminKeys, A::kAdminister, T::kNone, "", C::kAdmin},
-    {"POST", "/admin/signing-keys/rotate", R::kAdminKeys, A::kAdminister, T::kNone, "",
-     C::kAdmin},
+    {"POST", "/admin/signing-keys/rotate", R::kAdminKeys, A::kAdminister, T::kNone, "", C::kAdmin},
     {"GET", "/admin/devices", R::kAdminDevices, A::kAdminister, T::kNone, "", C::kAdmin},
     {"POST", "/admin/devices", R::kAdminDevices, A::kAdminister, T::kNone, "", C::kAdmin},
     // Ingest for gateways that cannot speak MQTT (docs/uplink.md messages, one per line).
@@ -56,8 +55,8 @@ constexpr std::array<Route, 27> kRoutes = {{
 }};
 
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 bool IsId(std::string_view s) {
@@ -115,8 +114,7 @@ bool MatchPath(const Route& r, const std::vector<std::string_view>& segs,
   for (size_t i = 0; i < pat.size(); ++i) {
     if (pat[i].size() > 2 && pat[i].front() == '{' && pat[i].back() == '}') {
       if (!IsId(segs[i])) return false;
-      params->emplace_back(std::string(pat[i].substr(1, pat[i].size() - 2)),
-                           std::string(segs[i]));
+      params->emplace_back(std::string(pat[i].substr(1, pat[i].size() - 2)), std::string(segs[i]));
     } else if (pat[i] != segs[i]) {
       return false;
     }
@@ -128,23 +126,34 @@ bool MatchPath(const Route& r, const std::vector<std::string_view>& segs,
 
 std::string_view RateClassName(RateClass c) {
   switch (c) {
-    case RateClass::kAuth: return "auth";
-    case RateClass::kRead: return "read";
-    case RateClass::kWrite: return "write";
-    case RateClass::kExport: return "export";
-    case RateClass::kIngest: return "ingest";
-    case RateClass::kAdmin: return "admin";
+    case RateClass::kAuth:
+      return "auth";
+    case RateClass::kRead:
+      return "read";
+    case RateClass::kWrite:
+      return "write";
+    case RateClass::kExport:
+      return "export";
+    case RateClass::kIngest:
+      return "ingest";
+    case RateClass::kAdmin:
+      return "admin";
   }
   return "unknown";
 }
 
 std::string_view RouteErrorName(RouteError e) {
   switch (e) {
-    case RouteError::kOk: return "ok";
-    case RouteError::kNotFound: return "not_found";
-    case RouteError::kMethodNotAllowed: return "method_not_allowed";
-    case RouteError::kMalformed: return "malformed";
-    case RouteError::kOversized: return "oversized";
+    case RouteError::kOk:
+      return "ok";
+    case RouteError::kNotFound:
+      return "not_found";
+    case RouteError::kMethodNotAllowed:
+      return "method_not_allowed";
+    case RouteError::kMalformed:
+      return "malformed";
+    case RouteError::kOversized:
+      return "oversized";
   }
   return "unknown";
 }

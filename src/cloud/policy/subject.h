@@ -19,7 +19,7 @@ namespace vigil::policy {
 // token); every other role is a person.
 enum class Role : uint8_t { kAdmin, kDoctor, kNurse, kPatient, kAuditor, kService };
 
-std::string_view RoleName(Role r);                       // "admin", "doctor", ...
+std::string_view RoleName(Role r);                        // "admin", "doctor", ...
 std::optional<Role> RoleFromName(std::string_view name);  // the inverse; nullopt if unknown
 
 constexpr bool IsClinician(Role r) { return r == Role::kDoctor || r == Role::kNurse; }
@@ -37,10 +37,10 @@ struct DutyAssignment {
 struct Subject {
   std::string id;  // user id or service-account id; appears in audit records and alerts
   Role role = Role::kNurse;
-  std::string patient_id;                   // role kPatient: whose data this person is
-  std::vector<DutyAssignment> wards;        // clinicians
-  std::vector<DutyAssignment> care_teams;   // clinicians
-  std::vector<std::string> scopes;          // service accounts: "ingest"
+  std::string patient_id;                  // role kPatient: whose data this person is
+  std::vector<DutyAssignment> wards;       // clinicians
+  std::vector<DutyAssignment> care_teams;  // clinicians
+  std::vector<std::string> scopes;         // service accounts: "ingest"
 
   bool HasScope(std::string_view scope) const;
 };
