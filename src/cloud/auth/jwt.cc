@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cloud/auth/base64url.h"
+#include "cloud/auth/secrets.h"
 
 namespace vigil::auth {
 namespace {
@@ -52,6 +53,16 @@ std::optional<Json> DecodeJsonPart(std::string_view part) {
   Json j = Json::parse(bytes->begin(), bytes->end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   return j;
+}
+
+// The time rules, compared without overflow: an attacker picks these numbers.
+TokenError CheckTimes(int64_t iat, int64_t nbf, int64_t exp, int64_t now, const JwtConfig& cfg) {
+  const int64_t s = cfg.skew_s;
+  if (exp <= now - s) return TokenError::kExpired;
+  if (nbf > now + s) return TokenError::kNotYetValid;
+  if (iat > now + s) return TokenError::kIssuedInFuture;
+  if (exp < iat || iat < exp - cfg.max_lifetime_s) return TokenError::kLifetimeTooLong;
+  return TokenError::kOk;
 }
 
 bool IsInt(const Json& j, const char* key) {
@@ -147,15 +158,49 @@ JwtVerifier::JwtVerifier(JwtConfig config) : config_(std::move(config)) {}
 vigil::Error JwtVerifier::AddKey(std::string kid, std::string public_pem) {
   if (kid.empty() || !IsP256PublicKey(public_pem)) return vigil::Error::kInvalidArgument;
   keys_[std::move(kid)] = std::move(public_pem);
+  std::lock_guard lock(cache_mu_);
+  cache_.clear();
+  cache_order_.clear();
   return vigil::Error::kOk;
 }
 
 void JwtVerifier::RemoveKey(std::string_view kid) {
   auto it = keys_.find(kid);
   if (it != keys_.end()) keys_.erase(it);
+  std::lock_guard lock(cache_mu_);
+  cache_.clear();
+  cache_order_.clear();
 }
 
 TokenCheck JwtVerifier::Verify(std::string_view token, TimeUs now_unix) const {
+  if (config_.verified_cache_entries == 0 || token.size() > config_.max_token_bytes) {
+    return VerifyUncached(token, now_unix);
+  }
+  const Digest d = Sha256({token});
+  std::string key(d.begin(), d.end());
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      TokenCheck out;
+      const AccessClaims& c = it->second;
+      out.error = CheckTimes(c.iat, c.nbf, c.exp, now_unix / kSeconds, config_);
+      if (out.ok()) out.claims = c;
+      return out;
+    }
+  }
+  TokenCheck out = VerifyUncached(token, now_unix);
+  if (!out.ok()) return out;  // refusals are not remembered: a forged token costs a full check
+  std::lock_guard lock(cache_mu_);
+  if (cache_.emplace(key, out.claims).second) cache_order_.push_back(std::move(key));
+  while (cache_order_.size() > config_.verified_cache_entries) {
+    cache_.erase(cache_order_.front());
+    cache_order_.pop_front();
+  }
+  return out;
+}
+
+TokenCheck JwtVerifier::VerifyUncached(std::string_view token, TimeUs now_unix) const {
   TokenCheck out;
   auto fail = [&](TokenError e) {
     out.error = e;
@@ -227,12 +272,8 @@ TokenCheck JwtVerifier::Verify(std::string_view token, TimeUs now_unix) const {
   const int64_t now = now_unix / kSeconds;
   const int64_t iat = c["iat"].get<int64_t>(), nbf = c["nbf"].get<int64_t>(),
                 exp = c["exp"].get<int64_t>();
-  const int64_t s = config_.skew_s;
-  // Compare without overflow: an attacker picks these numbers.
-  if (exp <= now - s) return fail(TokenError::kExpired);
-  if (nbf > now + s) return fail(TokenError::kNotYetValid);
-  if (iat > now + s) return fail(TokenError::kIssuedInFuture);
-  if (exp < iat || iat < exp - config_.max_lifetime_s) return fail(TokenError::kLifetimeTooLong);
+  const TokenError te = CheckTimes(iat, nbf, exp, now, config_);
+  if (te != TokenError::kOk) return fail(te);
 
   out.error = TokenError::kOk;
   out.claims.kid = kid->get<std::string>();

@@ -20,14 +20,24 @@
 // tokens may still be live (the new and the previous one, for lifetime + skew after a
 // rotation). Keys are plain values the caller loads from the shared database.
 //
+// Cost: libjwt 1.10 parses the PEM key on every jwt_decode, which makes a verification
+// several times dearer than the bare ECDSA check (bench/cloud_access_bench.cc). A machine
+// presents the same token for its whole lifetime, so the verifier remembers tokens it has
+// verified, by SHA-256 of the whole token (any changed byte misses), up to
+// `verified_cache_entries`; a hit still runs the time checks (exp, nbf, iat) against
+// `now`. Adding or removing a key empties the cache.
+//
 // Not thread-safe for writes: AddKey/RemoveKey must not run during Verify (the API swaps
-// a whole verifier). Verify and Issue are const and may run concurrently.
+// a whole verifier). Verify (the cache has its own mutex) and Issue may run concurrently.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/error.h"
 #include "common/time.h"
@@ -59,6 +69,7 @@ struct JwtConfig {
   int64_t max_lifetime_s = 900;  // what Verify accepts
   int64_t skew_s = 30;
   size_t max_token_bytes = 4096;
+  size_t verified_cache_entries = 4096;  // 0: verify every time
 };
 
 // An ES256 key pair in PEM (PKCS#8 private, SubjectPublicKeyInfo public).
@@ -108,8 +119,13 @@ class JwtVerifier {
   TokenCheck Verify(std::string_view token, TimeUs now_unix) const;
 
  private:
+  TokenCheck VerifyUncached(std::string_view token, TimeUs now_unix) const;
+
   JwtConfig config_;
   std::map<std::string, std::string, std::less<>> keys_;  // kid -> public PEM
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, AccessClaims> cache_;  // SHA-256 of token -> claims
+  mutable std::deque<std::string> cache_order_;                  // insertion order, for eviction
 };
 
 }  // namespace vigil::auth

@@ -198,6 +198,38 @@ TEST_F(JwtTest, UnknownKidIsRefusedAndRotationKeepsThePreviousKey) {
   EXPECT_EQ(verifier_.Verify(new_token, kNow).error, TokenError::kOk);
 }
 
+TEST_F(JwtTest, RememberedTokenStillExpires) {
+  const std::string token = Mint(Claims(kNow / kSeconds));
+  ASSERT_EQ(verifier_.Verify(token, kNow).error, TokenError::kOk);
+  ASSERT_EQ(verifier_.Verify(token, kNow + kSeconds).error, TokenError::kOk);  // from the cache
+  EXPECT_EQ(verifier_.Verify(token, kNow + 331 * kSeconds).error, TokenError::kExpired);
+  EXPECT_EQ(verifier_.Verify(token, kNow - 60 * kSeconds).error, TokenError::kNotYetValid);
+}
+
+TEST_F(JwtTest, CacheOnAndOffGiveTheSameVerdicts) {
+  JwtConfig off = config_;
+  off.verified_cache_entries = 0;
+  JwtConfig tiny = config_;
+  tiny.verified_cache_entries = 2;
+  JwtVerifier a(off), b(tiny);
+  ASSERT_EQ(a.AddKey("k1", key_.public_pem), vigil::Error::kOk);
+  ASSERT_EQ(b.AddKey("k1", key_.public_pem), vigil::Error::kOk);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5; ++i) {
+    nlohmann::json c = Claims(kNow / kSeconds - i * 100);
+    c["jti"] = "j" + std::to_string(i);
+    tokens.push_back(Mint(c));
+  }
+  tokens.push_back(tokens[0].substr(0, tokens[0].size() - 2) + "AA");
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& t : tokens) {
+      for (TimeUs dt : {TimeUs{0}, 100 * kSeconds, 250 * kSeconds}) {
+        EXPECT_EQ(a.Verify(t, kNow + dt).error, b.Verify(t, kNow + dt).error);
+      }
+    }
+  }
+}
+
 TEST_F(JwtTest, OnlyP256PublicKeysAreAccepted) {
   EXPECT_EQ(verifier_.AddKey("bad", "not a key"), vigil::Error::kInvalidArgument);
   EXPECT_EQ(verifier_.AddKey("priv", key_.private_pem), vigil::Error::kInvalidArgument);

@@ -6,7 +6,7 @@
 // be raised later: NeedsRehash says when a hash was made with weaker ones, and the login re-hashes
 // on the next success.
 //
-// Defaults: N = 2^15, r = 8, p = 1: 32 MiB and about 0.1 s per hash on one core, which
+// Defaults: N = 2^15, r = 8, p = 1: 32 MiB and 0.1 to 0.3 s per hash on one core, which
 // bounds a stolen table to a few guesses per second per core and is affordable at a
 // clinician's login. Verify refuses stored parameters outside sane bounds (ln 10..20,
 // r 1..16, p 1..4, at most 256 MiB), so a tampered row cannot make a login burn memory.
