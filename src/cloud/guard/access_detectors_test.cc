@@ -147,6 +147,7 @@ TEST(AccessDetectors, EveryBreakGlassUseAlertsAndOpeningNamesTheReason) {
     ASSERT_EQ(a.size(), 1u) << i;
     EXPECT_EQ(a[0].alert.signature_id, sig::kBreakGlassUse.id);
     EXPECT_NE(a[0].alert.detail.find("bg-7"), std::string::npos);
+    ExpectValidEve(a[0]);
   }
 }
 
@@ -165,6 +166,8 @@ TEST(AccessDetectors, BruteForceRateLimitAndForgedTokenAlertsAreHeldOff) {
   a = det.OnLoginFailure("unknown account", "203.0.113.9:1235", v, kNow + 2 * kSeconds);
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[1].alert.signature_id, sig::kBruteForceSource.id);
+  ExpectValidEve(a[1]);
+  EXPECT_EQ(a[1].alert.detail.find(":1235"), std::string::npos) << "the source address, no port";
 
   auto r = det.OnRateLimited("gw-01", policy::RateClass::kIngest, "198.51.100.2:4000", kNow);
   ASSERT_TRUE(r.has_value());

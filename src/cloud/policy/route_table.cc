@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "cloud/auth/form.h"
+
 namespace vigil::policy {
 namespace {
 
@@ -75,33 +77,6 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
     out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
     if (pos == std::string_view::npos) break;
     start = pos + 1;
-  }
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding of one query component.
-std::optional<std::string> Unescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
   }
   return out;
 }
@@ -194,9 +169,9 @@ RouteMatch Match(std::string_view method, std::string_view target) {
     for (std::string_view part : Split(query, '&')) {
       if (part.empty()) continue;
       const size_t eq = part.find('=');
-      std::optional<std::string> k = Unescape(part.substr(0, eq));
+      std::optional<std::string> k = auth::FormUnescape(part.substr(0, eq));
       std::optional<std::string> v =
-          Unescape(eq == std::string_view::npos ? "" : part.substr(eq + 1));
+          auth::FormUnescape(eq == std::string_view::npos ? "" : part.substr(eq + 1));
       if (!k || !v) {
         m.error = RouteError::kMalformed;
         return m;
