@@ -982,8 +982,8 @@ std::string FormatFloodTable(const FloodOptions& o, const std::vector<FloodModeR
     for (const auto* r : floods)
       for (const auto& [s, n] : r->alerts_by_signature) sigs[s] = true;
     for (const auto& [s, unused] : sigs) {
-      row("  " + ShortSignature(s), [&s](const auto& r) {
-        auto it = r.alerts_by_signature.find(s);
+      row("  " + ShortSignature(s), [&sig = s](const auto& r) {
+        auto it = r.alerts_by_signature.find(sig);
         return it == r.alerts_by_signature.end() ? std::string("0") : Count(it->second);
       });
     }

@@ -22,40 +22,10 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
-// Version 1 of the schema, as older builds created it (kept to migrate their files).
-constexpr const char* kSchemaV1 = R"sql(
-CREATE TABLE schema_version (
-  version INTEGER NOT NULL
-);
-CREATE TABLE cpan_identity (
-  id         INTEGER PRIMARY KEY CHECK (id = 1),
-  uid        INTEGER NOT NULL,
-  sign_priv  BLOB NOT NULL CHECK (length(sign_priv) = 32),
-  sign_pub   BLOB NOT NULL CHECK (length(sign_pub) = 32),
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE devices (
-  uid           INTEGER PRIMARY KEY,
-  kd            BLOB NOT NULL CHECK (length(kd) = 16),
-  r1            BLOB NOT NULL CHECK (length(r1) = 32),
-  r3            BLOB NOT NULL CHECK (length(r3) = 32),
-  name          TEXT NOT NULL,
-  kind          TEXT NOT NULL,
-  ward          TEXT NOT NULL,
-  revoked       INTEGER NOT NULL DEFAULT 0,
-  endpoint_hint TEXT NOT NULL DEFAULT '',
-  created_at    INTEGER NOT NULL
-);
-CREATE TABLE counters (
-  uid        INTEGER PRIMARY KEY REFERENCES devices(uid) ON DELETE CASCADE,
-  tx_ceiling INTEGER NOT NULL,
-  rx_high    INTEGER NOT NULL
-);
-INSERT INTO schema_version (version) VALUES (1);
-)sql";
-
 // Version 2: the common function as it moves (hardened, docs/protocol.md 9.5), in a table
-// of its own; a device with no row there is at generation 0.
+// of its own; a device with no row there is at generation 0. Files of version 1 (older
+// builds; registry_test.cc builds one) are brought to version 2 by this, then on like any
+// version 2 file.
 constexpr const char* kMigrateV1ToV2 = R"sql(
 CREATE TABLE common_function (
   uid        INTEGER PRIMARY KEY REFERENCES devices(uid) ON DELETE CASCADE,
