@@ -47,6 +47,16 @@ TEST_P(DatabaseSuite, EveryValueTypeReadsBackExactly) {
   EXPECT_TRUE(rows[1].IsNull(1) && rows[1].IsNull(2) && rows[1].IsNull(3));
 }
 
+TEST_P(DatabaseSuite, EmptyBlobAndEmptyTextAreNotNull) {
+  ASSERT_TRUE(db_->Execute("INSERT INTO t (id, s, b) VALUES (?, ?, ?)",
+                           {Value{int64_t{1}}, Value{std::string()}, Value{Blob{}}})
+                  .ok());
+  std::vector<Row> rows;
+  ASSERT_TRUE(
+      db_->Execute("SELECT COUNT(*) FROM t WHERE s IS NOT NULL AND b IS NOT NULL", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0).Int(0), 1);
+}
+
 TEST_P(DatabaseSuite, InjectionStringIsStoredAsData) {
   const std::string evil = "x'); DROP TABLE t; --";
   ASSERT_TRUE(

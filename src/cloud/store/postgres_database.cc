@@ -127,7 +127,8 @@ class PostgresDatabase final : public Database {
       if (std::holds_alternative<std::nullptr_t>(v)) {
         values[i] = nullptr;
       } else if (const auto* b = std::get_if<Blob>(&v)) {
-        values[i] = reinterpret_cast<const char*>(b->data());
+        // Never a null pointer (libpq's NULL) for an empty value.
+        values[i] = b->empty() ? "" : reinterpret_cast<const char*>(b->data());
         lengths[i] = static_cast<int>(b->size());
         formats[i] = 1;
       } else {

@@ -169,7 +169,9 @@ class SqliteDatabase final : public Database {
       } else if (const auto* s = std::get_if<std::string>(&v)) {
         rc = sqlite3_bind_text64(st, k, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       } else if (const auto* b = std::get_if<Blob>(&v)) {
-        rc = sqlite3_bind_blob64(st, k, b->data(), b->size(), SQLITE_TRANSIENT);
+        // An empty vector's data() may be null, which SQLite would bind as NULL.
+        rc = b->empty() ? sqlite3_bind_zeroblob(st, k, 0)
+                        : sqlite3_bind_blob64(st, k, b->data(), b->size(), SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) {
         sqlite3_reset(st);
