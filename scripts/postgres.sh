@@ -60,7 +60,13 @@ case "$cmd" in
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
     port="${3:-$(free_port)}"
-    if [[ "$(id -u)" -eq 0 ]]; then chown postgres "$dir"; fi
+    if [[ "$(id -u)" -eq 0 ]]; then
+      chown postgres "$dir"
+      if ! runuser -u postgres -- test -x "$dir"; then
+        echo "postgres.sh: the postgres user cannot enter $dir (a parent directory is private)" >&2
+        exit 1
+      fi
+    fi
     if [[ ! -f "$dir/data/PG_VERSION" ]]; then
       as_server "$bin/initdb" -D "$dir/data" -U vigil --auth=trust -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }

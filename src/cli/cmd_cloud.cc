@@ -9,7 +9,7 @@
 // Every subcommand takes --db (sqlite path or URL, or postgresql://...) and
 // --master-key-file (or VIGIL_CLOUD_MASTER_KEY). With no arguments, `serve` uses
 // vigil-cloud.db and vigil-cloud.key in the working directory (creating the key file,
-// mode 0600, when neither it nor the variable exists and the database is new), and the
+// mode 0600, when neither it nor the variable exists and no data key was made yet), and the
 // broker at 127.0.0.1:8883 with the certificates of scripts/pki.sh in ./pki.
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -74,7 +74,12 @@ std::unique_ptr<Database> OpenStore(const CommonOptions& o, Keyring* keys, Logge
   std::vector<MasterKey> masters;
   std::string why;
   Error e = LoadMasterKeys(o.master_key_file, &masters, &why);
-  if (e == Error::kNotFound && r.from == 0) {
+  // A key is created only where nothing was sealed yet: with data keys in the table, a
+  // missing key file is an operator's mistake, not a first start.
+  std::vector<Row> keys_in_db;
+  if (Status s = db->Execute("SELECT COUNT(*) FROM data_keys", {}, &keys_in_db); !s.ok())
+    Die("database: " + s.ToString());
+  if (e == Error::kNotFound && keys_in_db.at(0).Int(0) == 0) {
     MasterKey k;
     if (CreateMasterKeyFile(o.master_key_file, &k, &why) != Error::kOk) Die("master key: " + why);
     if (log != nullptr)

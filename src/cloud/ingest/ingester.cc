@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "common/hex.h"
@@ -13,8 +14,9 @@
 namespace vigil::cloud {
 namespace {
 
-// Ids per dedup INSERT: three parameters each, well under both databases' limits.
-constexpr size_t kDedupChunk = 100;
+// Ids per dedup INSERT (and pseudonyms per lookup): three parameters each, 1500 in all,
+// under both databases' limits (SQLite 32766, PostgreSQL 65535); one round trip per batch.
+constexpr size_t kDedupChunk = 500;
 // A dead letter keeps at most this much of a payload (the check refuses anything above
 // 64 KiB, so only a payload far beyond any valid message is cut; the detail says so).
 constexpr size_t kMaxDeadLetterBytes = 1 << 20;
@@ -62,25 +64,6 @@ bool DecodeVitalValue(ByteSpan plain, double* v) {
   for (int i = 0; i < 8; ++i) bits |= uint64_t{plain[static_cast<size_t>(i)]} << (8 * i);
   *v = std::bit_cast<double>(bits);
   return true;
-}
-
-Status Ingester::LookupPatient(const Blob& hash, std::optional<int64_t>* patient) {
-  if (auto it = patient_cache_.find(hash); it != patient_cache_.end()) {
-    *patient = it->second;
-    return Status::Ok();
-  }
-  std::vector<Row> rows;
-  if (Status s = db_.Execute("SELECT patient_id FROM pseudonyms WHERE pseudonym_hash = ?",
-                             {Value{hash}}, &rows);
-      !s.ok())
-    return s;
-  if (rows.empty()) {
-    patient->reset();
-  } else {
-    *patient = rows[0].Int(0);
-    patient_cache_.emplace(hash, rows[0].Int(0));
-  }
-  return Status::Ok();
 }
 
 Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounters* counters) {
@@ -164,7 +147,44 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
     for (const Row& r : rows) fresh.insert(r.Text(0));
   }
 
-  // 3. Store what is new.
+  // 3. The patients of the batch's pseudonyms: one lookup per distinct unknown pseudonym,
+  // in chunks (a binding, once made, never changes: found ones are cached).
+  std::map<std::string, Blob> hashes;  // pseudonym -> blind index
+  std::map<Blob, int64_t> batch_patients;
+  {
+    std::vector<Blob> unknown;
+    for (const Accepted& a : accepted) {
+      if (!fresh.count(a.env.id)) continue;
+      const std::string* p = nullptr;
+      if (const auto* t = std::get_if<TelemetryBody>(&a.env.body)) p = &t->pseudonym;
+      if (const auto* al = std::get_if<AlarmBody>(&a.env.body)) p = &al->pseudonym;
+      if (p == nullptr || hashes.count(*p)) continue;
+      Blob h = keys_.PseudonymHash(*p);
+      if (!patient_cache_.count(h)) unknown.push_back(h);
+      hashes.emplace(*p, std::move(h));
+    }
+    for (size_t i = 0; i < unknown.size(); i += kDedupChunk) {
+      const size_t n = std::min(kDedupChunk, unknown.size() - i);
+      std::string sql =
+          "SELECT pseudonym_hash, patient_id FROM pseudonyms WHERE pseudonym_hash IN (";
+      std::vector<Value> params;
+      for (size_t k = 0; k < n; ++k) {
+        sql += k ? ",?" : "?";
+        params.emplace_back(unknown[i + k]);
+      }
+      sql += ")";
+      std::vector<Row> rows;
+      if (Status s = db_.Execute(sql, params, &rows); !s.ok()) return s;
+      for (const Row& r : rows) batch_patients.emplace(r.Bytes(0), r.Int(1));
+    }
+  }
+  auto patient_of = [&](const Blob& h) -> std::optional<int64_t> {
+    if (auto it = patient_cache_.find(h); it != patient_cache_.end()) return it->second;
+    if (auto it = batch_patients.find(h); it != batch_patients.end()) return it->second;
+    return std::nullopt;
+  };
+
+  // 4. Store what is new.
   std::vector<std::vector<Value>> vital_rows;
   for (const Accepted& a : accepted) {
     if (!fresh.count(a.env.id)) {
@@ -175,9 +195,8 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
     ++c.stored;
     ++c.stored_by_kind[static_cast<size_t>(e.kind)];
     if (const auto* t = std::get_if<TelemetryBody>(&e.body)) {
-      Blob hash = keys_.PseudonymHash(t->pseudonym);
-      std::optional<int64_t> patient;
-      if (Status s = LookupPatient(hash, &patient); !s.ok()) return s;
+      Blob hash = hashes.at(t->pseudonym);
+      const std::optional<int64_t> patient = patient_of(hash);
       Blob sealed;
       if (Status s = keys_.Seal({kVitalsTable, "value", PseudonymOwner(hash), e.id},
                                 EncodeVitalValue(t->value), &sealed);
@@ -188,9 +207,8 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
                             Value{e.time_ms}, Value{t->quality}, Value{t->ward}, Value{e.gateway},
                             Value{std::move(sealed)}});
     } else if (const auto* al = std::get_if<AlarmBody>(&e.body)) {
-      Blob hash = keys_.PseudonymHash(al->pseudonym);
-      std::optional<int64_t> patient;
-      if (Status s = LookupPatient(hash, &patient); !s.ok()) return s;
+      Blob hash = hashes.at(al->pseudonym);
+      const std::optional<int64_t> patient = patient_of(hash);
       const std::string key = e.gateway + "/" + al->alarm_id;
       nlohmann::json detail = {{"condition", al->condition}};
       if (al->vital) detail["vital"] = VitalName(*al->vital);
@@ -260,6 +278,7 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
   }
   if (Status s = db_.BulkInsert(kVitalsTable, kVitalColumns, vital_rows); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
+  patient_cache_.insert(batch_patients.begin(), batch_patients.end());  // only once committed
   totals_.Add(c);
   if (counters != nullptr) *counters = c;
   return Status::Ok();

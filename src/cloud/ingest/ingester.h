@@ -81,8 +81,6 @@ class Ingester {
   const IngestCounters& totals() const { return totals_; }
 
  private:
-  Status LookupPatient(const Blob& hash, std::optional<int64_t>* patient);
-
   Database& db_;
   const Keyring& keys_;
   IngestCounters totals_;
