@@ -87,6 +87,9 @@ std::unique_ptr<Database> OpenStore(const CommonOptions& o, Keyring* keys, Logge
           "created a master key file; keep it off the database's disk and "
           "its backups")
           .With("path", o.master_key_file);
+    else
+      std::fprintf(stderr, "vigil cloud: created the master key file %s\n",
+                   o.master_key_file.c_str());
     masters = {k};
     e = Error::kOk;
   }
