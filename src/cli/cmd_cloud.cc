@@ -27,6 +27,7 @@
 #include "cloud/crypto/master_key.h"
 #include "cloud/ingest/ingester.h"
 #include "cloud/ingest/mqtt_source.h"
+#include "cloud/ingest/rollup.h"
 #include "cloud/store/database.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
@@ -116,6 +117,7 @@ struct ServeOptions {
   size_t max_batch = 500;
   int max_latency_ms = 50;
   double run_s = 0;
+  double raw_retention_days = 30;
 };
 
 // What the management port shows: copied from the ingest thread after each batch.
@@ -192,13 +194,24 @@ void Serve(const ServeOptions& o) {
         const Status s = ingester.IngestBatch(batch, &c);
         // Maintenance on this thread (the connection and keyring are not shared): link
         // readings of pseudonyms admitted by another process, learn rotated data keys.
-        if (s.ok() && WallMs() - last_maintenance > 10000) {
+        if (s.ok() && WallMs() - last_maintenance > 2000) {
           last_maintenance = WallMs();
           size_t linked = 0;
           if (Status l = ingester.LinkPending(&linked); !l.ok())
             Log(log, "warning", "link pending").With("error", l.ToString());
           if (Status k = keys.Reload(*db); !k.ok())
             Log(log, "error", "keyring reload").With("error", k.ToString());
+          // The per-minute history (one bounded step: ingest waits while it runs), then
+          // the raw readings past their retention.
+          size_t merged = 0;
+          if (Status r = RollUp(*db, keys, 20000, &merged); !r.ok())
+            Log(log, "error", "roll-up").With("error", r.ToString());
+          if (o.raw_retention_days > 0) {
+            size_t pruned = 0;
+            const auto keep = static_cast<int64_t>(o.raw_retention_days * 86400000.0);
+            if (Status p = Prune(*db, WallMs(), keep, &pruned); !p.ok())
+              Log(log, "error", "prune").With("error", p.ToString());
+          }
         }
         std::lock_guard lk(snap.mu);
         snap.totals = ingester.totals();
@@ -293,6 +306,8 @@ void SetupServe(CLI::App* cloud) {
   cmd->add_option("--max-latency-ms", o->max_latency_ms, "a batch is committed within this");
   cmd->add_flag("--sqlite-sync-normal", o->common.sync_normal,
                 "SQLite synchronous=NORMAL (a power cut may lose the last commits)");
+  cmd->add_option("--raw-retention-days", o->raw_retention_days,
+                  "raw readings kept this long once in the per-minute history; 0 = forever");
   cmd->add_option("--run-seconds", o->run_s, "stop after this long (tests); 0 = until signalled");
   cmd->callback([o] { Serve(*o); });
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "cloud/ingest/rollup.h"
 #include "common/hex.h"
 
 namespace vigil::cloud {
@@ -287,25 +288,27 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
 Status Ingester::LinkPending(size_t* linked) {
   Transaction tx(db_);
   if (Status s = tx.Begin(); !s.ok()) return s;
-  int64_t total = 0;
+  std::vector<Row> pending;
   for (std::string_view table : {kVitalsTable, kAlarmsTable}) {
-    int64_t n = 0;
-    const std::string t(table);
-    if (Status s = db_.Execute(
-            "UPDATE " + t +
-                " SET patient_id = (SELECT p.patient_id FROM pseudonyms p "
-                "WHERE p.pseudonym_hash = " +
-                t +
-                ".pseudonym_hash) "
-                "WHERE patient_id IS NULL AND pseudonym_hash IN (SELECT pseudonym_hash FROM "
-                "pseudonyms)",
-            {}, nullptr, &n);
+    if (Status s = db_.Execute("SELECT DISTINCT p.pseudonym_hash, p.patient_id FROM " +
+                                   std::string(table) +
+                                   " t JOIN pseudonyms p ON p.pseudonym_hash = t.pseudonym_hash "
+                                   "WHERE t.patient_id IS NULL",
+                               {}, &pending);
         !s.ok())
       return s;
+  }
+  size_t total = 0;
+  std::set<Blob> done;
+  for (const Row& r : pending) {
+    const Blob hash = r.Bytes(0);
+    if (!done.insert(hash).second) continue;
+    size_t n = 0;
+    if (Status s = LinkPseudonym(db_, keys_, hash, r.Int(1), &n); !s.ok()) return s;
     total += n;
   }
   if (Status s = tx.Commit(); !s.ok()) return s;
-  if (linked != nullptr) *linked = static_cast<size_t>(total);
+  if (linked != nullptr) *linked = total;
   return Status::Ok();
 }
 

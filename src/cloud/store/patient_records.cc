@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cloud/ingest/ingester.h"
+#include "cloud/ingest/rollup.h"
 #include "common/hex.h"
 #include "common/vitals.h"
 
@@ -112,16 +113,7 @@ Status Admit(Database& db, const Keyring& keys, const AdmitRequest& req, int64_t
       !s.ok())
     return s;
   r.admission_id = rows.at(0).Int(0);
-  for (std::string_view table : {"vitals", "alarms"}) {
-    int64_t n = 0;
-    if (Status s = db.Execute("UPDATE " + std::string(table) +
-                                  " SET patient_id = ? WHERE pseudonym_hash = ? AND "
-                                  "patient_id IS NULL",
-                              {Value{r.patient_id}, Value{hash}}, nullptr, &n);
-        !s.ok())
-      return s;
-    r.linked += static_cast<size_t>(n);
-  }
+  if (Status s = LinkPseudonym(db, keys, hash, r.patient_id, &r.linked); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   if (out != nullptr) *out = r;
   return Status::Ok();
