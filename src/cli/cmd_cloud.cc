@@ -1,0 +1,395 @@
+// vigil cloud: the cloud's storage spine (docs/cloud.md).
+//
+//   vigil cloud serve       ingest from the broker into the database; /metrics, /health/*
+//   vigil cloud migrate     apply the schema's migrations and exit
+//   vigil cloud rotate-keys re-wrap every data key under the current master key
+//                           (--data-key: also start a new data key for new writes)
+//   vigil cloud admit       create a patient and bind a pseudonym to them (demos, tests)
+//
+// Every subcommand takes --db (sqlite path or URL, or postgresql://...) and
+// --master-key-file (or VIGIL_CLOUD_MASTER_KEY). With no arguments, `serve` uses
+// vigil-cloud.db and vigil-cloud.key in the working directory (creating the key file,
+// mode 0600, when neither it nor the variable exists and no data key was made yet), and the
+// broker at 127.0.0.1:8883 with the certificates of scripts/pki.sh in ./pki.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "cli/command.h"
+#include "cloud/crypto/keyring.h"
+#include "cloud/crypto/master_key.h"
+#include "cloud/ingest/ingester.h"
+#include "cloud/ingest/mqtt_source.h"
+#include "cloud/ingest/rollup.h"
+#include "cloud/store/database.h"
+#include "cloud/store/patient_records.h"
+#include "cloud/store/schema.h"
+#include "daemon/http_server.h"
+#include "daemon/log.h"
+#include "daemon/metrics_text.h"
+
+namespace vigil::cli {
+namespace {
+
+using namespace vigil::cloud;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct CommonOptions {
+  std::string db = "vigil-cloud.db";
+  std::string master_key_file = "vigil-cloud.key";
+  bool sync_normal = false;
+};
+
+[[noreturn]] void Die(const std::string& what, int code = 2) {
+  std::fprintf(stderr, "vigil cloud: %s\n", what.c_str());
+  throw CLI::RuntimeError(code);
+}
+
+// Opens and migrates the database, loads the master keys (creating a key file only for
+// a new database with no key anywhere) and opens the keyring.
+std::unique_ptr<Database> OpenStore(const CommonOptions& o, Keyring* keys, Logger* log,
+                                    MigrateReport* report = nullptr) {
+  std::unique_ptr<Database> db;
+  OpenOptions oo;
+  oo.sqlite_sync_normal = o.sync_normal;
+  if (Status s = OpenDatabase(o.db, oo, &db); !s.ok()) Die("database: " + s.ToString());
+  MigrateReport r;
+  if (Status s = Migrate(*db, CloudMigrations(), WallMs(), &r); !s.ok())
+    Die("migrations: " + s.ToString());
+  if (report != nullptr) *report = r;
+  std::vector<MasterKey> masters;
+  std::string why;
+  Error e = LoadMasterKeys(o.master_key_file, &masters, &why);
+  // A key is created only where nothing was sealed yet: with data keys in the table, a
+  // missing key file is an operator's mistake, not a first start.
+  std::vector<Row> keys_in_db;
+  if (Status s = db->Execute("SELECT COUNT(*) FROM data_keys", {}, &keys_in_db); !s.ok())
+    Die("database: " + s.ToString());
+  if (e == Error::kNotFound && keys_in_db.at(0).Int(0) == 0) {
+    MasterKey k;
+    if (CreateMasterKeyFile(o.master_key_file, &k, &why) != Error::kOk) Die("master key: " + why);
+    if (log != nullptr)
+      Log(*log, "warning",
+          "created a master key file; keep it off the database's disk and "
+          "its backups")
+          .With("path", o.master_key_file);
+    else
+      std::fprintf(stderr, "vigil cloud: created the master key file %s\n",
+                   o.master_key_file.c_str());
+    masters = {k};
+    e = Error::kOk;
+  }
+  if (e != Error::kOk) Die("master key: " + why);
+  if (Status s = keys->Open(*db, std::move(masters), WallMs()); !s.ok())
+    Die("keyring: " + s.ToString());
+  return db;
+}
+
+void AddCommon(CLI::App* cmd, CommonOptions* o) {
+  cmd->add_option("--db", o->db, "sqlite:///path, a path, or postgresql://... (libpq URI)");
+  cmd->add_option("--master-key-file", o->master_key_file,
+                  "hex master key(s), mode 0600, current first (or VIGIL_CLOUD_MASTER_KEY)");
+}
+
+struct ServeOptions {
+  CommonOptions common;
+  std::string broker = "127.0.0.1:8883";
+  std::string server_name;
+  std::string tls_dir = "pki";
+  std::string ca, cert, key, crl;
+  std::string client_id = "vigil-cloud-ingest";
+  std::string management = "127.0.0.1:9465";
+  size_t max_batch = 500;
+  int max_latency_ms = 50;
+  double run_s = 0;
+  double raw_retention_days = 30;
+};
+
+// What the management port shows: copied from the ingest thread after each batch.
+struct Snapshot {
+  std::mutex mu;
+  IngestCounters totals;
+  bool db_ok = true;
+  std::string db_error;
+};
+
+std::string RenderMetrics(const Snapshot& snap, const MqttSource& src) {
+  MetricsText m;
+  const IngestCounters& t = snap.totals;
+  m.Counter("vigil_cloud_ingest_received_total", "Messages received from the broker.",
+            static_cast<double>(src.received()));
+  m.Counter("vigil_cloud_ingest_committed_total",
+            "Messages committed (stored, duplicate or "
+            "dead letter) and then acknowledged.",
+            static_cast<double>(src.committed()));
+  for (size_t k = 0; k < t.stored_by_kind.size(); ++k)
+    m.Counter("vigil_cloud_ingest_stored_total", "New messages stored, by kind.",
+              static_cast<double>(t.stored_by_kind[k]),
+              {{"kind", std::string(KindName(static_cast<Kind>(k)))}});
+  m.Counter("vigil_cloud_ingest_duplicates_total", "Messages refused by id (already stored).",
+            static_cast<double>(t.duplicates));
+  for (size_t r = 1; r < t.rejected.size(); ++r)
+    m.Counter("vigil_cloud_ingest_rejected_total", "Messages refused by validation, by reason.",
+              static_cast<double>(t.rejected[r]),
+              {{"reason", std::string(RejectName(static_cast<Reject>(r)))}});
+  m.Counter("vigil_cloud_ingest_dead_letters_total", "Refused messages kept (new ones).",
+            static_cast<double>(t.dead_letters));
+  m.Counter("vigil_cloud_ingest_batches_total", "Batches committed.",
+            static_cast<double>(t.batches));
+  m.Counter("vigil_cloud_ingest_commit_failures_total",
+            "Batch commits that failed (retried, not acknowledged).",
+            static_cast<double>(src.commit_failures()));
+  m.Gauge("vigil_cloud_mqtt_subscribed", "1 while the broker session is up and subscribed.",
+          src.subscribed() ? 1 : 0);
+  m.Counter("vigil_cloud_mqtt_connects_total", "Sessions established.",
+            static_cast<double>(src.connects()));
+  return m.Render();
+}
+
+void Serve(const ServeOptions& o) {
+  Logger log("cloud");
+  Keyring keys;
+  MigrateReport mr;
+  std::unique_ptr<Database> db = OpenStore(o.common, &keys, &log, &mr);
+  Log(log, "info", "store open")
+      .With("backend", BackendName(db->backend()))
+      .With("schema", mr.to)
+      .With("migrations_applied", mr.applied)
+      .With("data_keys", static_cast<uint64_t>(keys.key_count()));
+  Ingester ingester(*db, keys);
+  Snapshot snap;
+
+  MqttSourceOptions so;
+  so.broker = o.broker;
+  so.server_name = o.server_name;
+  so.tls.ca = o.ca.empty() ? o.tls_dir + "/ca.crt" : o.ca;
+  so.tls.cert = o.cert.empty() ? o.tls_dir + "/cloud-ingest.crt" : o.cert;
+  so.tls.key = o.key.empty() ? o.tls_dir + "/cloud-ingest.key" : o.key;
+  so.tls.crl = o.crl;
+  so.client_id = o.client_id;
+  so.max_batch = o.max_batch;
+  so.max_latency_ms = o.max_latency_ms;
+  int64_t last_maintenance = WallMs();
+  MqttSource source;
+  std::string why;
+  const Error e = source.Start(
+      so,
+      [&](std::vector<IngestMessage>& batch) {
+        IngestCounters c;
+        const Status s = ingester.IngestBatch(batch, &c);
+        // Maintenance on this thread (the connection and keyring are not shared): link
+        // readings of pseudonyms admitted by another process, learn rotated data keys.
+        if (s.ok() && WallMs() - last_maintenance > 2000) {
+          last_maintenance = WallMs();
+          size_t linked = 0;
+          if (Status l = ingester.LinkPending(&linked); !l.ok())
+            Log(log, "warning", "link pending").With("error", l.ToString());
+          if (Status k = keys.Reload(*db); !k.ok())
+            Log(log, "error", "keyring reload").With("error", k.ToString());
+          // The per-minute history (one bounded step: ingest waits while it runs), then
+          // the raw readings past their retention.
+          size_t merged = 0;
+          if (Status r = RollUp(*db, keys, 20000, &merged); !r.ok())
+            Log(log, "error", "roll-up").With("error", r.ToString());
+          if (o.raw_retention_days > 0) {
+            size_t pruned = 0;
+            const auto keep = static_cast<int64_t>(o.raw_retention_days * 86400000.0);
+            if (Status p = Prune(*db, WallMs(), keep, &pruned); !p.ok())
+              Log(log, "error", "prune").With("error", p.ToString());
+          }
+        }
+        std::lock_guard lk(snap.mu);
+        snap.totals = ingester.totals();
+        snap.db_ok = s.ok();
+        if (!s.ok()) {
+          snap.db_error = s.ToString();
+          Log(log, "error", "batch not committed; the broker keeps it")
+              .With("messages", static_cast<uint64_t>(batch.size()))
+              .With("error", s.ToString());
+        } else if (c.dead_letters > 0) {
+          Log(log, "warning", "messages refused").With("dead_letters", c.dead_letters);
+        }
+        return s.ok();
+      },
+      WallMs, &why);
+  if (e != Error::kOk) Die("broker: " + why);
+
+  HttpServer http;
+  if (!o.management.empty()) {
+    HttpServer::Options ho;
+    ho.listen = o.management;
+    const Error he = http.Start(
+        ho,
+        [&](const HttpRequest& r) {
+          if (r.method != "GET" && r.method != "HEAD") return HttpResponse::Text(405, "GET only\n");
+          if (r.path == "/health/live") return HttpResponse::Text(200, "live\n");
+          std::lock_guard lk(snap.mu);
+          if (r.path == "/metrics") {
+            HttpResponse resp = HttpResponse::Text(200, RenderMetrics(snap, source));
+            resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            return resp;
+          }
+          if (r.path == "/health/ready") {
+            nlohmann::json reasons = nlohmann::json::array();
+            if (!source.subscribed()) reasons.push_back("broker: " + source.last_error());
+            if (!snap.db_ok) reasons.push_back("database: " + snap.db_error);
+            return HttpResponse::Json(
+                reasons.empty() ? 200 : 503,
+                nlohmann::json{{"ready", reasons.empty()}, {"reasons", reasons}}.dump() + "\n");
+          }
+          return HttpResponse::Text(404, "not found\n");
+        },
+        &why);
+    if (he != Error::kOk) Die("management: " + why);
+    Log(log, "info", "management").With("listen", o.management).With("port", int{http.port()});
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  const auto start = std::chrono::steady_clock::now();
+  bool said = false;
+  while (!g_stop.load()) {
+    if (!said && source.subscribed()) {
+      Log(log, "info", "subscribed").With("broker", o.broker).With("client_id", o.client_id);
+      said = true;
+    }
+    if (o.run_s > 0 &&
+        std::chrono::steady_clock::now() - start > std::chrono::duration<double>(o.run_s))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  source.Stop();
+  http.Stop();
+  const IngestCounters t = ingester.totals();
+  Log(log, "info", "stopped")
+      .With("stored", t.stored)
+      .With("duplicates", t.duplicates)
+      .With("dead_letters", t.dead_letters)
+      .With("batches", t.batches);
+}
+
+struct AdmitOptions {
+  CommonOptions common;
+  AdmitRequest req;
+};
+
+void SetupServe(CLI::App* cloud) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = cloud->add_subcommand("serve", "Ingest from the broker into the database");
+  AddCommon(cmd, &o->common);
+  cmd->add_option("--broker", o->broker, "host:port of the broker (TLS 1.3)");
+  cmd->add_option("--server-name", o->server_name, "name the broker's certificate must carry");
+  cmd->add_option("--tls-dir", o->tls_dir, "directory of ca.crt, cloud-ingest.crt/.key");
+  cmd->add_option("--ca", o->ca, "CA file (overrides --tls-dir)");
+  cmd->add_option("--cert", o->cert, "client certificate (overrides --tls-dir)");
+  cmd->add_option("--key", o->key, "client key, mode 0600 (overrides --tls-dir)");
+  cmd->add_option("--crl", o->crl, "CRL checked against the broker's certificate");
+  cmd->add_option("--client-id", o->client_id, "names the persistent session");
+  cmd->add_option("--management", o->management,
+                  "host:port for /metrics and /health/* (plain HTTP; empty: off)");
+  cmd->add_option("--max-batch", o->max_batch, "messages per transaction at most");
+  cmd->add_option("--max-latency-ms", o->max_latency_ms, "a batch is committed within this");
+  cmd->add_flag("--sqlite-sync-normal", o->common.sync_normal,
+                "SQLite synchronous=NORMAL (a power cut may lose the last commits)");
+  cmd->add_option("--raw-retention-days", o->raw_retention_days,
+                  "raw readings kept this long once in the per-minute history; 0 = forever");
+  cmd->add_option("--run-seconds", o->run_s, "stop after this long (tests); 0 = until signalled");
+  cmd->callback([o] { Serve(*o); });
+}
+
+void SetupMigrate(CLI::App* cloud) {
+  auto o = std::make_shared<CommonOptions>();
+  auto* cmd = cloud->add_subcommand("migrate", "Apply the schema's migrations and exit");
+  AddCommon(cmd, o.get());
+  cmd->callback([o] {
+    std::unique_ptr<Database> db;
+    if (Status s = OpenDatabase(o->db, {}, &db); !s.ok()) Die("database: " + s.ToString());
+    MigrateReport r;
+    if (Status s = Migrate(*db, CloudMigrations(), WallMs(), &r); !s.ok())
+      Die("migrations: " + s.ToString());
+    std::printf(
+        "%s\n",
+        nlohmann::json{{"from", r.from}, {"to", r.to}, {"applied", r.applied}}.dump().c_str());
+  });
+}
+
+void SetupRotate(CLI::App* cloud) {
+  auto o = std::make_shared<CommonOptions>();
+  auto data_key = std::make_shared<bool>(false);
+  auto* cmd = cloud->add_subcommand(
+      "rotate-keys",
+      "Re-wrap every data key under the first master key given (the others: older "
+      "generations, still accepted); --data-key also starts a new data key");
+  AddCommon(cmd, o.get());
+  cmd->add_flag("--data-key", *data_key, "also seal new writes under a new data key");
+  cmd->callback([o, data_key] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(*o, &keys, nullptr);
+    size_t n = 0;
+    if (Status s = keys.RewrapAll(*db, &n); !s.ok()) Die("rotate-keys: " + s.ToString());
+    uint32_t id = keys.active_key();
+    if (*data_key)
+      if (Status s = keys.RotateDataKey(*db, WallMs(), &id); !s.ok())
+        Die("rotate-keys: " + s.ToString());
+    std::printf("%s\n", nlohmann::json{{"rewrapped", n},
+                                       {"master_key", keys.current_master_id()},
+                                       {"active_data_key", id}}
+                            .dump()
+                            .c_str());
+  });
+}
+
+void SetupAdmit(CLI::App* cloud) {
+  auto o = std::make_shared<AdmitOptions>();
+  auto* cmd = cloud->add_subcommand("admit", "Create a patient and bind a pseudonym to them");
+  AddCommon(cmd, &o->common);
+  cmd->add_option("--name", o->req.identity.name, "the patient's name (stored sealed)")->required();
+  cmd->add_option("--mrn", o->req.identity.mrn, "medical record number (sealed)");
+  cmd->add_option("--birth-date", o->req.identity.birth_date, "YYYY-MM-DD (sealed)");
+  cmd->add_option("--pseudonym", o->req.pseudonym, "the edge's pseudonym for them")->required();
+  cmd->add_option("--device-kind", o->req.device_kind, "the device kind admitted with");
+  cmd->add_option("--ward", o->req.ward, "ward");
+  cmd->add_option("--bed", o->req.bed, "bed");
+  cmd->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    AdmitRequest req = o->req;
+    req.start_ms = WallMs();
+    AdmitResult r;
+    if (Status s = Admit(*db, keys, req, WallMs(), &r); !s.ok()) Die("admit: " + s.ToString());
+    std::printf("%s\n", nlohmann::json{{"patient_id", r.patient_id},
+                                       {"admission_id", r.admission_id},
+                                       {"linked", r.linked}}
+                            .dump()
+                            .c_str());
+  });
+}
+
+void Setup(CLI::App& app) {
+  auto* cloud = app.add_subcommand("cloud", "The cloud: ingest, storage, keys");
+  cloud->require_subcommand(1);
+  SetupServe(cloud);
+  SetupMigrate(cloud);
+  SetupRotate(cloud);
+  SetupAdmit(cloud);
+}
+
+Registrar reg("cloud", &Setup);
+
+}  // namespace
+}  // namespace vigil::cli

@@ -1,0 +1,214 @@
+#include "cloud/store/patient_records.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cloud/ingest/ingester.h"
+#include "cloud/ingest/rollup.h"
+#include "common/hex.h"
+#include "common/vitals.h"
+
+namespace vigil::cloud {
+namespace {
+
+Status PatientPseudonyms(Database& db, const Keyring& keys, int64_t patient_id,
+                         std::set<Blob>* out) {
+  std::vector<Row> rows;
+  if (Status s = db.Execute("SELECT pseudonym_hash, pseudonym FROM pseudonyms WHERE patient_id = ?",
+                            {Value{patient_id}}, &rows);
+      !s.ok())
+    return s;
+  const std::string owner = PatientOwner(patient_id);
+  for (const Row& r : rows) {
+    const Blob hash = r.Bytes(0);
+    std::vector<uint8_t> plain;
+    if (Status s = keys.Unseal({"pseudonyms", "pseudonym", owner, ToHex(hash)}, r.Bytes(1), &plain);
+        !s.ok())
+      return s;
+    // The index must be the pseudonym's: a hash column swapped between rows fails here.
+    if (keys.PseudonymHash(
+            std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size())) != hash)
+      return Fail(StoreError::kCrypto, "pseudonyms: index does not match the sealed pseudonym");
+    out->insert(hash);
+  }
+  return Status::Ok();
+}
+
+Status OpenReading(const Keyring& keys, const std::set<Blob>& owned, const Row& r,
+                   StoredReading* out) {
+  // Columns: message_id, pseudonym_hash, vital, time_ms, quality, value.
+  const Blob hash = r.Bytes(1);
+  if (!owned.count(hash))
+    return Fail(StoreError::kCrypto,
+                "vitals: a row names this patient under a pseudonym that "
+                "is not theirs (moved?)");
+  out->message_id = r.Text(0);
+  std::vector<uint8_t> plain;
+  if (Status s = keys.Unseal({kVitalsTable, "value", PseudonymOwner(hash), out->message_id},
+                             r.Bytes(5), &plain);
+      !s.ok())
+    return s;
+  if (!DecodeVitalValue(plain, &out->value))
+    return Fail(StoreError::kCrypto, "vitals: a value of the wrong size");
+  out->vital = r.Text(2);
+  out->time_ms = r.Int(3);
+  out->quality = r.Text(4);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Admit(Database& db, const Keyring& keys, const AdmitRequest& req, int64_t now_ms,
+             AdmitResult* out) {
+  if (req.identity.name.empty() || req.pseudonym.empty())
+    return Fail(StoreError::kMisuse, "a patient needs a name and a pseudonym");
+  Transaction tx(db);
+  if (Status s = tx.Begin(); !s.ok()) return s;
+  const Blob hash = keys.PseudonymHash(req.pseudonym);
+  std::vector<Row> rows;
+  if (Status s = db.Execute("SELECT patient_id FROM pseudonyms WHERE pseudonym_hash = ?",
+                            {Value{hash}}, &rows);
+      !s.ok())
+    return s;
+  if (!rows.empty())
+    return Fail(StoreError::kConstraint,
+                "the pseudonym is already bound to patient " + std::to_string(rows[0].Int(0)));
+  rows.clear();
+  if (Status s = db.Execute(
+          "INSERT INTO patients (created_ms, identity) VALUES (?, ?) RETURNING patient_id",
+          {Value{now_ms}, Value{Blob{}}}, &rows);
+      !s.ok())
+    return s;
+  AdmitResult r;
+  r.patient_id = rows.at(0).Int(0);
+  const std::string owner = PatientOwner(r.patient_id);
+  const nlohmann::json identity = {{"name", req.identity.name},
+                                   {"mrn", req.identity.mrn},
+                                   {"birth_date", req.identity.birth_date}};
+  Blob sealed;
+  if (Status s = keys.Seal({"patients", "identity", owner, std::to_string(r.patient_id)},
+                           identity.dump(), &sealed);
+      !s.ok())
+    return s;
+  if (Status s = db.Execute("UPDATE patients SET identity = ? WHERE patient_id = ?",
+                            {Value{sealed}, Value{r.patient_id}});
+      !s.ok())
+    return s;
+  if (Status s = keys.Seal({"pseudonyms", "pseudonym", owner, ToHex(hash)}, req.pseudonym, &sealed);
+      !s.ok())
+    return s;
+  if (Status s =
+          db.Execute("INSERT INTO pseudonyms (pseudonym_hash, pseudonym, patient_id, created_ms) "
+                     "VALUES (?, ?, ?, ?)",
+                     {Value{hash}, Value{sealed}, Value{r.patient_id}, Value{now_ms}});
+      !s.ok())
+    return s;
+  rows.clear();
+  if (Status s = db.Execute(
+          "INSERT INTO admissions (patient_id, pseudonym_hash, device_kind, ward, bed, start_ms) "
+          "VALUES (?, ?, ?, ?, ?, ?) RETURNING admission_id",
+          {Value{r.patient_id}, Value{hash}, Value{req.device_kind}, Value{req.ward},
+           Value{req.bed}, Value{req.start_ms}},
+          &rows);
+      !s.ok())
+    return s;
+  r.admission_id = rows.at(0).Int(0);
+  if (Status s = LinkPseudonym(db, keys, hash, r.patient_id, &r.linked); !s.ok()) return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  if (out != nullptr) *out = r;
+  return Status::Ok();
+}
+
+Status ReadIdentity(Database& db, const Keyring& keys, int64_t patient_id, PatientIdentity* out) {
+  std::vector<Row> rows;
+  if (Status s = db.Execute("SELECT identity FROM patients WHERE patient_id = ?",
+                            {Value{patient_id}}, &rows);
+      !s.ok())
+    return s;
+  if (rows.empty()) return Fail(StoreError::kNotFound, "no patient " + std::to_string(patient_id));
+  std::vector<uint8_t> plain;
+  if (Status s = keys.Unseal(
+          {"patients", "identity", PatientOwner(patient_id), std::to_string(patient_id)},
+          rows[0].Bytes(0), &plain);
+      !s.ok())
+    return s;
+  const auto j = nlohmann::json::parse(plain.begin(), plain.end(), nullptr, false);
+  if (!j.is_object()) return Fail(StoreError::kCrypto, "patients.identity: not an identity");
+  out->name = j.value("name", "");
+  out->mrn = j.value("mrn", "");
+  out->birth_date = j.value("birth_date", "");
+  return Status::Ok();
+}
+
+Status LatestVitals(Database& db, const Keyring& keys, int64_t patient_id,
+                    std::vector<StoredReading>* out) {
+  std::set<Blob> owned;
+  if (Status s = PatientPseudonyms(db, keys, patient_id, &owned); !s.ok()) return s;
+  for (Vital v : kAllVitals) {
+    std::vector<Row> rows;
+    // vitals_patient_vital_time: one index probe per vital, newest first.
+    if (Status s = db.Execute(
+            "SELECT message_id, pseudonym_hash, vital, time_ms, quality, value FROM vitals "
+            "WHERE patient_id = ? AND vital = ? ORDER BY time_ms DESC LIMIT 1",
+            {Value{patient_id}, Value{std::string(VitalName(v))}}, &rows);
+        !s.ok())
+      return s;
+    for (const Row& r : rows) {
+      StoredReading reading;
+      if (Status s = OpenReading(keys, owned, r, &reading); !s.ok()) return s;
+      out->push_back(std::move(reading));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Trend(Database& db, const Keyring& keys, int64_t patient_id, std::string_view vital,
+             int64_t from_ms, int64_t to_ms, std::vector<StoredReading>* out) {
+  std::set<Blob> owned;
+  if (Status s = PatientPseudonyms(db, keys, patient_id, &owned); !s.ok()) return s;
+  std::vector<Row> rows;
+  if (Status s = db.Execute(
+          "SELECT message_id, pseudonym_hash, vital, time_ms, quality, value FROM vitals "
+          "WHERE patient_id = ? AND vital = ? AND time_ms >= ? AND time_ms < ? "
+          "ORDER BY time_ms",
+          {Value{patient_id}, Value{std::string(vital)}, Value{from_ms}, Value{to_ms}}, &rows);
+      !s.ok())
+    return s;
+  for (const Row& r : rows) {
+    StoredReading reading;
+    if (Status s = OpenReading(keys, owned, r, &reading); !s.ok()) return s;
+    out->push_back(std::move(reading));
+  }
+  return Status::Ok();
+}
+
+Status OpenAlarms(Database& db, const Keyring& keys, std::string_view ward,
+                  std::vector<StoredAlarm>* out) {
+  std::vector<Row> rows;
+  // alarms_open_ward: a partial index holding only the alarms not cleared.
+  if (Status s = db.Execute(
+          "SELECT alarm_key, patient_id, pseudonym_hash, state, priority, raised_ms, last_ms, "
+          "detail FROM alarms WHERE ward = ? AND state <> 'cleared' ORDER BY raised_ms",
+          {Value{std::string(ward)}}, &rows);
+      !s.ok())
+    return s;
+  for (const Row& r : rows) {
+    StoredAlarm a;
+    a.alarm_key = r.Text(0);
+    if (!r.IsNull(1)) a.patient_id = r.Int(1);
+    std::vector<uint8_t> plain;
+    if (Status s = keys.Unseal({kAlarmsTable, "detail", PseudonymOwner(r.Bytes(2)), a.alarm_key},
+                               r.Bytes(7), &plain);
+        !s.ok())
+      return s;
+    a.state = r.Text(3);
+    a.priority = r.Text(4);
+    a.raised_ms = r.Int(5);
+    a.last_ms = r.Int(6);
+    a.detail_json.assign(plain.begin(), plain.end());
+    out->push_back(std::move(a));
+  }
+  return Status::Ok();
+}
+
+}  // namespace vigil::cloud
