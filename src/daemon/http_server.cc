@@ -535,9 +535,10 @@ void HttpServer::Impl::Accept() {
       static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
           "busy\n";
+      // A TLS client cannot read a plain-text reply: it only sees the close.
       beast::error_code ignored;
       socket.non_blocking(true, ignored);
-      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      if (!options.tls) socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
     } else {
