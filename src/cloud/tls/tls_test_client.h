@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -37,7 +38,9 @@ inline int ConnectLoopback(uint16_t port) {
 // one response (up to the end of its body when Content-Length is given, else to close).
 class TlsTestConnection {
  public:
-  explicit TlsTestConnection(SSL_CTX* ctx) : ctx_(ctx) {}
+  // OpenSSL writes with send() without MSG_NOSIGNAL: a server that closes first would
+  // kill the test process with SIGPIPE instead of failing the write.
+  explicit TlsTestConnection(SSL_CTX* ctx) : ctx_(ctx) { ::signal(SIGPIPE, SIG_IGN); }
   ~TlsTestConnection() {
     if (ssl_ != nullptr) SSL_free(ssl_);
     if (fd_ >= 0) close(fd_);
@@ -78,6 +81,23 @@ class TlsTestConnection {
       if (cl == std::string::npos || cl > end) continue;
       const size_t len = std::stoul(out.substr(cl + 16));
       if (out.size() >= end + 4 + len) break;
+    }
+    ERR_clear_error();
+    return out;
+  }
+
+  // Sends `request`, then reads until `until` has arrived or the connection ends.
+  std::string ReadUntil(std::string_view request, std::string_view until) {
+    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <= 0) {
+      ERR_clear_error();
+      return {};
+    }
+    std::string out;
+    char buf[4096];
+    while (out.find(until) == std::string::npos) {
+      const int n = SSL_read(ssl_, buf, sizeof(buf));
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
     }
     ERR_clear_error();
     return out;
