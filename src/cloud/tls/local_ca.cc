@@ -339,6 +339,11 @@ LocalCaError LoadOrCreateCa(const LocalCaConfig& c, const Paths& p, int64_t now,
     return e;
   if (X509_check_ca(cert->get()) == 0)
     return Fail(LocalCaError::kDamaged, "certificate " + p.ca_cert + " is not a CA", why);
+  // Its own signature: a changed byte anywhere in the CA certificate is caught here,
+  // before it is handed to clients as their trust anchor.
+  if (X509_verify(cert->get(), key->get()) != 1)
+    return Fail(LocalCaError::kDamaged,
+                "certificate " + p.ca_cert + " is damaged (its signature does not verify)", why);
   if (AsUnix(X509_get0_notAfter(cert->get())) <= now)
     return Fail(LocalCaError::kExpired,
                 "CA certificate " + p.ca_cert +

@@ -1,6 +1,7 @@
 #include "cloud/tls/local_ca.h"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -208,6 +209,48 @@ TEST_F(LocalCaTest, DamagedFilesRefusedAndLeftAsTheyWere) {
   }
   EXPECT_EQ(Ensure(kNow, &ca), LocalCaError::kOk) << why_;
   EXPECT_FALSE(ca.ca_created);
+}
+
+// DER of the first certificate in a PEM text, or empty if none parses.
+std::string DerOf(const std::vector<uint8_t>& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ERR_clear_error();
+  if (x == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(x, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+  X509_free(x);
+  return out;
+}
+
+TEST_F(LocalCaTest, EveryFlippedByteOfACertificateRefusedAndLeftAsItWas) {
+  LocalCa ca;
+  ASSERT_EQ(Ensure(kNow, &ca), LocalCaError::kOk) << why_;
+  for (const std::string name : {"ca.crt", "server.crt"}) {
+    const auto original = ReadAll(Path(name));
+    const std::string original_der = DerOf(original);
+    size_t refused = 0;
+    for (size_t i = 0; i < original.size(); ++i) {
+      auto damaged = original;
+      damaged[i] ^= 0x01;
+      WriteText(Path(name), std::string(damaged.begin(), damaged.end()));
+      const LocalCaError e = Ensure(kNow, &ca);
+      // A flip may only be accepted when it changes nothing the certificate says (the
+      // unused low bits of the last base64 character before the padding).
+      if (e == LocalCaError::kOk) {
+        EXPECT_EQ(DerOf(damaged), original_der) << name << " byte " << i;
+      } else {
+        ++refused;
+        EXPECT_NE(why_.find(Path(name)), std::string::npos) << why_;
+      }
+      EXPECT_EQ(ReadAll(Path(name)), damaged) << name << " byte " << i << " was rewritten";
+    }
+    EXPECT_GT(refused, original.size() * 9 / 10) << name;
+    WriteText(Path(name), std::string(original.begin(), original.end()));
+  }
 }
 
 TEST_F(LocalCaTest, HalfPairRefusedRatherThanReplaced) {
