@@ -136,12 +136,14 @@ Error BuildServerContext(const HttpServer::TlsOptions& o, std::shared_ptr<ssl::c
   SSL_CTX_set_options(
       c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_alpn_select_cb(c, SelectAlpn, nullptr);
-  if (SSL_CTX_use_certificate_chain_file(c, o.cert_chain.c_str()) != 1) {
-    if (why) *why = "TLS certificate " + o.cert_chain + ": " + TakeOpenSslError();
-    return Error::kInvalidArgument;
-  }
+  // The key first: loaded after the certificate, a foreign key fails inside OpenSSL with
+  // a message that does not name the certificate; this way the check below names both.
   if (SSL_CTX_use_PrivateKey_file(c, o.key.c_str(), SSL_FILETYPE_PEM) != 1) {
     if (why) *why = "TLS key " + o.key + ": " + TakeOpenSslError();
+    return Error::kInvalidArgument;
+  }
+  if (SSL_CTX_use_certificate_chain_file(c, o.cert_chain.c_str()) != 1) {
+    if (why) *why = "TLS certificate " + o.cert_chain + ": " + TakeOpenSslError();
     return Error::kInvalidArgument;
   }
   if (SSL_CTX_check_private_key(c) != 1) {
@@ -354,6 +356,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (ec == beast::error::timeout) {
       srv_.Count(&HttpServer::Stats::timeouts);
+      Close();
+      return;
+    }
+    if (ec && ec.category() == asio::error::get_ssl_category()) {
+      // A broken TLS record after the handshake: nothing can be answered on it.
+      srv_.Count(&HttpServer::Stats::bad_requests);
       Close();
       return;
     }

@@ -90,7 +90,7 @@ class HttpServer {
   };
   struct Stats {
     uint64_t requests = 0;
-    uint64_t bad_requests = 0;            // 400, 413, 431
+    uint64_t bad_requests = 0;            // 400, 413, 431; a broken TLS record
     uint64_t refused_connections = 0;     // over max_connections
     uint64_t timeouts = 0;                // request not received in time
     uint64_t handler_failures = 0;        // handler threw: 500

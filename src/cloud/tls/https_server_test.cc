@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <string>
 #include <thread>
@@ -299,6 +300,44 @@ TEST_F(HttpsServerTest, ReloadWithBrokenKeyKeepsServingOldCertificate) {
   EXPECT_NE(why.find(ca_.server_key_path), std::string::npos) << why;
   SslCtxPtr ctx = TrustingClient(ca_.ca_cert_path, "localhost");
   EXPECT_NE(Get(ctx.get()).find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST_F(HttpsServerTest, StartRefusesKeyOfAnotherCertificateNamingBoth) {
+  HttpServer::Options o;
+  o.tls = HttpServer::TlsOptions{};
+  o.tls->cert_chain = ca_.server_cert_path;
+  o.tls->key = config_.dir + "/ca.key";
+  std::string why;
+  EXPECT_EQ(server_.Start(
+                o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+            Error::kInvalidArgument);
+  EXPECT_NE(why.find(o.tls->key), std::string::npos) << why;
+  EXPECT_NE(why.find(ca_.server_cert_path), std::string::npos) << why;
+}
+
+TEST_F(HttpsServerTest, StartRefusesKeyReadableByOthers) {
+  ASSERT_EQ(::chmod(ca_.server_key_path.c_str(), 0604), 0);
+  HttpServer::Options o;
+  o.tls = HttpServer::TlsOptions{ca_.server_cert_path, ca_.server_key_path, {}};
+  std::string why;
+  EXPECT_EQ(server_.Start(
+                o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+            Error::kInvalidState);
+  EXPECT_NE(why.find(ca_.server_key_path), std::string::npos) << why;
+}
+
+TEST_F(HttpsServerTest, StartRefusesDamagedCertificate) {
+  const std::string bad = dir_.File("bad.crt");
+  FILE* f = std::fopen(bad.c_str(), "w");
+  std::fputs("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", f);
+  std::fclose(f);
+  HttpServer::Options o;
+  o.tls = HttpServer::TlsOptions{bad, ca_.server_key_path, {}};
+  std::string why;
+  EXPECT_EQ(server_.Start(
+                o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+            Error::kInvalidArgument);
+  EXPECT_NE(why.find(bad), std::string::npos) << why;
 }
 
 class HttpsClientCertTest : public HttpsServerTest {
