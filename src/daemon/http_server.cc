@@ -1,10 +1,16 @@
 #include "daemon/http_server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <chrono>
@@ -14,11 +20,15 @@
 #include <optional>
 #include <thread>
 
+#include "common/private_file.h"
+#include "daemon/tls_client.h"
+
 namespace vigil {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string_view HttpRequest::Header(std::string_view name) const {
@@ -76,6 +86,100 @@ std::string FormatEvent(uint64_t id, std::string_view event, std::string_view da
   return out;
 }
 
+// ALPN: this server speaks HTTP/1.1 only. A client that offers ALPN without it would
+// misread the replies, so the handshake fails (no_application_protocol) instead.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof(kHttp11), in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+Error MissingFile(const char* what, const std::string& path, std::string* why) {
+  if (path.empty()) {
+    if (why) *why = std::string("TLS ") + what + " file not configured";
+    return Error::kInvalidArgument;
+  }
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    std::fclose(f);
+    return Error::kOk;
+  }
+  if (why) *why = std::string("TLS ") + what + " " + path + ": cannot be opened";
+  return Error::kNotFound;
+}
+
+// Builds a server context from the files. Everything is checked here, so that a bad file
+// is refused at Start() or ReloadTls(), not at the first handshake.
+Error BuildServerContext(const HttpServer::TlsOptions& o, std::shared_ptr<ssl::context>* out,
+                         std::string* why) {
+  ERR_clear_error();
+  if (Error e = MissingFile("certificate", o.cert_chain, why); e != Error::kOk) return e;
+  if (Error e = MissingFile("key", o.key, why); e != Error::kOk) return e;
+  if (Error e = CheckOwnerOnly(o.key, why); e != Error::kOk) {
+    if (why) *why = "TLS key " + *why;
+    return e;
+  }
+  if (!o.client_ca.empty())
+    if (Error e = MissingFile("client CA", o.client_ca, why); e != Error::kOk) return e;
+  SSL_CTX* raw = SSL_CTX_new(TLS_server_method());
+  if (raw == nullptr) {
+    if (why) *why = "cannot create a TLS context: " + TakeOpenSslError();
+    return Error::kCrypto;
+  }
+  auto ctx = std::make_shared<ssl::context>(raw);  // owns raw from here
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION);
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_alpn_select_cb(c, SelectAlpn, nullptr);
+  // The key first: loaded after the certificate, a foreign key fails inside OpenSSL with
+  // a message that does not name the certificate; this way the check below names both.
+  if (SSL_CTX_use_PrivateKey_file(c, o.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (why) *why = "TLS key " + o.key + ": " + TakeOpenSslError();
+    return Error::kInvalidArgument;
+  }
+  if (SSL_CTX_use_certificate_chain_file(c, o.cert_chain.c_str()) != 1) {
+    if (why) *why = "TLS certificate " + o.cert_chain + ": " + TakeOpenSslError();
+    return Error::kInvalidArgument;
+  }
+  if (SSL_CTX_check_private_key(c) != 1) {
+    ERR_clear_error();
+    if (why) *why = "TLS key " + o.key + " does not belong to certificate " + o.cert_chain;
+    return Error::kInvalidArgument;
+  }
+  if (!o.client_ca.empty()) {
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.client_ca.c_str());
+    if (names == nullptr || SSL_CTX_load_verify_file(c, o.client_ca.c_str()) != 1) {
+      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+      if (why) *why = "TLS client CA " + o.client_ca + ": " + TakeOpenSslError();
+      return Error::kInvalidArgument;
+    }
+    SSL_CTX_set_client_CA_list(c, names);  // takes ownership
+    SSL_CTX_set_purpose(c, X509_PURPOSE_SSL_CLIENT);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
+  *out = std::move(ctx);
+  return Error::kOk;
+}
+
+std::string SubjectCn(X509* cert) {
+  if (cert == nullptr) return {};
+  X509_NAME* name = X509_get_subject_name(cert);
+  const int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (i < 0) return {};
+  const ASN1_STRING* v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, v);
+  if (n < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
 }  // namespace
 
 class HttpSession;
@@ -93,6 +197,15 @@ struct HttpServer::Impl {
   };
   std::map<std::string, Stream, std::less<>> streams;  // I/O thread only after Start()
   size_t connections = 0;                              // I/O thread only
+
+  // The context new TLS connections get; replaced whole by ReloadTls(). Each session
+  // holds its own reference, so a reload never changes an open connection.
+  mutable std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls_ctx;
+  std::shared_ptr<ssl::context> CurrentTls() const {
+    std::lock_guard<std::mutex> lock(tls_mu);
+    return tls_ctx;
+  }
 
   mutable std::mutex stats_mu;
   Stats stats;
@@ -115,10 +228,12 @@ struct HttpServer::Impl {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, HttpServer::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
+  HttpSession(tcp::socket socket, HttpServer::Impl& srv, std::shared_ptr<ssl::context> tls)
+      : tcp_(std::move(socket)), srv_(srv), tls_ctx_(std::move(tls)) {
     ++srv_.connections;
+    if (tls_ctx_) tls_.emplace(tcp_, *tls_ctx_);
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = tcp_.socket().remote_endpoint(ec);
     if (!ec) {
       remote_ =
           ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
@@ -130,7 +245,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (following_) srv_.Count(&HttpServer::Stats::stream_clients, -1);
   }
 
-  void Start() { Read(); }
+  void Start() {
+    if (!tls_) {
+      Read();
+      return;
+    }
+    // One deadline for the whole handshake: a client that trickles its ClientHello is
+    // a slow-loris like one that trickles its request.
+    tcp_.expires_after(std::chrono::milliseconds(srv_.options.tls->handshake_timeout_ms));
+    beast::async_detect_ssl(tcp_, buffer_,
+                            [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+                              self->OnDetect(ec, is_tls);
+                            });
+  }
 
   // Queues a formatted event for a follower. A reader that falls too far behind is
   // dropped: it reconnects with Last-Event-ID and the ring fills the gap.
@@ -149,29 +276,92 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    tcp_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_.socket().close(ec);
   }
 
  private:
+  // Runs `f` on the stream the session speaks HTTP over: the TLS stream or the socket.
+  template <typename F>
+  void WithStream(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(tcp_);
+  }
+
+  void OnDetect(beast::error_code ec, bool is_tls) {
+    if (ec == beast::error::timeout) {
+      srv_.Count(&HttpServer::Stats::timeouts);
+      Close();
+      return;
+    }
+    if (ec) {
+      Close();
+      return;
+    }
+    if (!is_tls) {
+      srv_.Count(&HttpServer::Stats::plain_http_refused);
+      Close();
+      return;
+    }
+    tls_->async_handshake(ssl::stream_base::server, buffer_.data(),
+                          [self = shared_from_this()](beast::error_code hec, size_t used) {
+                            self->OnHandshake(hec, used);
+                          });
+  }
+
+  void OnHandshake(beast::error_code ec, size_t used) {
+    if (ec) {
+      srv_.Count(ec == beast::error::timeout ? &HttpServer::Stats::timeouts
+                                             : &HttpServer::Stats::tls_handshake_failures);
+      Close();
+      return;
+    }
+    srv_.Count(&HttpServer::Stats::tls_handshakes);
+    buffer_.consume(used);
+    client_cn_ = SubjectCn(SSL_get0_peer_certificate(tls_->native_handle()));
+    Read();
+  }
+
+  // After the last response: close_notify, so that the client can tell a complete reply
+  // from a truncated one, then the socket. Bounded by the write timeout.
+  void Finish() {
+    if (!tls_ || closed_) {
+      Close();
+      return;
+    }
+    tcp_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
+    tls_->async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+  }
+
   void Read() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(srv_.options.max_header_bytes));
     parser_->body_limit(srv_.options.max_body_bytes);
-    stream_.expires_after(std::chrono::milliseconds(srv_.options.request_timeout_ms));
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    tcp_.expires_after(std::chrono::milliseconds(srv_.options.request_timeout_ms));
+    WithStream([this](auto& s) {
+      http::async_read(
+          s, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == ssl::error::stream_truncated) {
       Close();
       return;
     }
     if (ec == beast::error::timeout) {
       srv_.Count(&HttpServer::Stats::timeouts);
+      Close();
+      return;
+    }
+    if (ec && ec.category() == asio::error::get_ssl_category()) {
+      // A broken TLS record after the handshake: nothing can be answered on it.
+      srv_.Count(&HttpServer::Stats::bad_requests);
       Close();
       return;
     }
@@ -193,6 +383,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
     req.body = msg.body();
     req.remote = remote_;
+    req.tls = tls_.has_value();
+    req.client_cn = client_cn_;
     for (const auto& f : msg) {
       std::string name(f.name_string());
       std::transform(name.begin(), name.end(), name.begin(),
@@ -226,6 +418,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), version);
     AddDefaultHeaders(*res);
+    if (tls_) res->set(http::field::strict_transport_security, Hsts());
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive);
@@ -236,16 +429,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       res->body().clear();
       res->content_length(n);
     }
-    stream_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) {
-                          self->Close();
-                          return;
-                        }
-                        self->Read();
-                      });
+    tcp_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
+    WithStream([this, &res, keep_alive](auto& s) {
+      http::async_write(s, *res,
+                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                          if (ec) {
+                            self->Close();
+                            return;
+                          }
+                          if (!keep_alive) {
+                            self->Finish();
+                            return;
+                          }
+                          self->Read();
+                        });
+    });
   }
+
+  std::string Hsts() const { return "max-age=" + std::to_string(srv_.options.tls->hsts_max_age_s); }
 
   void SendError(int status) {
     HttpResponse r = HttpResponse::Text(
@@ -259,7 +460,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     s.followers.push_back(weak_from_this());
     std::string head =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+    if (tls_) head += "Strict-Transport-Security: " + Hsts() + "\r\n";
+    head += "\r\nretry: 2000\n\n";
     queue_.push_back(std::move(head));
     // Replay what a reconnecting client missed, if the ring still has it.
     if (!last_event_id.empty()) {
@@ -277,7 +480,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           if (id > last) queue_.push_back(text);
       }
     }
-    stream_.expires_never();
+    tcp_.expires_never();
     WatchForClose();
     WriteNext();
   }
@@ -285,9 +488,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // A follower sends nothing more; the pending read keeps the session alive and ends it
   // when the client goes away (or sends anything, which a stream does not expect).
   void WatchForClose() {
-    stream_.socket().async_read_some(
-        asio::buffer(sink_),
-        [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+    WithStream([this](auto& s) {
+      s.async_read_some(asio::buffer(sink_),
+                        [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+    });
   }
 
   void WriteNext() {
@@ -296,21 +500,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     writing_ = true;
-    stream_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
-    asio::async_write(stream_, asio::buffer(queue_.front()),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) {
-                          self->Close();
-                          return;
-                        }
-                        self->queue_.pop_front();
-                        self->stream_.expires_never();
-                        self->WriteNext();
-                      });
+    tcp_.expires_after(std::chrono::milliseconds(srv_.options.write_timeout_ms));
+    WithStream([this](auto& s) {
+      asio::async_write(s, asio::buffer(queue_.front()),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (ec) {
+                            self->Close();
+                            return;
+                          }
+                          self->queue_.pop_front();
+                          self->tcp_.expires_never();
+                          self->WriteNext();
+                        });
+    });
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream tcp_;  // before tls_, which refers to it
   HttpServer::Impl& srv_;
+  std::shared_ptr<ssl::context> tls_ctx_;  // outlives tls_
+  std::optional<ssl::stream<beast::tcp_stream&>> tls_;
+  std::string client_cn_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
@@ -334,13 +543,14 @@ void HttpServer::Impl::Accept() {
       static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
           "busy\n";
+      // A TLS client cannot read a plain-text reply: it only sees the close.
       beast::error_code ignored;
       socket.non_blocking(true, ignored);
-      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      if (!options.tls) socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
     } else {
-      std::make_shared<HttpSession>(std::move(socket), *this)->Start();
+      std::make_shared<HttpSession>(std::move(socket), *this, CurrentTls())->Start();
     }
     Accept();
   });
@@ -393,6 +603,9 @@ Error HttpServer::Start(const Options& options, Handler handler, std::string* wh
   }
   m.options = options;
   m.handler = std::move(handler);
+  if (options.tls) {
+    if (Error e = BuildServerContext(*options.tls, &m.tls_ctx, why); e != Error::kOk) return e;
+  }
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos) {
     if (why) *why = "listen address must be host:port, got \"" + options.listen + "\"";
@@ -442,6 +655,19 @@ void HttpServer::Stop() {
   if (m.thread.joinable()) m.thread.join();
   beast::error_code ec;
   m.acceptor.close(ec);
+}
+
+Error HttpServer::ReloadTls(std::string* why) {
+  Impl& m = *impl_;
+  if (!m.started || !m.options.tls) {
+    if (why) *why = "the HTTP server was not started with TLS";
+    return Error::kInvalidState;
+  }
+  std::shared_ptr<ssl::context> fresh;
+  if (Error e = BuildServerContext(*m.options.tls, &fresh, why); e != Error::kOk) return e;
+  std::lock_guard<std::mutex> lock(m.tls_mu);
+  m.tls_ctx = std::move(fresh);
+  return Error::kOk;
 }
 
 uint16_t HttpServer::port() const {

@@ -13,11 +13,21 @@
 // the number of connections is bounded (503, then close), a malformed request gets 400
 // and the connection is closed. A handler that throws gets a bare 500: no exception text,
 // no internal detail leaves the process.
+//
+// TLS (docs/tls.md), when Options::tls is set: TLS 1.3 only (an older client fails the
+// handshake), ALPN "http/1.1" (a client that offers only other protocols fails it too),
+// optionally a client certificate required and verified against a CA file. The handshake
+// must finish within `handshake_timeout_ms` (counted in `timeouts`, like a slow request);
+// bytes that are not a TLS ClientHello (plain HTTP sent to the TLS port) close the
+// connection and count in `plain_http_refused`. Every other limit above holds the same
+// over TLS. ReloadTls() re-reads the certificate and key: connections accepted after it
+// returns get the new ones, open connections keep theirs.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +44,8 @@ struct HttpRequest {
   std::string body;
   std::string remote;                                        // "ip:port" of the client
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  bool tls = false;       // the connection is TLS (HttpServer::Options::tls set)
+  std::string client_cn;  // subject CN of the verified client certificate; else empty
 
   // The first header of that (lower-case) name, or empty.
   std::string_view Header(std::string_view name) const;
@@ -43,7 +55,11 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // added to the defaults
+  // Added to the defaults, replacing a default of the same name: every response carries
+  // Cache-Control: no-store, X-Content-Type-Options: nosniff, X-Frame-Options: DENY,
+  // Content-Security-Policy: default-src 'none', Referrer-Policy: no-referrer, and over
+  // TLS also Strict-Transport-Security (docs/tls.md says why each).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   static HttpResponse Text(int status, std::string body);
   static HttpResponse Json(int status, std::string body);
@@ -51,6 +67,15 @@ struct HttpResponse {
 
 class HttpServer {
  public:
+  struct TlsOptions {
+    std::string cert_chain;  // PEM, the server certificate first, then intermediates
+    std::string key;         // PEM private key of cert_chain; mode 0600 (else refused)
+    // PEM CA certificate(s). Non-empty: a client certificate issued by one of them, for
+    // clientAuth, is required; its subject CN reaches the handler as client_cn.
+    std::string client_ca;
+    int handshake_timeout_ms = 10'000;  // from accept to a finished handshake
+    int hsts_max_age_s = 31'536'000;    // Strict-Transport-Security max-age (one year)
+  };
   struct Options {
     std::string listen = "127.0.0.1:0";  // "host:port"; port 0 picks a free one
     size_t max_connections = 64;
@@ -61,15 +86,19 @@ class HttpServer {
     size_t stream_replay = 512;       // events kept per stream for Last-Event-ID
     size_t stream_max_queued = 256;   // unsent events per client before it is dropped
     int stream_ping_ms = 15'000;      // comment line that keeps idle proxies open
+    std::optional<TlsOptions> tls;    // unset: plain HTTP (loopback management ports)
   };
   struct Stats {
     uint64_t requests = 0;
-    uint64_t bad_requests = 0;            // 400, 413, 431
+    uint64_t bad_requests = 0;            // 400, 413, 431; a broken TLS record
     uint64_t refused_connections = 0;     // over max_connections
     uint64_t timeouts = 0;                // request not received in time
     uint64_t handler_failures = 0;        // handler threw: 500
     uint64_t stream_clients = 0;          // following a stream now
     uint64_t stream_dropped_clients = 0;  // too slow: disconnected
+    uint64_t tls_handshakes = 0;          // finished TLS handshakes
+    uint64_t tls_handshake_failures = 0;  // old version, bad or missing client cert, ...
+    uint64_t plain_http_refused = 0;      // not TLS on the TLS port: closed
   };
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
@@ -86,9 +115,16 @@ class HttpServer {
   // event type `event` to every follower of `path`. Thread-safe; never blocks on clients.
   void Publish(std::string_view path, std::string_view event, std::string_view data);
 
-  // Binds and starts the I/O thread. Errors: kInvalidArgument (bad address),
-  // kIo (cannot bind), with `why` set. Not restartable.
+  // Binds and starts the I/O thread. Errors: kInvalidArgument (bad address; with TLS, a
+  // certificate, key or CA file that does not parse, or a key that does not belong to
+  // the certificate), kNotFound (a TLS file is missing), kInvalidState (the key file is
+  // readable by group or others), kIo (cannot bind), with `why` set naming the file.
+  // Not restartable.
   Error Start(const Options& options, Handler handler, std::string* why);
+  // Re-reads Options::tls's files (e.g. after the certificate was renewed). Thread-safe.
+  // On error (same kinds as Start) the server keeps serving the previous certificate.
+  // kInvalidState when the server was not started with TLS.
+  Error ReloadTls(std::string* why);
   void Stop();  // closes every connection and joins the thread; idempotent
   uint16_t port() const;
   Stats stats() const;  // thread-safe

@@ -74,15 +74,15 @@ class HttpServerTest : public ::testing::Test {
   void Start(HttpServer::Options o = {}) {
     std::string why;
     server_.AddStream("/events");
-    ASSERT_EQ(server_.Start(o,
-                            [](const HttpRequest& r) {
-                              if (r.path == "/boom") throw std::runtime_error("secret detail");
-                              if (r.path == "/echo")
-                                return HttpResponse::Text(200, r.method + " " + r.query + " " +
-                                                                   r.body);
-                              return HttpResponse::Text(404, "not found\n");
-                            },
-                            &why),
+    ASSERT_EQ(server_.Start(
+                  o,
+                  [](const HttpRequest& r) {
+                    if (r.path == "/boom") throw std::runtime_error("secret detail");
+                    if (r.path == "/echo")
+                      return HttpResponse::Text(200, r.method + " " + r.query + " " + r.body);
+                    return HttpResponse::Text(404, "not found\n");
+                  },
+                  &why),
               Error::kOk)
         << why;
   }
@@ -105,8 +105,9 @@ TEST_F(HttpServerTest, HeadersOverTheLimitGet431) {
   HttpServer::Options o;
   o.max_header_bytes = 1024;
   Start(o);
-  const std::string r = Exchange(server_.port(), "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                                     std::string(4000, 'a') + "\r\n\r\n");
+  const std::string r =
+      Exchange(server_.port(),
+               "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
   EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 431") << r.substr(0, 80);
   EXPECT_EQ(server_.stats().bad_requests, 1u);
 }
@@ -236,9 +237,43 @@ TEST(HttpServerStart, BadListenAddressIsRefusedWithItsText) {
   HttpServer::Options o;
   o.listen = "not-an-address:80";
   std::string why;
-  EXPECT_EQ(s.Start(o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+  EXPECT_EQ(s.Start(
+                o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
             Error::kInvalidArgument);
   EXPECT_NE(why.find("not-an-address"), std::string::npos) << why;
+}
+
+// TLS over real certificates is tested in src/cloud/tls/https_server_test.cc, where the
+// local CA issues them; these cover what needs no certificate.
+TEST(HttpServerStart, MissingTlsFileIsRefusedNamingIt) {
+  HttpServer s;
+  HttpServer::Options o;
+  o.tls = HttpServer::TlsOptions{};
+  o.tls->cert_chain = "/nonexistent/server.crt";
+  o.tls->key = "/nonexistent/server.key";
+  std::string why;
+  EXPECT_EQ(s.Start(
+                o, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+            Error::kNotFound);
+  EXPECT_NE(why.find("/nonexistent/server.crt"), std::string::npos) << why;
+  EXPECT_EQ(s.port(), 0);  // nothing was bound
+}
+
+TEST(HttpServerStart, ReloadTlsOnPlainServerIsRefused) {
+  HttpServer s;
+  std::string why;
+  ASSERT_EQ(s.Start(
+                {}, [](const HttpRequest&) { return HttpResponse{}; }, &why),
+            Error::kOk);
+  EXPECT_EQ(s.ReloadTls(&why), Error::kInvalidState);
+}
+
+TEST_F(HttpServerTest, PlainHttpResponseCarriesNoHsts) {
+  Start();
+  const std::string r =
+      Exchange(server_.port(), "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.substr(0, 15), "HTTP/1.1 200 OK");
+  EXPECT_EQ(r.find("Strict-Transport-Security"), std::string::npos) << r;
 }
 
 }  // namespace
