@@ -45,6 +45,10 @@ Error MqttSubscriber::Start(const SubscriberOptions& options, Handler handler, s
     std::lock_guard lk(mu_);
     last_error_ = mosquitto_strerror(rc);  // the loop retries
   }
+  // The loop runs on a thread of ours, not libmosquitto's: told so, libmosquitto queues
+  // what it sends from inside the read (a message's PUBACK) for the loop to write after
+  // the handler returned, as under its own thread, and guards its state with its locks.
+  mosquitto_threaded_set(mosq_, true);
   stop_ = false;
   done_ = false;
   thread_ = std::thread([this] { Run(); });
