@@ -24,6 +24,7 @@
 
 #include "cloud/crypto/keyring.h"
 #include "cloud/ingest/ingester.h"
+#include "cloud/ingest/test_messages.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
 #include "common/test_temp_dir.h"
@@ -81,24 +82,9 @@ MasterKey BenchKey() {
 }
 
 IngestMessage Reading(int64_t seq) {
-  const int64_t t = 1714564800000 + seq * 100;
-  nlohmann::json j = {{"v", 1},
-                      {"id", "gw-01/5f3a9c0d12e4b781/" + std::to_string(seq)},
-                      {"kind", "telemetry"},
-                      {"site", "site-a"},
-                      {"gateway", "gw-01"},
-                      {"stream", "5f3a9c0d12e4b781"},
-                      {"seq", seq},
-                      {"time", vigil::uplink::UtcIso8601(t)},
-                      {"time_ms", t},
-                      {"pseudonym", "p-" + std::to_string(seq % 200)},
-                      {"ward", "icu"},
-                      {"device_kind", "pulse_oximeter"},
-                      {"vital", "spo2"},
-                      {"value", 90 + static_cast<double>(seq % 10)},
-                      {"unit", "%"},
-                      {"quality", "valid"}};
-  return {"vigil/v1/site-a/gw-01/telemetry", j.dump(), t};
+  return vigil::cloud::testing::TelemetryMessage(
+      static_cast<uint64_t>(seq), 1714564800000 + seq * 100, "p-" + std::to_string(seq % 200),
+      90 + static_cast<double>(seq % 10), vigil::Vital::kSpO2, vigil::DeviceKind::kPulseOximeter);
 }
 
 void BM_Cloud_Ingest(benchmark::State& state) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cloud/ingest/test_messages.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/test_backends.h"
@@ -30,24 +31,8 @@ constexpr int64_t kT0 = 1714564800000;
 
 IngestMessage Reading(int64_t seq, std::string pseudonym = "p-7f3a91c2", double value = 37.4,
                       const std::string& gateway = "gw-01") {
-  const int64_t t = kT0 + seq * 1000;
-  json j = {{"v", 1},
-            {"id", gateway + "/5f3a9c0d12e4b781/" + std::to_string(seq)},
-            {"kind", "telemetry"},
-            {"site", "site-a"},
-            {"gateway", gateway},
-            {"stream", "5f3a9c0d12e4b781"},
-            {"seq", seq},
-            {"time", uplink::UtcIso8601(t)},
-            {"time_ms", t},
-            {"pseudonym", pseudonym},
-            {"ward", "icu"},
-            {"device_kind", "thermometer"},
-            {"vital", "temperature"},
-            {"value", value},
-            {"unit", "Cel"},
-            {"quality", "valid"}};
-  return {"vigil/v1/site-a/" + gateway + "/telemetry", j.dump(), t};
+  return testing::TelemetryMessage(static_cast<uint64_t>(seq), kT0 + seq * 1000, pseudonym, value,
+                                   Vital::kTemperature, DeviceKind::kThermometer, gateway);
 }
 
 IngestMessage Alarm(int64_t seq, const std::string& state, int64_t t,

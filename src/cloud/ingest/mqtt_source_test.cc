@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "cloud/ingest/test_messages.h"
 #include "cloud/store/schema.h"
 #include "common/test_temp_dir.h"
 #include "daemon/broker_process.h"
@@ -40,24 +41,8 @@ const std::string& SharedPki() {
 }
 
 std::string Telemetry(int64_t seq) {
-  const int64_t t = 1714564800000 + seq;
-  return nlohmann::json{{"v", 1},
-                        {"id", "gw-01/5f3a9c0d12e4b781/" + std::to_string(seq)},
-                        {"kind", "telemetry"},
-                        {"site", "site-a"},
-                        {"gateway", "gw-01"},
-                        {"stream", "5f3a9c0d12e4b781"},
-                        {"seq", seq},
-                        {"time", uplink::UtcIso8601(t)},
-                        {"time_ms", t},
-                        {"pseudonym", "p-1"},
-                        {"ward", "icu"},
-                        {"device_kind", "thermometer"},
-                        {"vital", "temperature"},
-                        {"value", 37.0},
-                        {"unit", "Cel"},
-                        {"quality", "valid"}}
-      .dump();
+  return testing::TelemetryMessage(static_cast<uint64_t>(seq), 1714564800000 + seq, "p-1", 37.0)
+      .payload;
 }
 
 // Publishes seq first..last as gw-01, QoS 1, and waits for every PUBACK.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cloud/ingest/ingester.h"
+#include "cloud/ingest/test_messages.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/test_backends.h"
@@ -20,23 +21,7 @@ using vigil::cloud::testing::FreshDatabase;
 constexpr int64_t kMinute = 1714564800000;  // a whole minute
 
 IngestMessage At(int64_t seq, int64_t t, const std::string& pseudonym, double value) {
-  nlohmann::json j = {{"v", 1},
-                      {"id", "gw-01/5f3a9c0d12e4b781/" + std::to_string(seq)},
-                      {"kind", "telemetry"},
-                      {"site", "site-a"},
-                      {"gateway", "gw-01"},
-                      {"stream", "5f3a9c0d12e4b781"},
-                      {"seq", seq},
-                      {"time", uplink::UtcIso8601(t)},
-                      {"time_ms", t},
-                      {"pseudonym", pseudonym},
-                      {"ward", "icu"},
-                      {"device_kind", "thermometer"},
-                      {"vital", "temperature"},
-                      {"value", value},
-                      {"unit", "Cel"},
-                      {"quality", "valid"}};
-  return {"vigil/v1/site-a/gw-01/telemetry", j.dump(), t};
+  return testing::TelemetryMessage(static_cast<uint64_t>(seq), t, pseudonym, value);
 }
 
 class RollUpSuite : public ::testing::TestWithParam<Backend> {

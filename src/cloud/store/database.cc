@@ -66,4 +66,13 @@ Status OpenDatabase(std::string_view url, const OpenOptions& options,
   return OpenSqlite(path, options, out);
 }
 
+Status WithinTransaction(Database& db, const std::function<Status()>& body) {
+  if (db.in_transaction()) return body();
+  if (Status s = db.Begin(); !s.ok()) return s;
+  Status s = body();
+  if (s.ok()) return db.Commit();
+  db.Rollback();
+  return s;
+}
+
 }  // namespace vigil::cloud

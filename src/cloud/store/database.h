@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -125,5 +126,10 @@ class Transaction {
   Database& db_;
   bool open_ = false;
 };
+
+// Runs `body` inside the caller's open transaction, or in one of its own (committed if
+// `body` succeeds, rolled back if not) when none is open: what a bulk write needs so that
+// it is whole on its own and part of a larger transaction when called within one.
+Status WithinTransaction(Database& db, const std::function<Status()>& body);
 
 }  // namespace vigil::cloud

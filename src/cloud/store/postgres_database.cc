@@ -206,15 +206,7 @@ class PostgresDatabase final : public Database {
       }
       data += '\n';
     }
-    const bool own = !in_tx_;
-    if (own)
-      if (Status s = Begin(); !s.ok()) return s;
-    Status s = Copy(sql, data);
-    if (own) {
-      if (s.ok()) return Commit();
-      Rollback();
-    }
-    return s;
+    return WithinTransaction(*this, [&] { return Copy(sql, data); });
   }
 
   std::string_view BlobType() const override { return "BYTEA"; }

@@ -93,15 +93,7 @@ class SqliteDatabase final : public Database {
     for (const auto& r : rows)
       if (r.size() != columns.size())
         return Fail(StoreError::kMisuse, "a bulk row has the wrong number of values");
-    const bool own = !in_tx_;
-    if (own)
-      if (Status s = Begin(); !s.ok()) return s;
-    Status s = BulkChunks(table, columns, rows);
-    if (own) {
-      if (s.ok()) return Commit();
-      Rollback();
-    }
-    return s;
+    return WithinTransaction(*this, [&] { return BulkChunks(table, columns, rows); });
   }
 
   std::string_view BlobType() const override { return "BLOB"; }
