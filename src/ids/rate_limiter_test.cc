@@ -216,7 +216,9 @@ TEST(RateLimit, PortFloodStaysBoundedAndNamesEveryAttackedDevice) {
     EXPECT_EQ(RegisterDefaultDetectors(engine, config), "");
     size_t lines = 0;
     engine.SetSink([&](const Alert& a) {
-      testing::ExpectValidEve(a);
+      // Every line of the limited run is checked; of the unlimited flood, one in 64 (the
+      // lines are alike, and checking 30,000 costs minutes under the sanitizers).
+      if (limited || lines % 64 == 0) testing::ExpectValidEve(a);
       ++lines;
       if (a.uid != 0) named->insert(a.uid);
       if (a.suppressed) named->insert(a.suppressed->devices.begin(), a.suppressed->devices.end());
