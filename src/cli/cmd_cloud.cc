@@ -1,6 +1,7 @@
 // vigil cloud: the cloud's storage spine (docs/cloud.md).
 //
-//   vigil cloud serve       ingest from the broker into the database; /metrics, /health/*
+//   vigil cloud serve       ingest from the broker into the database, serve the HTTPS API
+//                           (docs/api.md); /metrics, /health/* on the management port
 //   vigil cloud migrate     apply the schema's migrations and exit
 //   vigil cloud rotate-keys re-wrap every data key under the current master key
 //                           (--data-key: also start a new data key for new writes)
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cloud/api/api_runtime.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/ingest/ingester.h"
@@ -63,7 +65,8 @@ struct CommonOptions {
 // Opens and migrates the database, loads the master keys (creating a key file only for
 // a new database with no key anywhere) and opens the keyring.
 std::unique_ptr<Database> OpenStore(const CommonOptions& o, Keyring* keys, Logger* log,
-                                    MigrateReport* report = nullptr) {
+                                    MigrateReport* report = nullptr,
+                                    std::vector<MasterKey>* masters_out = nullptr) {
   std::unique_ptr<Database> db;
   OpenOptions oo;
   oo.sqlite_sync_normal = o.sync_normal;
@@ -95,6 +98,7 @@ std::unique_ptr<Database> OpenStore(const CommonOptions& o, Keyring* keys, Logge
     e = Error::kOk;
   }
   if (e != Error::kOk) Die("master key: " + why);
+  if (masters_out != nullptr) *masters_out = masters;
   if (Status s = keys->Open(*db, std::move(masters), WallMs()); !s.ok())
     Die("keyring: " + s.ToString());
   return db;
@@ -114,6 +118,7 @@ struct ServeOptions {
   std::string ca, cert, key, crl;
   std::string client_id = "vigil-cloud-ingest";
   std::string management = "127.0.0.1:9465";
+  api::ApiRuntimeOptions api;
   size_t max_batch = 500;
   int max_latency_ms = 50;
   double run_s = 0;
@@ -165,7 +170,8 @@ void Serve(const ServeOptions& o) {
   Logger log("cloud");
   Keyring keys;
   MigrateReport mr;
-  std::unique_ptr<Database> db = OpenStore(o.common, &keys, &log, &mr);
+  std::vector<MasterKey> masters;
+  std::unique_ptr<Database> db = OpenStore(o.common, &keys, &log, &mr, &masters);
   Log(log, "info", "store open")
       .With("backend", BackendName(db->backend()))
       .With("schema", mr.to)
@@ -187,47 +193,60 @@ void Serve(const ServeOptions& o) {
   int64_t last_maintenance = WallMs();
   MqttSource source;
   std::string why;
-  const Error e = source.Start(
-      so,
-      [&](std::vector<IngestMessage>& batch) {
-        IngestCounters c;
-        const Status s = ingester.IngestBatch(batch, &c);
-        // Maintenance on this thread (the connection and keyring are not shared): link
-        // readings of pseudonyms admitted by another process, learn rotated data keys.
-        if (s.ok() && WallMs() - last_maintenance > 2000) {
-          last_maintenance = WallMs();
-          size_t linked = 0;
-          if (Status l = ingester.LinkPending(&linked); !l.ok())
-            Log(log, "warning", "link pending").With("error", l.ToString());
-          if (Status k = keys.Reload(*db); !k.ok())
-            Log(log, "error", "keyring reload").With("error", k.ToString());
-          // The per-minute history (one bounded step: ingest waits while it runs), then
-          // the raw readings past their retention.
-          size_t merged = 0;
-          if (Status r = RollUp(*db, keys, 20000, &merged); !r.ok())
-            Log(log, "error", "roll-up").With("error", r.ToString());
-          if (o.raw_retention_days > 0) {
-            size_t pruned = 0;
-            const auto keep = static_cast<int64_t>(o.raw_retention_days * 86400000.0);
-            if (Status p = Prune(*db, WallMs(), keep, &pruned); !p.ok())
-              Log(log, "error", "prune").With("error", p.ToString());
-          }
-        }
-        std::lock_guard lk(snap.mu);
-        snap.totals = ingester.totals();
-        snap.db_ok = s.ok();
-        if (!s.ok()) {
-          snap.db_error = s.ToString();
-          Log(log, "error", "batch not committed; the broker keeps it")
-              .With("messages", static_cast<uint64_t>(batch.size()))
-              .With("error", s.ToString());
-        } else if (c.dead_letters > 0) {
-          Log(log, "warning", "messages refused").With("dead_letters", c.dead_letters);
-        }
-        return s.ok();
-      },
-      WallMs, &why);
+  const Error e =
+      o.broker.empty()
+          ? Error::kOk
+          : source.Start(
+                so,
+                [&](std::vector<IngestMessage>& batch) {
+                  IngestCounters c;
+                  const Status s = ingester.IngestBatch(batch, &c);
+                  // Maintenance on this thread (the connection and keyring are not shared): link
+                  // readings of pseudonyms admitted by another process, learn rotated data keys.
+                  if (s.ok() && WallMs() - last_maintenance > 2000) {
+                    last_maintenance = WallMs();
+                    size_t linked = 0;
+                    if (Status l = ingester.LinkPending(&linked); !l.ok())
+                      Log(log, "warning", "link pending").With("error", l.ToString());
+                    if (Status k = keys.Reload(*db); !k.ok())
+                      Log(log, "error", "keyring reload").With("error", k.ToString());
+                    // The per-minute history (one bounded step: ingest waits while it runs), then
+                    // the raw readings past their retention.
+                    size_t merged = 0;
+                    if (Status r = RollUp(*db, keys, 20000, &merged); !r.ok())
+                      Log(log, "error", "roll-up").With("error", r.ToString());
+                    if (o.raw_retention_days > 0) {
+                      size_t pruned = 0;
+                      const auto keep = static_cast<int64_t>(o.raw_retention_days * 86400000.0);
+                      if (Status p = Prune(*db, WallMs(), keep, &pruned); !p.ok())
+                        Log(log, "error", "prune").With("error", p.ToString());
+                    }
+                  }
+                  std::lock_guard lk(snap.mu);
+                  snap.totals = ingester.totals();
+                  snap.db_ok = s.ok();
+                  if (!s.ok()) {
+                    snap.db_error = s.ToString();
+                    Log(log, "error", "batch not committed; the broker keeps it")
+                        .With("messages", static_cast<uint64_t>(batch.size()))
+                        .With("error", s.ToString());
+                  } else if (c.dead_letters > 0) {
+                    Log(log, "warning", "messages refused").With("dead_letters", c.dead_letters);
+                  }
+                  return s.ok();
+                },
+                WallMs, &why);
   if (e != Error::kOk) Die("broker: " + why);
+
+  api::ApiRuntime api_runtime;
+  if (!o.api.listen.empty()) {
+    if (api_runtime.Start(o.api, o.common.db, masters, &log, &why) != Error::kOk)
+      Die("api: " + why);
+    Log(log, "info", "api")
+        .With("listen", o.api.listen)
+        .With("port", int{api_runtime.port()})
+        .With("ca", api_runtime.ca_cert_path());
+  }
 
   HttpServer http;
   if (!o.management.empty()) {
@@ -240,13 +259,16 @@ void Serve(const ServeOptions& o) {
           if (r.path == "/health/live") return HttpResponse::Text(200, "live\n");
           std::lock_guard lk(snap.mu);
           if (r.path == "/metrics") {
-            HttpResponse resp = HttpResponse::Text(200, RenderMetrics(snap, source));
+            HttpResponse resp =
+                HttpResponse::Text(200, RenderMetrics(snap, source) + api_runtime.Metrics());
             resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
             return resp;
           }
           if (r.path == "/health/ready") {
             nlohmann::json reasons = nlohmann::json::array();
-            if (!source.subscribed()) reasons.push_back("broker: " + source.last_error());
+            if (!o.broker.empty() && !source.subscribed())
+              reasons.push_back("broker: " + source.last_error());
+            if (!o.api.listen.empty() && api_runtime.port() == 0) reasons.push_back("api: down");
             if (!snap.db_ok) reasons.push_back("database: " + snap.db_error);
             return HttpResponse::Json(
                 reasons.empty() ? 200 : 503,
@@ -264,7 +286,7 @@ void Serve(const ServeOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   bool said = false;
   while (!g_stop.load()) {
-    if (!said && source.subscribed()) {
+    if (!said && !o.broker.empty() && source.subscribed()) {
       Log(log, "info", "subscribed").With("broker", o.broker).With("client_id", o.client_id);
       said = true;
     }
@@ -274,6 +296,7 @@ void Serve(const ServeOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   source.Stop();
+  api_runtime.Stop();
   http.Stop();
   const IngestCounters t = ingester.totals();
   Log(log, "info", "stopped")
@@ -290,9 +313,17 @@ struct AdmitOptions {
 
 void SetupServe(CLI::App* cloud) {
   auto o = std::make_shared<ServeOptions>();
-  auto* cmd = cloud->add_subcommand("serve", "Ingest from the broker into the database");
+  auto* cmd = cloud->add_subcommand(
+      "serve", "Ingest from the broker into the database; serve the HTTPS API (docs/api.md)");
   AddCommon(cmd, &o->common);
-  cmd->add_option("--broker", o->broker, "host:port of the broker (TLS 1.3)");
+  cmd->add_option("--broker", o->broker, "host:port of the broker (TLS 1.3); empty: no MQTT");
+  cmd->add_option("--api", o->api.listen, "host:port of the HTTPS API (TLS 1.3); empty: off");
+  cmd->add_option("--ca-dir", o->api.ca_dir,
+                  "the local CA's directory (created on first run; docs/tls.md)");
+  cmd->add_option("--api-name", o->api.names, "extra DNS name or address of the API's certificate");
+  cmd->add_option("--public-base", o->api.public_base,
+                  "the API's address as clients see it (FHIR links); default https://<--api>");
+  cmd->add_option("--site", o->api.site, "the deployment's name (CA name, alerts, audit)");
   cmd->add_option("--server-name", o->server_name, "name the broker's certificate must carry");
   cmd->add_option("--tls-dir", o->tls_dir, "directory of ca.crt, cloud-ingest.crt/.key");
   cmd->add_option("--ca", o->ca, "CA file (overrides --tls-dir)");

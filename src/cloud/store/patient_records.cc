@@ -36,7 +36,7 @@ Status PatientPseudonyms(Database& db, const Keyring& keys, int64_t patient_id,
 
 Status OpenReading(const Keyring& keys, const std::set<Blob>& owned, const Row& r,
                    StoredReading* out) {
-  // Columns: message_id, pseudonym_hash, vital, time_ms, quality, value.
+  // Columns: message_id, pseudonym_hash, vital, time_ms, quality, value, vital_row, gateway.
   const Blob hash = r.Bytes(1);
   if (!owned.count(hash))
     return Fail(StoreError::kCrypto,
@@ -53,8 +53,14 @@ Status OpenReading(const Keyring& keys, const std::set<Blob>& owned, const Row& 
   out->vital = r.Text(2);
   out->time_ms = r.Int(3);
   out->quality = r.Text(4);
+  out->row_id = r.Int(6);
+  out->gateway = r.Text(7);
   return Status::Ok();
 }
+
+constexpr std::string_view kReadingColumns =
+    "SELECT message_id, pseudonym_hash, vital, time_ms, quality, value, vital_row, gateway "
+    "FROM vitals ";
 
 }  // namespace
 
@@ -147,10 +153,10 @@ Status LatestVitals(Database& db, const Keyring& keys, int64_t patient_id,
   for (Vital v : kAllVitals) {
     std::vector<Row> rows;
     // vitals_patient_vital_time: one index probe per vital, newest first.
-    if (Status s = db.Execute(
-            "SELECT message_id, pseudonym_hash, vital, time_ms, quality, value FROM vitals "
-            "WHERE patient_id = ? AND vital = ? ORDER BY time_ms DESC LIMIT 1",
-            {Value{patient_id}, Value{std::string(VitalName(v))}}, &rows);
+    if (Status s =
+            db.Execute(std::string(kReadingColumns) +
+                           "WHERE patient_id = ? AND vital = ? ORDER BY time_ms DESC LIMIT 1",
+                       {Value{patient_id}, Value{std::string(VitalName(v))}}, &rows);
         !s.ok())
       return s;
     for (const Row& r : rows) {
@@ -168,15 +174,66 @@ Status Trend(Database& db, const Keyring& keys, int64_t patient_id, std::string_
   if (Status s = PatientPseudonyms(db, keys, patient_id, &owned); !s.ok()) return s;
   std::vector<Row> rows;
   if (Status s = db.Execute(
-          "SELECT message_id, pseudonym_hash, vital, time_ms, quality, value FROM vitals "
-          "WHERE patient_id = ? AND vital = ? AND time_ms >= ? AND time_ms < ? "
-          "ORDER BY time_ms",
+          std::string(kReadingColumns) +
+              "WHERE patient_id = ? AND vital = ? AND time_ms >= ? AND time_ms < ? "
+              "ORDER BY time_ms",
           {Value{patient_id}, Value{std::string(vital)}, Value{from_ms}, Value{to_ms}}, &rows);
       !s.ok())
     return s;
   for (const Row& r : rows) {
     StoredReading reading;
     if (Status s = OpenReading(keys, owned, r, &reading); !s.ok()) return s;
+    out->push_back(std::move(reading));
+  }
+  return Status::Ok();
+}
+
+// What a FHIR search returns: measurements (not a pump's settings, not an invalid
+// reading), and blood pressure once, as its systolic reading (the panel's anchor).
+constexpr std::string_view kObservationFilter =
+    "patient_id = ? AND time_ms >= ? AND time_ms < ? AND vital <> ? "
+    "AND vital NOT IN ('infusion_rate', 'infusion_volume') AND quality <> 'invalid'";
+
+Status ReadingsPage(Database& db, const Keyring& keys, int64_t patient_id, int64_t from_ms,
+                    int64_t to_ms, uint32_t count, uint64_t offset, uint64_t* total,
+                    std::vector<StoredReading>* out, std::vector<StoredReading>* diastolic_of) {
+  std::set<Blob> owned;
+  if (Status s = PatientPseudonyms(db, keys, patient_id, &owned); !s.ok()) return s;
+  const std::string dia(VitalName(Vital::kDiastolic));
+  std::vector<Row> rows;
+  if (Status s = db.Execute(
+          std::string("SELECT COUNT(*) FROM vitals WHERE ") + std::string(kObservationFilter),
+          {Value{patient_id}, Value{from_ms}, Value{to_ms}, Value{dia}}, &rows);
+      !s.ok())
+    return s;
+  *total = rows.empty() ? 0 : static_cast<uint64_t>(rows[0].Int(0));
+  rows.clear();
+  if (Status s =
+          db.Execute(std::string(kReadingColumns) + "WHERE " + std::string(kObservationFilter) +
+                         " ORDER BY time_ms, vital_row LIMIT ? OFFSET ?",
+                     {Value{patient_id}, Value{from_ms}, Value{to_ms}, Value{dia},
+                      Value{static_cast<int64_t>(count)}, Value{static_cast<int64_t>(offset)}},
+                     &rows);
+      !s.ok())
+    return s;
+  for (const Row& r : rows) {
+    StoredReading reading;
+    if (Status s = OpenReading(keys, owned, r, &reading); !s.ok()) return s;
+    if (diastolic_of != nullptr) {
+      StoredReading partner;
+      if (reading.vital == VitalName(Vital::kSystolic)) {
+        std::vector<Row> p;
+        if (Status s = db.Execute(std::string(kReadingColumns) +
+                                      "WHERE patient_id = ? AND vital = ? AND time_ms = ? "
+                                      "ORDER BY vital_row LIMIT 1",
+                                  {Value{patient_id}, Value{dia}, Value{reading.time_ms}}, &p);
+            !s.ok())
+          return s;
+        if (!p.empty())
+          if (Status s = OpenReading(keys, owned, p[0], &partner); !s.ok()) return s;
+      }
+      diastolic_of->push_back(std::move(partner));
+    }
     out->push_back(std::move(reading));
   }
   return Status::Ok();

@@ -43,7 +43,8 @@ struct AdmitResult {
 };
 
 struct StoredReading {
-  std::string vital, quality, message_id;
+  std::string vital, quality, message_id, gateway;
+  int64_t row_id = 0;  // vitals.vital_row: the FHIR Observation id
   int64_t time_ms = 0;
   double value = 0;
 };
@@ -68,6 +69,18 @@ Status LatestVitals(Database& db, const Keyring& keys, int64_t patient_id,
 // The patient's readings of `vital` with from_ms <= time_ms < to_ms, oldest first.
 Status Trend(Database& db, const Keyring& keys, int64_t patient_id, std::string_view vital,
              int64_t from_ms, int64_t to_ms, std::vector<StoredReading>* out);
+
+// One page of the patient's observations with from_ms <= time_ms < to_ms, ordered by time
+// then row, for the FHIR search: `total` receives the number of matches of the whole
+// window. Observations are measurements: infusion settings and invalid readings are not
+// (fhir/observation.h). Diastolic readings are left out of the page and the total: each
+// comes with the systolic reading of the same time (one blood-pressure panel), and
+// `diastolic_of` (may be null) receives, per reading of the page, the diastolic partner
+// of a systolic one (row_id 0 when none, and for every other vital).
+Status ReadingsPage(Database& db, const Keyring& keys, int64_t patient_id, int64_t from_ms,
+                    int64_t to_ms, uint32_t count, uint64_t offset, uint64_t* total,
+                    std::vector<StoredReading>* out,
+                    std::vector<StoredReading>* diastolic_of = nullptr);
 
 // Alarms not cleared in `ward`, oldest raised first.
 Status OpenAlarms(Database& db, const Keyring& keys, std::string_view ward,

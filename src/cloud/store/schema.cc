@@ -135,8 +135,31 @@ CREATE TABLE cloud_state (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// The API's views: acknowledgements of clinical alarms (who, when, until when silenced,
+// and which change of the alarm they saw) and of security alerts, and the index of a
+// patient's alarms.
+constexpr std::string_view kApiViews = R"sql(
+CREATE TABLE alarm_acks (
+  ack_id @ID@,
+  alarm_key TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  silence_until_ms BIGINT,
+  alarm_last_ms BIGINT NOT NULL
+);
+CREATE INDEX alarm_acks_alarm ON alarm_acks (alarm_key, time_ms);
+CREATE INDEX alarms_patient ON alarms (patient_id, raised_ms);
+
+CREATE TABLE security_alert_acks (
+  message_id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "initial", kInitial},
+    {3, "api views", kApiViews},
 }};
 
 }  // namespace
