@@ -127,26 +127,56 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
   }
 
   // 2. Deduplication by id, in sorted order (the same lock order for every ingester).
+  // A repeat inside the batch is a duplicate at once. The ids are first written by the
+  // bulk path (COPY on PostgreSQL) inside a savepoint: in steady state no id was seen
+  // before, and one bulk write costs a fraction of an INSERT ... ON CONFLICT per chunk.
+  // Only when that fails on the unique key (a redelivery) does the batch fall back to the
+  // conflict-tolerant insert, which says which ids are new.
   std::sort(accepted.begin(), accepted.end(),
             [](const Accepted& a, const Accepted& b) { return a.env.id < b.env.id; });
   std::set<std::string> fresh;
-  for (size_t i = 0; i < accepted.size(); i += kDedupChunk) {
-    const size_t n = std::min(kDedupChunk, accepted.size() - i);
-    std::string sql = "INSERT INTO ingest_dedup (message_id, kind, received_ms) VALUES ";
-    std::vector<Value> params;
-    params.reserve(n * 3);
-    for (size_t k = 0; k < n; ++k) {
-      sql += k ? ",(?,?,?)" : "(?,?,?)";
-      const Accepted& a = accepted[i + k];
-      params.emplace_back(a.env.id);
-      params.emplace_back(std::string(KindName(a.env.kind)));
-      params.emplace_back(a.msg->received_ms);
+  {
+    std::vector<std::vector<Value>> rows;
+    rows.reserve(accepted.size());
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      if (i > 0 && accepted[i].env.id == accepted[i - 1].env.id) continue;
+      const Accepted& a = accepted[i];
+      rows.push_back(
+          {Value{a.env.id}, Value{std::string(KindName(a.env.kind))}, Value{a.msg->received_ms}});
     }
-    sql += " ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
-    std::vector<Row> rows;
-    if (Status s = db_.Execute(sql, params, &rows); !s.ok()) return s;
-    for (const Row& r : rows) fresh.insert(r.Text(0));
+    static constexpr std::string_view kDedupColumns[] = {"message_id", "kind", "received_ms"};
+    bool bulk_ok = false;
+    if (!rows.empty()) {
+      if (Status s = db_.ExecScript("SAVEPOINT vigil_dedup"); !s.ok()) return s;
+      const Status b = db_.BulkInsert("ingest_dedup", kDedupColumns, rows);
+      if (b.ok()) {
+        if (Status s = db_.ExecScript("RELEASE SAVEPOINT vigil_dedup"); !s.ok()) return s;
+        bulk_ok = true;
+        for (const auto& r : rows) fresh.insert(std::get<std::string>(r[0]));
+      } else if (b.code == StoreError::kConstraint) {
+        if (Status s = db_.ExecScript("ROLLBACK TO SAVEPOINT vigil_dedup"); !s.ok()) return s;
+        if (Status s = db_.ExecScript("RELEASE SAVEPOINT vigil_dedup"); !s.ok()) return s;
+      } else {
+        return b;
+      }
+    }
+    for (size_t i = 0; !bulk_ok && i < rows.size(); i += kDedupChunk) {
+      const size_t n = std::min(kDedupChunk, rows.size() - i);
+      std::string sql = "INSERT INTO ingest_dedup (message_id, kind, received_ms) VALUES ";
+      std::vector<Value> params;
+      params.reserve(n * 3);
+      for (size_t k = 0; k < n; ++k) {
+        sql += k ? ",(?,?,?)" : "(?,?,?)";
+        for (const Value& v : rows[i + k]) params.push_back(v);
+      }
+      sql += " ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
+      std::vector<Row> out;
+      if (Status s = db_.Execute(sql, params, &out); !s.ok()) return s;
+      for (const Row& r : out) fresh.insert(r.Text(0));
+    }
   }
+  // In-batch repeats: only the first copy of an id is stored.
+  std::set<std::string> stored_ids;
 
   // 3. The patients of the batch's pseudonyms: one lookup per distinct unknown pseudonym,
   // in chunks (a binding, once made, never changes: found ones are cached).
@@ -188,7 +218,7 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
   // 4. Store what is new.
   std::vector<std::vector<Value>> vital_rows;
   for (const Accepted& a : accepted) {
-    if (!fresh.count(a.env.id)) {
+    if (!fresh.count(a.env.id) || !stored_ids.insert(a.env.id).second) {
       ++c.duplicates;
       continue;
     }
