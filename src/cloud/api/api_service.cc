@@ -449,12 +449,26 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
   ++stats_.allowed;
 
   // 6. Answer.
+  // A read runs in one read transaction: every bed of a ward view comes from the same
+  // snapshot, and SQLite takes its WAL read lock once instead of once per statement.
+  const bool read_only = request.method == "GET" && !deps_.db->in_transaction();
+  bool snapshot = false;
+  if (read_only) {
+    if (Status s = deps_.db->Begin(); !s.ok()) return StoreFailure(api, "begin", s);
+    snapshot = true;
+  }
   HttpResponse resp;
   try {
     resp = dispatch->handler(api, call);
   } catch (const std::exception& e) {
     api.Log("error", "handler failed", e.what());
     resp = ErrorResponse(500, "internal");
+  }
+  if (snapshot) {
+    if (Status s = deps_.db->Commit(); !s.ok()) {
+      deps_.db->Rollback();
+      return StoreFailure(api, "end of read", s);
+    }
   }
 
   // 7. Audit, before the answer leaves.
