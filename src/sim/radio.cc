@@ -1,8 +1,10 @@
 #include "sim/radio.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 namespace vigil::sim {
@@ -111,11 +113,26 @@ struct NodeState {
   Transmission* rx = nullptr;   // the frame the receiver is synchronised to
   bool rx_corrupt = false;
 
-  // Outgoing links: explicit overrides (sorted by destination) and a cache of receivers.
+  // Outgoing links: explicit overrides (sorted by destination) and a cache of receivers,
+  // rebuilt when a change could have altered it (see Radio::Impl, "topology").
   std::vector<std::pair<NodeId, LinkConfig>> overrides;
   std::vector<Neighbor> neighbors;
-  uint64_t neighbors_version = ~uint64_t{0};
+  bool neighbors_dirty = true;
+  bool long_range = false;  // in Impl::long_range (reaches beyond kNearCells cells)
 };
+
+// The spatial index's cells: kCellM metres square. A node whose range reaches at most
+// kNearCells cells is found through the cells around a point; one that reaches farther
+// (an intruder's amplifier) is kept in a short list and checked on its own.
+constexpr double kCellM = 8.0;
+constexpr int kNearCells = 8;
+constexpr double kNearRangeM = kCellM * kNearCells;
+
+int64_t CellOf(double v) { return static_cast<int64_t>(std::floor(v / kCellM)); }
+uint64_t CellKey(int64_t cx, int64_t cy) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(cx)) << 32) |
+         static_cast<uint64_t>(static_cast<uint32_t>(cy));
+}
 
 }  // namespace
 
@@ -129,7 +146,17 @@ struct Radio::Impl {
   AirObserverFn observer;
   // unique_ptr: owner callbacks may add nodes while a NodeState& is held.
   std::vector<std::unique_ptr<NodeState>> nodes;
-  uint64_t topology_version = 0;
+  // --- topology ---
+  // Which nodes hear a sender was a scan of every node whenever anything moved: with a
+  // ward's devices moving all day, the cost per frame grew with the hospital. Now every
+  // node sits in a grid cell of its position, and a change marks dirty only the caches it
+  // can alter: a move, the caches of nodes near the old and the new place (and of the
+  // long-range nodes); a range or a link override, the sender's own. A dirty cache is
+  // rebuilt from the cells within the sender's range, then sorted by node id, so that it
+  // holds exactly what the full scan gave, in the same order (the order of the random
+  // draws per receiver, hence the report, depends on it).
+  std::unordered_map<uint64_t, std::vector<NodeId>> grid;
+  std::vector<NodeId> long_range;
   // Every Transmission ever made (owner) and the ones not on air (free list).
   std::vector<std::unique_ptr<Transmission>> all_tx;
   std::vector<Transmission*> free_tx;
@@ -145,7 +172,6 @@ struct Radio::Impl {
     return u < p;
   }
 
-  // --- topology ---
   LinkConfig LinkOf(NodeId from, NodeId to) const {
     const NodeState& f = *nodes[from];
     auto it = std::lower_bound(f.overrides.begin(), f.overrides.end(), to,
@@ -159,16 +185,76 @@ struct Radio::Impl {
     return LinkConfig{false, 0.0};
   }
 
+  template <typename Fn>
+  void ForNodesAround(double x, double y, double r, Fn fn) {
+    const int64_t x0 = CellOf(x - r), x1 = CellOf(x + r);
+    const int64_t y0 = CellOf(y - r), y1 = CellOf(y + r);
+    for (int64_t cx = x0; cx <= x1; ++cx) {
+      for (int64_t cy = y0; cy <= y1; ++cy) {
+        auto it = grid.find(CellKey(cx, cy));
+        if (it == grid.end()) continue;
+        for (NodeId id : it->second) fn(id);
+      }
+    }
+  }
+
+  void GridInsert(NodeId id) {
+    const NodeState& n = N(id);
+    grid[CellKey(CellOf(n.cfg.x), CellOf(n.cfg.y))].push_back(id);
+  }
+  void GridErase(NodeId id) {
+    const NodeState& n = N(id);
+    auto it = grid.find(CellKey(CellOf(n.cfg.x), CellOf(n.cfg.y)));
+    if (it == grid.end()) return;
+    auto& v = it->second;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    if (v.empty()) grid.erase(it);
+  }
+  void UpdateLongRange(NodeId id) {
+    NodeState& n = N(id);
+    const bool far = n.cfg.range_m > kNearRangeM;
+    if (far == n.long_range) return;
+    n.long_range = far;
+    if (far) {
+      long_range.push_back(id);
+    } else {
+      long_range.erase(std::remove(long_range.begin(), long_range.end(), id), long_range.end());
+    }
+  }
+  // Every cache that may list, or should list, a node at (x, y): the near nodes around it
+  // and the long-range ones.
+  void InvalidateAround(double x, double y) {
+    ForNodesAround(x, y, kNearRangeM, [&](NodeId id) { N(id).neighbors_dirty = true; });
+    for (NodeId id : long_range) N(id).neighbors_dirty = true;
+  }
+
   const std::vector<Neighbor>& Neighbors(NodeId from) {
     NodeState& f = N(from);
-    if (f.neighbors_version != topology_version) {
+    if (f.neighbors_dirty) {
       f.neighbors.clear();
-      for (NodeId to = 0; to < nodes.size(); ++to) {
-        if (to == from) continue;
-        LinkConfig l = LinkOf(from, to);
+      auto consider = [&](NodeId to) {
+        if (to == from) return;
+        const LinkConfig l = LinkOf(from, to);
         if (l.connected) f.neighbors.push_back(Neighbor{to, l.loss});
+      };
+      if (f.long_range) {
+        for (NodeId to = 0; to < nodes.size(); ++to) consider(to);
+      } else {
+        if (f.cfg.range_m > 0) ForNodesAround(f.cfg.x, f.cfg.y, f.cfg.range_m, consider);
+        // Overrides may connect nodes out of range (and disconnect ones in range, which
+        // LinkOf already applied); each destination once.
+        for (const auto& [to, link] : f.overrides) {
+          if (!link.connected) continue;
+          const NodeState& t = N(to);
+          const double dx = f.cfg.x - t.cfg.x, dy = f.cfg.y - t.cfg.y;
+          const bool found =
+              f.cfg.range_m > 0 && dx * dx + dy * dy <= f.cfg.range_m * f.cfg.range_m;
+          if (!found) consider(to);
+        }
+        std::sort(f.neighbors.begin(), f.neighbors.end(),
+                  [](const Neighbor& a, const Neighbor& b) { return a.id < b.id; });
       }
-      f.neighbors_version = topology_version;
+      f.neighbors_dirty = false;
     }
     return f.neighbors;
   }
@@ -538,8 +624,11 @@ NodeId Radio::AddNode(const NodeConfig& config) {
   n->addresses = {config.address};
   n->listening = config.listening;
   impl_->nodes.push_back(std::move(n));
-  ++impl_->topology_version;
-  return static_cast<NodeId>(impl_->nodes.size() - 1);
+  const auto id = static_cast<NodeId>(impl_->nodes.size() - 1);
+  impl_->GridInsert(id);
+  impl_->UpdateLongRange(id);
+  impl_->InvalidateAround(config.x, config.y);
+  return id;
 }
 
 size_t Radio::size() const { return impl_->nodes.size(); }
@@ -551,16 +640,22 @@ RadioNode Radio::node(NodeId id) {
 
 Error Radio::SetPosition(NodeId id, double x, double y) {
   if (!impl_->Valid(id)) return Error::kInvalidArgument;
-  impl_->N(id).cfg.x = x;
-  impl_->N(id).cfg.y = y;
-  ++impl_->topology_version;
+  NodeState& n = impl_->N(id);
+  impl_->InvalidateAround(n.cfg.x, n.cfg.y);
+  impl_->GridErase(id);
+  n.cfg.x = x;
+  n.cfg.y = y;
+  impl_->GridInsert(id);
+  impl_->InvalidateAround(x, y);
+  n.neighbors_dirty = true;
   return Error::kOk;
 }
 
 Error Radio::SetRange(NodeId id, double range_m) {
   if (!impl_->Valid(id) || !(range_m >= 0)) return Error::kInvalidArgument;
   impl_->N(id).cfg.range_m = range_m;
-  ++impl_->topology_version;
+  impl_->UpdateLongRange(id);
+  impl_->N(id).neighbors_dirty = true;  // the range is the sender's: only its own list
   return Error::kOk;
 }
 
@@ -576,7 +671,7 @@ Error Radio::SetLink(NodeId from, NodeId to, LinkConfig link) {
   } else {
     ov.insert(it, {to, link});
   }
-  ++impl_->topology_version;
+  impl_->N(from).neighbors_dirty = true;  // an override is the sender's: only its own list
   return Error::kOk;
 }
 
