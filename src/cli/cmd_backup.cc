@@ -10,6 +10,8 @@
 // --key may be left out when VIGIL_BACKUP_KEY holds the key. Exit status: 0 done, 1 the
 // backup was refused (damaged, truncated, wrong key, target not empty), 2 a usage,
 // database or file error.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -121,6 +123,12 @@ void SetupBackup(CLI::App& app) {
     if (o->db.empty() || o->file.empty())
       Die("backup", BackupFail(BackupError::kIo, "--db and --out are required"));
     const BackupKey key = LoadKey("backup", o->key);
+    // Opening a SQLite path that does not exist would create an empty database there.
+    if (!o->db.starts_with("postgres")) {
+      const std::string path = o->db.starts_with("sqlite://") ? o->db.substr(9) : o->db;
+      if (::access(path.c_str(), F_OK) != 0)
+        Die("backup", BackupFail(BackupError::kDatabase, path + ": no such database file"));
+    }
     std::unique_ptr<Database> db = Open("backup", o->db);
     BackupFileSink sink;
     if (BackupStatus s = sink.Open(o->file); !s.ok()) Die("backup", s);
