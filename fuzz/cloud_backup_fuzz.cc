@@ -19,6 +19,7 @@
 
 namespace {
 
+using vigil::ByteSpan;
 using namespace vigil::cloud;
 using namespace vigil::cloud::backup;
 

@@ -89,9 +89,12 @@ BackupStatus RestoreBackup(Database& db, const BackupKey& key, ByteSource* src,
 
   Transaction tx(db);
   if (Status s = tx.Begin(); !s.ok()) return FromStore(s, "starting the restore");
-  // The backup's own history of migrations replaces the one just written.
-  if (Status s = db.ExecScript("DELETE FROM schema_migrations"); !s.ok())
-    return FromStore(s, "schema_migrations");
+  // The target was empty before step 3: whatever is in it now, the migrations just wrote
+  // (schema_migrations, and any rows a migration seeds), and the backup holds it as the
+  // source had it. Cleared children first.
+  for (auto t = tables.rbegin(); t != tables.rend(); ++t)
+    if (Status s = db.ExecScript("DELETE FROM " + t->name); !s.ok())
+      return FromStore(s, "clearing " + t->name);
   DumpReader dump(&in);
   ContentSummary sum;
   sum.header = h;

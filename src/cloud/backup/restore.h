@@ -7,9 +7,10 @@
 //      the first that does), and its schema is not above the backup's (kSchema);
 //   3. the target is migrated to the backup's schema version, with `migrations` (a
 //      backup newer than every migration given is refused: kSchema);
-//   4. every row is inserted in one transaction, in batches (BulkInsert: COPY on
-//      PostgreSQL), table by table in the dump's order; schema_migrations takes the
-//      backup's rows; on PostgreSQL every serial column's sequence is set past its
+//   4. in one transaction: what step 3 wrote is cleared (schema_migrations, rows a
+//      migration seeds), every row is inserted in batches (BulkInsert: COPY on
+//      PostgreSQL), table by table in the dump's order; on PostgreSQL every serial
+//      column's sequence is set past its
 //      largest value; then it commits. Any refusal on the way (a chunk that does not
 //      authenticate, a table or column the target lacks, a constraint) rolls it back:
 //      the target is left migrated and empty, and the restore can be run again.
