@@ -41,7 +41,6 @@ class GcmContext {
     EVP_KDF_CTX_free(kctx);
     OPENSSL_cleanse(ikm.data(), ikm.size());
     if (!derived || ctx_ == nullptr) return false;
-    encrypt_ = encrypt;
     return EVP_CipherInit_ex(ctx_, EVP_aes_256_gcm(), nullptr, key_.data(), nullptr,
                              encrypt ? 1 : 0) == 1;
   }
@@ -85,7 +84,6 @@ class GcmContext {
  private:
   EVP_CIPHER_CTX* ctx_;
   std::array<uint8_t, 32> key_{};
-  bool encrypt_ = true;
 };
 
 // ---- writer ----
