@@ -125,6 +125,23 @@ void Run(DeviceOptions o) {
         "so the device must persist it: give --store-dir DIR (or [device] store_dir), or set "
         "protocol.roll_common_function = false on both the gateway and the devices",
         2);
+  // The emulated boot stage's inputs: the image in the device's slot, the manufacturer's key.
+  std::vector<uint8_t> firmware_image;
+  firmware::PublicKey firmware_key;
+  if (o.firmware.empty() != o.firmware_key.empty())
+    Die("--firmware and --firmware-key go together (the image and the key it must be signed "
+        "with)",
+        2);
+  if (!o.firmware.empty()) {
+    if (c.device.store_dir.empty())
+      Die("--firmware needs --store-dir: the anti-rollback counter is sealed in the store", 2);
+    if (firmware::LoadPublicKey(o.firmware_key, &firmware_key, &why) != Error::kOk)
+      Die("--firmware-key: " + why, 2);
+    if (firmware::ReadImageFile(o.firmware, firmware::kMaxImageSize, &firmware_image, &why) !=
+        Error::kOk)
+      Die("--firmware: " + why, 2);
+  }
+
   if (!o.bundle_dir.empty()) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(o.bundle_dir, ec)) {
@@ -171,23 +188,6 @@ void Run(DeviceOptions o) {
   if (!o.as_uid.empty()) {
     as_uid = UidFromString(o.as_uid);
     if (!as_uid) Die("--as-uid: expected 16 hex digits", 2);
-  }
-
-  // The emulated boot stage's inputs: the image in the device's slot, the manufacturer's key.
-  std::vector<uint8_t> firmware_image;
-  firmware::PublicKey firmware_key;
-  if (o.firmware.empty() != o.firmware_key.empty())
-    Die("--firmware and --firmware-key go together (the image and the key it must be signed "
-        "with)",
-        2);
-  if (!o.firmware.empty()) {
-    if (c.device.store_dir.empty())
-      Die("--firmware needs --store-dir: the anti-rollback counter is sealed in the store", 2);
-    if (firmware::LoadPublicKey(o.firmware_key, &firmware_key, &why) != Error::kOk)
-      Die("--firmware-key: " + why, 2);
-    if (firmware::ReadImageFile(o.firmware, firmware::kMaxImageSize, &firmware_image, &why) !=
-        Error::kOk)
-      Die("--firmware: " + why, 2);
   }
 
   Logger logger("device", stderr);

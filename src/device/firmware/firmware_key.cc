@@ -157,13 +157,14 @@ Error LoadSigningKey(const std::string& path, SigningKey* out, std::string* why)
   if (Error e = ReadPrivateFile(path, kMaxKeyFileSize, &text, why); e != Error::kOk) return e;
   BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
   // No password callback: an encrypted key fails here rather than prompting.
-  EVP_PKEY* k = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                              [](char*, int, int, void*) { return 0; }, nullptr)
+  EVP_PKEY* k = bio ? PEM_read_bio_PrivateKey(
+                          bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr)
                     : nullptr;
   SecureZero(text.data(), text.size());
   if (k == nullptr)
-    return Fail(why, Error::kCorrupt,
-                path + ": not an unencrypted PEM private key (imgtool keygen -t ed25519 writes one)");
+    return Fail(
+        why, Error::kCorrupt,
+        path + ": not an unencrypted PEM private key (imgtool keygen -t ed25519 writes one)");
   if (!IsEd25519(k)) {
     EVP_PKEY_free(k);
     return Fail(why, Error::kCorrupt, path + ": not an Ed25519 key (only ed25519 is supported)");

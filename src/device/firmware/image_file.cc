@@ -18,7 +18,8 @@ Error ReadImageFile(const std::string& path, size_t max_size, std::vector<uint8_
                     std::string* why) {
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st)) return Fail(why, Error::kNotFound, path + ": no such file");
+  if (ec || !std::filesystem::exists(st))
+    return Fail(why, Error::kNotFound, path + ": no such file");
   if (!std::filesystem::is_regular_file(st))
     return Fail(why, Error::kInvalidArgument, path + ": not a regular file");
   std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path.c_str(), "rb"), fclose);

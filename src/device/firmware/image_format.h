@@ -16,9 +16,9 @@
 namespace vigil::firmware {
 
 inline constexpr uint32_t kImageMagic = 0x96f3b83d;
-inline constexpr size_t kImageHeaderSize = 32;      // struct image_header
+inline constexpr size_t kImageHeaderSize = 32;         // struct image_header
 inline constexpr uint16_t kDefaultHeaderSize = 0x200;  // imgtool's usual --header-size
-inline constexpr uint8_t kHeaderPadByte = 0xff;     // imgtool --pad-header: erased flash
+inline constexpr uint8_t kHeaderPadByte = 0xff;        // imgtool --pad-header: erased flash
 
 inline constexpr uint16_t kTlvInfoMagic = 0x6907;      // unprotected TLV area
 inline constexpr uint16_t kProtTlvInfoMagic = 0x6908;  // protected TLV area (hashed)
@@ -26,10 +26,10 @@ inline constexpr size_t kTlvInfoSize = 4;              // magic u16, total size 
 inline constexpr size_t kTlvHeaderSize = 4;            // type u16, length u16
 
 // TLV types of the subset (MCUboot's IMAGE_TLV_*).
-inline constexpr uint16_t kTlvKeyHash = 0x01;   // SHA-256 of the key's SubjectPublicKeyInfo
-inline constexpr uint16_t kTlvPubKey = 0x02;    // the whole key (refused: keys are pinned)
-inline constexpr uint16_t kTlvSha256 = 0x10;    // SHA-256 of header, body, protected TLVs
-inline constexpr uint16_t kTlvEd25519 = 0x24;   // Ed25519 signature of the SHA-256 hash
+inline constexpr uint16_t kTlvKeyHash = 0x01;          // SHA-256 of the key's SubjectPublicKeyInfo
+inline constexpr uint16_t kTlvPubKey = 0x02;           // the whole key (refused: keys are pinned)
+inline constexpr uint16_t kTlvSha256 = 0x10;           // SHA-256 of header, body, protected TLVs
+inline constexpr uint16_t kTlvEd25519 = 0x24;          // Ed25519 signature of the SHA-256 hash
 inline constexpr uint16_t kTlvSecurityCounter = 0x50;  // u32, protected
 
 inline constexpr size_t kSha256Size = 32;

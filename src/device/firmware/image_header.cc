@@ -21,10 +21,18 @@ bool ParseNumber(std::string_view s, uint64_t max, uint64_t* out) {
 
 }  // namespace
 
+bool HasImageMagic(ByteSpan in) {
+  ByteReader r(in);
+  return r.U32Le() == kImageMagic && r.ok();
+}
+
 ImageError DecodeHeader(ByteSpan in, ImageHeader* out) {
+  // The magic first, from its own 4 bytes: a short file that is not an image at all is
+  // named as such, not as a truncated one.
+  if (in.size() >= 4 && !HasImageMagic(in)) return ImageError::kBadMagic;
   if (in.size() < kImageHeaderSize) return ImageError::kTruncated;
   ByteReader r(in.first(kImageHeaderSize));
-  if (r.U32Le() != kImageMagic) return ImageError::kBadMagic;
+  r.U32Le();  // the magic, checked
   ImageHeader h;
   h.load_addr = r.U32Le();
   h.hdr_size = r.U16Le();

@@ -37,9 +37,13 @@ struct ImageHeader {
   bool operator==(const ImageHeader&) const = default;
 };
 
-// Decodes the first 32 bytes and checks what the header alone can tell: the magic, a
-// header size of at least 32, no flag outside the subset. Errors: kTruncated (fewer than
-// 32 bytes), kBadMagic, kBadHeaderSize, kUnsupportedFlags. `out` is filled on kOk only.
+// True when `in` starts with the image magic (false for fewer than 4 bytes).
+bool HasImageMagic(ByteSpan in);
+
+// Decodes the first 32 bytes and checks what the header alone can tell: the magic (as
+// soon as 4 bytes are there), a header size of at least 32, no flag outside the subset.
+// Errors: kBadMagic, kTruncated (fewer than 32 bytes), kBadHeaderSize, kUnsupportedFlags.
+// `out` is filled on kOk only.
 ImageError DecodeHeader(ByteSpan in, ImageHeader* out);
 
 // Writes the 32 header bytes. REQUIRES: out.size() >= 32.

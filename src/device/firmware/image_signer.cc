@@ -54,14 +54,13 @@ Error SignImage(ByteSpan binary, const SignOptions& o, const SigningKey* key,
   }
   const size_t prot_size =
       o.security_counter ? kTlvInfoSize + kTlvHeaderSize + kSecurityCounterSize : 0;
-  const size_t tlv_size = kTlvInfoSize + kTlvHeaderSize + kSha256Size +
-                          (key != nullptr ? 2 * kTlvHeaderSize + kSha256Size +
-                                                kEd25519SignatureSize
-                                          : 0);
+  const size_t tlv_size =
+      kTlvInfoSize + kTlvHeaderSize + kSha256Size +
+      (key != nullptr ? 2 * kTlvHeaderSize + kSha256Size + kEd25519SignatureSize : 0);
   if (binary.size() > UINT32_MAX ||
       o.header_size + binary.size() + prot_size + tlv_size > o.max_image_size)
-    return Fail(why, "the image would be larger than " + std::to_string(o.max_image_size) +
-                         " bytes");
+    return Fail(why,
+                "the image would be larger than " + std::to_string(o.max_image_size) + " bytes");
   ImageHeader h;
   h.load_addr = o.load_addr;
   h.hdr_size = o.header_size;

@@ -117,8 +117,7 @@ TEST(ImageSignerTest, BinaryWithoutRoomForTheHeaderIsRefusedUnlessPadded) {
   EXPECT_NE(why.find("zero bytes"), std::string::npos) << why;
   EXPECT_TRUE(out.empty());
   // Shorter than the header room.
-  EXPECT_EQ(SignImage(std::vector<uint8_t>(100, 0), o, &key, &out, &why),
-            Error::kInvalidArgument);
+  EXPECT_EQ(SignImage(std::vector<uint8_t>(100, 0), o, &key, &out, &why), Error::kInvalidArgument);
   o.header_size = 16;
   o.pad_header = true;
   EXPECT_EQ(SignImage(TestImage("app.bin"), o, &key, &out, &why), Error::kInvalidArgument);
@@ -131,8 +130,7 @@ TEST(ImageSignerTest, TestImagesVerifyInTheIndependentVerifier) {
   std::string out;
   EXPECT_EQ(PythonVerify(TestData("good.img"), TestData("vendor-a.pub.pem"), &out, 5), 0) << out;
   EXPECT_EQ(PythonVerify(TestData("older.img"), TestData("vendor-a.pub.pem"), &out, 5), 1) << out;
-  EXPECT_EQ(PythonVerify(TestData("other-key.img"), TestData("vendor-a.pub.pem"), &out), 1)
-      << out;
+  EXPECT_EQ(PythonVerify(TestData("other-key.img"), TestData("vendor-a.pub.pem"), &out), 1) << out;
   EXPECT_EQ(PythonVerify(TestData("unsigned.img"), TestData("vendor-a.pub.pem"), &out), 1) << out;
 }
 

@@ -21,8 +21,7 @@ ImageError ImageStreamVerifier::Fail(ImageError e, size_t offset) {
   return e;
 }
 
-size_t ImageStreamVerifier::Take(ByteSpan in, size_t want, bool hashed,
-                                 std::vector<uint8_t>* buf) {
+size_t ImageStreamVerifier::Take(ByteSpan in, size_t want, bool hashed, std::vector<uint8_t>* buf) {
   const size_t n = std::min(in.size(), want);
   if (hashed && n > 0 && !crypto_failed_ && EVP_DigestUpdate(sha_, in.data(), n) != 1)
     crypto_failed_ = true;
@@ -61,6 +60,8 @@ ImageError ImageStreamVerifier::Update(ByteSpan block) {
     switch (stage_) {
       case Stage::kHeader:
         used = Take(block, kImageHeaderSize - head_.size(), true, &head_);
+        // Not an image at all is known from the magic alone, whatever follows.
+        if (head_.size() >= 4 && !HasImageMagic(head_)) return Fail(ImageError::kBadMagic, 0);
         if (head_.size() == kImageHeaderSize && AfterHeader() != ImageError::kOk) return error_;
         break;
       case Stage::kBody:
@@ -137,8 +138,7 @@ ImageVerdict ImageStreamVerifier::Finish(const PublicKey* key) {
   // MCUboot's Ed25519 signs the hash, not the image (imgtool's sign_digest).
   if (!VerifyEd25519(*key, v.hash, *tlvs_.signature)) return verdict(ImageError::kBadSignature);
   if (!tlvs_.security_counter) return verdict(ImageError::kMissingSecurityCounter);
-  if (*tlvs_.security_counter < policy_.min_security_counter)
-    return verdict(ImageError::kRollback);
+  if (*tlvs_.security_counter < policy_.min_security_counter) return verdict(ImageError::kRollback);
   return v;
 }
 

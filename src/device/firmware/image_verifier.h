@@ -37,7 +37,7 @@ typedef struct evp_md_ctx_st EVP_MD_CTX;
 namespace vigil::firmware {
 
 struct VerifyPolicy {
-  uint32_t min_security_counter = 0;    // the device's sealed counter
+  uint32_t min_security_counter = 0;      // the device's sealed counter
   size_t max_image_size = kMaxImageSize;  // the slot size
 };
 
@@ -47,9 +47,9 @@ struct ImageVerdict {
   bool has_header = false;
   ImageHeader header;
   std::optional<uint32_t> security_counter;
-  bool is_signed = false;                 // a signature TLV is present
+  bool is_signed = false;                   // a signature TLV is present
   std::array<uint8_t, kSha256Size> hash{};  // computed (valid once the structure is whole)
-  size_t size = 0;                        // bytes fed
+  size_t size = 0;                          // bytes fed
   bool ok() const { return error == ImageError::kOk; }
 };
 

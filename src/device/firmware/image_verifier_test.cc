@@ -111,6 +111,13 @@ TEST_F(ImageVerifierTest, EveryFlippedByteIsRefusedWhateverTheBlockSizes) {
   }
 }
 
+TEST_F(ImageVerifierTest, ShortFileThatIsNotAnImageIsBadMagicNotTruncated) {
+  const std::vector<uint8_t> text = {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'};
+  EXPECT_EQ(Verify(text).error, ImageError::kBadMagic);
+  std::mt19937 rng(16);
+  EXPECT_EQ(VerifyInBlocks(text, rng).error, ImageError::kBadMagic);
+}
+
 TEST_F(ImageVerifierTest, TruncatedAtEveryLengthIsRefusedAsTruncated) {
   std::mt19937 rng(13);
   for (size_t cut = 0; cut < good_.size(); ++cut) {
@@ -147,8 +154,7 @@ TEST_F(ImageVerifierTest, LyingTlvAreaLengthsAreRefused) {
     ImageError want;
   } cases[] = {
       // The unprotected area's total size.
-      {"unprotected total too long", kTlv + 2, 4 + 36 + 36 + 68 + 1, false,
-       ImageError::kTruncated},
+      {"unprotected total too long", kTlv + 2, 4 + 36 + 36 + 68 + 1, false, ImageError::kTruncated},
       {"unprotected total one short", kTlv + 2, 4 + 36 + 36 + 68 - 1, false,
        ImageError::kTlvOverrun},
       {"unprotected total without the signature", kTlv + 2, 4 + 36 + 36, false,
@@ -163,8 +169,7 @@ TEST_F(ImageVerifierTest, LyingTlvAreaLengthsAreRefused) {
       {"header protected size overlaps the unprotected area", 10, 16, false,
        ImageError::kBadProtectedArea},
       {"header protected size too short", 10, 8, false, ImageError::kBadProtectedArea},
-      {"header protected size below an info header", 10, 2, false,
-       ImageError::kBadProtectedArea},
+      {"header protected size below an info header", 10, 2, false, ImageError::kBadProtectedArea},
       {"header says no protected area", 10, 0, false, ImageError::kBadTlvInfo},
       {"protected total too long", kProt + 2, 16, false, ImageError::kBadProtectedArea},
       {"protected total too short", kProt + 2, 8, false, ImageError::kBadProtectedArea},

@@ -23,8 +23,8 @@ Error CheckBootImage(ByteSpan image, const PublicKey& key, KeyStore& store, Boot
 std::string DescribeBootDecision(const BootDecision& d) {
   const ImageVerdict& v = d.verdict;
   if (v.ok()) {
-    std::string s = "firmware " + VersionToString(v.header.version) + " verified (security counter " +
-                    std::to_string(*v.security_counter) + ")";
+    std::string s = "firmware " + VersionToString(v.header.version) +
+                    " verified (security counter " + std::to_string(*v.security_counter) + ")";
     if (d.raises_counter)
       s += "; the sealed counter moves from " + std::to_string(d.sealed_counter) +
            " once it has run";

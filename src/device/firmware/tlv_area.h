@@ -20,9 +20,9 @@ namespace vigil::firmware {
 
 // What the TLV areas hold. The spans point into the caller's buffer.
 struct ImageTlvs {
-  std::optional<ByteSpan> sha256;      // 32 bytes
-  std::optional<ByteSpan> key_hash;    // 32 bytes
-  std::optional<ByteSpan> signature;   // 64 bytes
+  std::optional<ByteSpan> sha256;     // 32 bytes
+  std::optional<ByteSpan> key_hash;   // 32 bytes
+  std::optional<ByteSpan> signature;  // 64 bytes
   std::optional<uint32_t> security_counter;
   size_t count = 0;  // entries in both areas
 };
