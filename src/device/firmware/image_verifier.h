@@ -4,9 +4,8 @@
 // most 64 KiB each, bounded by their u16 sizes) are buffered.
 //
 // Verdicts, in the order the checks run (docs/firmware.md, "Verification"):
-//   1. structure (image_error.h, the parser's reasons), found at the first byte that
-//      shows it, whatever the block sizes: a refusal does not depend on how the image
-//      was cut;
+//   1. structure (image_error.h, the parser's reasons), found at a point that depends
+//      only on the bytes, never on how they were cut into blocks;
 //   2. kMissingHash, kHashMismatch: SHA-256 over header, body and protected area;
 //   3. with a trusted key: kUnsigned (neither key hash nor signature), kMissingKeyHash
 //      (one without the other), kWrongKey, kBadSignature (Ed25519 over the 32-byte hash);
@@ -15,8 +14,7 @@
 // The first failure is the verdict. An image is good only when Finish() says kOk with a
 // key: without one, Finish() checks structure and hash only (for `inspect`).
 //
-// Not thread-safe. Update() after Finish() is kInvalidState-like misuse: it returns the
-// verdict's error unchanged.
+// Not thread-safe. REQUIRES: Finish() once, after the last Update().
 #pragma once
 
 #include <array>
