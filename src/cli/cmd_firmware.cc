@@ -98,6 +98,10 @@ void Sign(const SignCliOptions& o) {
                       {"sha256", ToHex(v.hash)}};
   if (v.security_counter) j["security_counter"] = *v.security_counter;
   printf("%s\n", j.dump().c_str());
+  if (!s.security_counter)
+    fprintf(stderr,
+            "vigil firmware: note: signed without --security-counter, as imgtool's default; "
+            "a device with anti-rollback (vigil device --firmware) refuses such an image\n");
 }
 
 struct VerifyCliOptions {

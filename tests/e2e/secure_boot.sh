@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The emulated secure-boot chain (docs/firmware.md §3), as an operator runs it: a device
+# Signed firmware (docs/firmware.md), as an operator runs it: `vigil firmware` keygen,
+# sign, verify and inspect; then the emulated secure-boot chain (§3): a device
 # started with a signed image boots it and joins; after it ran, the sealed security
 # counter has moved, so the older image is refused as a rollback; an unsigned image, a
 # flipped byte and another vendor's key are refused too, each with its reason, and the
@@ -15,6 +16,33 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done; exit 1; }
 cd "$work"
+
+# The signing commands: a key pair as imgtool writes it, an image signed from a raw binary,
+# verify's verdict and exit status, inspect's TLVs, and the independent Python reading of
+# the format accepting what the command signed.
+"$vigil" firmware keygen -k vendor.pem --public vendor.pub.pem 2> keygen.log || fail "keygen"
+[ "$(stat -c %a vendor.pem)" = 600 ] || fail "the private key is not owner-only"
+head -1 vendor.pem | grep -q 'BEGIN PRIVATE KEY' || fail "the private key is not PKCS#8 PEM"
+head -1 vendor.pub.pem | grep -q 'BEGIN PUBLIC KEY' || fail "the public key is not SPKI PEM"
+head -c 5000 /dev/urandom > app.bin
+"$vigil" firmware sign -k vendor.pem --version 3.1.4+15 --security-counter 7 --pad-header \
+  app.bin app.img > sign.json 2> sign.log || fail "sign: $(cat sign.log)"
+"$vigil" firmware verify -k vendor.pub.pem app.img > verify.json || fail "verify refused a good image"
+grep -q '"verdict":"ok"' verify.json || fail "verify verdict: $(cat verify.json)"
+grep -q '"version":"3.1.4+15"' verify.json || fail "verify version: $(cat verify.json)"
+if "$vigil" firmware verify -k vendor.pub.pem --min-security-counter 8 app.img > rb.json; then
+  fail "verify accepted a rollback"
+fi
+grep -q '"verdict":"rollback"' rb.json || fail "rollback verdict: $(cat rb.json)"
+"$vigil" firmware inspect app.img > inspect.json || fail "inspect"
+for n in security_counter sha256 key_hash ed25519; do
+  grep -q "\"name\": \"$n\"" inspect.json || fail "inspect does not list $n"
+done
+python3 "$data/../../scripts/mcuboot_image.py" verify app.img --key vendor.pub.pem > py.json ||
+  fail "the independent verifier refused the signed image: $(cat py.json)"
+chmod 644 vendor.pem
+if "$vigil" firmware sign -k vendor.pem app.bin x.img 2> open.log; then fail "signed with a world-readable key"; fi
+grep -q 'chmod' open.log || fail "open key refusal unclear: $(cat open.log)"
 
 "$vigil" enroll --registry gw.db --out-dir bundles --count 1 --kind pulse_oximeter > /dev/null
 "$vigil" gateway --registry gw.db --listen 127.0.0.1:$port 2> gw.log &
