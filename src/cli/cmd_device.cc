@@ -126,13 +126,14 @@ void Run(DeviceOptions o) {
         "protocol.roll_common_function = false on both the gateway and the devices",
         2);
   // The emulated boot stage's inputs: the image in the device's slot, the manufacturer's key.
-  std::vector<uint8_t> firmware_image;
+  const bool secure_boot = !o.firmware.empty();
+  std::vector<uint8_t> firmware_image;  // may be empty: an empty file is refused as truncated
   firmware::PublicKey firmware_key;
   if (o.firmware.empty() != o.firmware_key.empty())
     Die("--firmware and --firmware-key go together (the image and the key it must be signed "
         "with)",
         2);
-  if (!o.firmware.empty()) {
+  if (secure_boot) {
     if (c.device.store_dir.empty())
       Die("--firmware needs --store-dir: the anti-rollback counter is sealed in the store", 2);
     if (firmware::LoadPublicKey(o.firmware_key, &firmware_key, &why) != Error::kOk)
@@ -240,7 +241,7 @@ void Run(DeviceOptions o) {
     } else if (LoadBundle(path, &b, &why) != Error::kOk) {
       Die(why);
     }
-    if (!firmware_image.empty()) {
+    if (secure_boot) {
       firmware::BootDecision d;
       if (firmware::CheckBootImage(firmware_image, firmware_key, *store, &d, &why) != Error::kOk)
         Die(UidToString(b.secrets.uid) + ": " + why);

@@ -76,6 +76,8 @@ printf '\x00' | dd of=flipped.img bs=1 seek=1000 conv=notrunc 2> /dev/null
 refused flipped flipped.img "hash_mismatch"
 printf 'not an image' > junk.img
 refused junk junk.img "bad_magic"
+: > empty.img
+refused empty empty.img "truncated"
 
 # The same good image still boots (no raise), and a newer one raises the counter again.
 boot again "$data/good.img" || fail "the good image no longer boots"
