@@ -16,7 +16,8 @@
 // process (an ECG patch, an oximeter and a cuff on one bed); --episode schedules a
 // deterioration, e.g. --episode sepsis,onset=2m,ramp=5m,severity=0.8.
 //
-// Secure boot (docs/firmware.md): with --firmware IMAGE and --firmware-key PUB.pem, every
+// Secure boot (docs/firmware.md): with --firmware IMAGE and --firmware-key PUB.pem (or
+// [device] firmware and firmware_key), every
 // device first verifies the image (an MCUboot image, signed by the manufacturer) against
 // the key and the security counter sealed in its store; a refused image stops the process
 // before any device sends a frame. The sealed counter moves up to the image's only once
@@ -97,6 +98,8 @@ void Run(DeviceOptions o) {
   if (!o.gateway.empty()) c.device.gateway = o.gateway;
   if (o.interval_ms > 0) c.device.report_interval_ms = static_cast<uint32_t>(o.interval_ms);
   if (!o.store_dir.empty()) c.device.store_dir = o.store_dir;
+  if (!o.firmware.empty()) c.device.firmware = o.firmware;
+  if (!o.firmware_key.empty()) c.device.firmware_key = o.firmware_key;
   if (!o.version.empty()) {
     if (!ParseVersion(o.version, &c.protocol.version))
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
@@ -126,20 +129,21 @@ void Run(DeviceOptions o) {
         "protocol.roll_common_function = false on both the gateway and the devices",
         2);
   // The emulated boot stage's inputs: the image in the device's slot, the manufacturer's key.
-  const bool secure_boot = !o.firmware.empty();
+  const bool secure_boot = !c.device.firmware.empty();
   std::vector<uint8_t> firmware_image;  // may be empty: an empty file is refused as truncated
   firmware::PublicKey firmware_key;
-  if (o.firmware.empty() != o.firmware_key.empty())
-    Die("--firmware and --firmware-key go together (the image and the key it must be signed "
+  if (c.device.firmware.empty() != c.device.firmware_key.empty())
+    Die("--firmware and --firmware-key ([device] firmware, firmware_key) go together (the image "
+        "and the key it must be signed "
         "with)",
         2);
   if (secure_boot) {
     if (c.device.store_dir.empty())
       Die("--firmware needs --store-dir: the anti-rollback counter is sealed in the store", 2);
-    if (firmware::LoadPublicKey(o.firmware_key, &firmware_key, &why) != Error::kOk)
+    if (firmware::LoadPublicKey(c.device.firmware_key, &firmware_key, &why) != Error::kOk)
       Die("--firmware-key: " + why, 2);
-    if (firmware::ReadImageFile(o.firmware, firmware::kMaxImageSize, &firmware_image, &why) !=
-        Error::kOk)
+    if (firmware::ReadImageFile(c.device.firmware, firmware::kMaxImageSize, &firmware_image,
+                                &why) != Error::kOk)
       Die("--firmware: " + why, 2);
   }
 
@@ -248,7 +252,7 @@ void Run(DeviceOptions o) {
       if (!d.ok()) Die(UidToString(b.secrets.uid) + ": " + firmware::DescribeBootDecision(d));
       Log(logger, "info", firmware::DescribeBootDecision(d))
           .With("uid", UidToString(b.secrets.uid))
-          .With("image", o.firmware);
+          .With("image", c.device.firmware);
       if (d.raises_counter) pending_counter[store.get()] = *d.verdict.security_counter;
     }
     std::string label = UidToString(b.secrets.uid);

@@ -86,6 +86,14 @@ boot newer "$data/newer.img" || fail "the newer image did not boot"
 grep -q '"security_counter":6' newer.log || fail "the newer image's counter was not sealed"
 refused after "$data/good.img" "rollback: the image's security counter 5 is below the device's 6"
 
+# The same from the configuration file: [device] firmware, firmware_key.
+printf '[device]\nfirmware = "%s"\nfirmware_key = "%s"\n' "$data/older.img" "$data/vendor-a.pub.pem" > dev.toml
+if "$vigil" device --config dev.toml --bundle-dir bundles --store-dir store \
+  --gateway 127.0.0.1:$port --duration 1 2> config.log; then
+  fail "config: the older image started"
+fi
+grep -q "firmware refused: rollback" config.log || fail "config: reason unclear: $(cat config.log)"
+
 # Without a store the counter has nowhere to live: refused at start.
 if "$vigil" device --bundle-dir bundles --gateway 127.0.0.1:$port --duration 1 --version v2 \
   --firmware "$data/good.img" --firmware-key "$data/vendor-a.pub.pem" 2> nostore.log; then
