@@ -46,6 +46,10 @@ COST_RATIOS = [
      "telemetry decode+classify, ECG pack / libcbor cbor_load of the same pack"),
     ("BM_TelemetryDecodeClassify/1", "BM_LibcborLoadReference/1",
      "telemetry decode+classify, BP cuff pack / libcbor cbor_load of the same pack"),
+    ("BM_Firmware_Verify256K", "BM_Ref_FirmwareSha256PlusEd25519",
+     "firmware image verify, 256 KiB / one SHA-256 + one Ed25519 verify"),
+    ("BM_Firmware_VerifyStreamed256K", "BM_Ref_FirmwareSha256PlusEd25519",
+     "firmware image verify streamed in 96-byte blocks / the same reference"),
 ]
 
 # (reference, figure, what is compared, target): reference time / figure time.

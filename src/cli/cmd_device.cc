@@ -15,6 +15,13 @@
 // (docs/telemetry.md): its own, or with --bed NAME one patient for every device of the
 // process (an ECG patch, an oximeter and a cuff on one bed); --episode schedules a
 // deterioration, e.g. --episode sepsis,onset=2m,ramp=5m,severity=0.8.
+//
+// Secure boot (docs/firmware.md): with --firmware IMAGE and --firmware-key PUB.pem (or
+// [device] firmware and firmware_key), every
+// device first verifies the image (an MCUboot image, signed by the manufacturer) against
+// the key and the security counter sealed in its store; a refused image stops the process
+// before any device sends a frame. The sealed counter moves up to the image's only once
+// the device has associated running it.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -23,6 +30,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -36,6 +44,9 @@
 #include "daemon/device_fleet.h"
 #include "device/bundle.h"
 #include "device/episode.h"
+#include "device/firmware/firmware_key.h"
+#include "device/firmware/image_file.h"
+#include "device/firmware/secure_boot.h"
 #include "device/provisioning.h"
 #include "device/sealed_store.h"
 
@@ -56,6 +67,8 @@ struct DeviceOptions {
   std::string as_uid;
   std::string tamper_flag;
   std::string bed;
+  std::string firmware;
+  std::string firmware_key;
   std::vector<std::string> episodes;
   int interval_ms = 0;
   double duration = 0;
@@ -85,6 +98,8 @@ void Run(DeviceOptions o) {
   if (!o.gateway.empty()) c.device.gateway = o.gateway;
   if (o.interval_ms > 0) c.device.report_interval_ms = static_cast<uint32_t>(o.interval_ms);
   if (!o.store_dir.empty()) c.device.store_dir = o.store_dir;
+  if (!o.firmware.empty()) c.device.firmware = o.firmware;
+  if (!o.firmware_key.empty()) c.device.firmware_key = o.firmware_key;
   if (!o.version.empty()) {
     if (!ParseVersion(o.version, &c.protocol.version))
       Die("--version: expected v1, v2, v3-paper or hardened", 2);
@@ -113,6 +128,25 @@ void Run(DeviceOptions o) {
         "so the device must persist it: give --store-dir DIR (or [device] store_dir), or set "
         "protocol.roll_common_function = false on both the gateway and the devices",
         2);
+  // The emulated boot stage's inputs: the image in the device's slot, the manufacturer's key.
+  const bool secure_boot = !c.device.firmware.empty();
+  std::vector<uint8_t> firmware_image;  // may be empty: an empty file is refused as truncated
+  firmware::PublicKey firmware_key;
+  if (c.device.firmware.empty() != c.device.firmware_key.empty())
+    Die("--firmware and --firmware-key ([device] firmware, firmware_key) go together (the image "
+        "and the key it must be signed "
+        "with)",
+        2);
+  if (secure_boot) {
+    if (c.device.store_dir.empty())
+      Die("--firmware needs --store-dir: the anti-rollback counter is sealed in the store", 2);
+    if (firmware::LoadPublicKey(c.device.firmware_key, &firmware_key, &why) != Error::kOk)
+      Die("--firmware-key: " + why, 2);
+    if (firmware::ReadImageFile(c.device.firmware, firmware::kMaxImageSize, &firmware_image,
+                                &why) != Error::kOk)
+      Die("--firmware: " + why, 2);
+  }
+
   if (!o.bundle_dir.empty()) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(o.bundle_dir, ec)) {
@@ -163,6 +197,9 @@ void Run(DeviceOptions o) {
 
   Logger logger("device", stderr);
   DeviceFleet fleet(c, logger);
+  // Stores whose device boots an image with a higher security counter than the sealed one:
+  // raised once that device has associated (the image ran), never before.
+  std::map<const KeyStore*, uint32_t> pending_counter;
   OsRandom rng;
   std::vector<std::string> sources = o.bundles;
   for (const std::string& uid : store_only) sources.push_back(kStoreOnly + uid);
@@ -208,6 +245,16 @@ void Run(DeviceOptions o) {
     } else if (LoadBundle(path, &b, &why) != Error::kOk) {
       Die(why);
     }
+    if (secure_boot) {
+      firmware::BootDecision d;
+      if (firmware::CheckBootImage(firmware_image, firmware_key, *store, &d, &why) != Error::kOk)
+        Die(UidToString(b.secrets.uid) + ": " + why);
+      if (!d.ok()) Die(UidToString(b.secrets.uid) + ": " + firmware::DescribeBootDecision(d));
+      Log(logger, "info", firmware::DescribeBootDecision(d))
+          .With("uid", UidToString(b.secrets.uid))
+          .With("image", c.device.firmware);
+      if (d.raises_counter) pending_counter[store.get()] = *d.verdict.security_counter;
+    }
     std::string label = UidToString(b.secrets.uid);
     if (o.steal == "creds") {
       rng.Fill(b.secrets.kd);
@@ -231,6 +278,21 @@ void Run(DeviceOptions o) {
   for (const Episode& e : episodes) {
     const char* bad = "";
     if (fleet.AddEpisode(e, o.bed, &bad) != Error::kOk) Die(std::string("--episode: ") + bad, 2);
+  }
+  if (!pending_counter.empty()) {
+    fleet.on_event = [&](const DeviceFleet::Member& m, const Event& ev) {
+      if (ev.kind != EventKind::kAssociated) return;
+      auto it = pending_counter.find(m.store.get());
+      if (it == pending_counter.end()) return;
+      std::string err;
+      if (firmware::ConfirmImageRan(*m.store, it->second, &err) == Error::kOk)
+        Log(logger, "info", "firmware confirmed: sealed security counter raised")
+            .With("device", m.label)
+            .With("security_counter", static_cast<uint64_t>(it->second));
+      else
+        Log(logger, "error", err).With("device", m.label);
+      pending_counter.erase(it);  // one try per run: the next boot checks again
+    };
   }
   Log(logger, "info", "devices started")
       .With("count", static_cast<uint64_t>(fleet.size()))
@@ -272,6 +334,11 @@ void Setup(CLI::App& app) {
   cmd->add_option("--steal", o->steal, "Testbed intruder: creds | kd | full")
       ->check(CLI::IsMember({"creds", "kd", "full"}));
   cmd->add_option("--as-uid", o->as_uid, "Testbed insider: claim this uid with the bundle's keys");
+  cmd->add_option("--firmware", o->firmware,
+                  "Secure boot: the MCUboot image the devices run (needs --firmware-key, "
+                  "--store-dir)");
+  cmd->add_option("--firmware-key", o->firmware_key,
+                  "Secure boot: the manufacturer's Ed25519 public key (PEM)");
   cmd->add_option("--bed", o->bed, "Put every device on one modelled patient (a bed name)");
   cmd->add_option("--episode", o->episodes,
                   "Schedule a deterioration (repeatable): KIND[,onset=DUR][,ramp=DUR]"

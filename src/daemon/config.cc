@@ -376,13 +376,17 @@ Error ParseDaemonConfig(std::string_view text, std::string_view origin, DaemonCo
   }
   if (ok) {
     if (const toml::table* d = root["device"].as_table()) {
-      ok = r.CheckKeys(*d, "device", {"gateway", "bind", "report_interval_ms", "store_dir"});
+      ok = r.CheckKeys(
+          *d, "device",
+          {"gateway", "bind", "report_interval_ms", "store_dir", "firmware", "firmware_key"});
       ok = ok && r.Endpoint_(*d, "device", "gateway", &c.device.gateway);
       ok = ok && r.Endpoint_(*d, "device", "bind", &c.device.bind);
       int64_t v = c.device.report_interval_ms;
       ok = ok && r.Int(*d, "device", "report_interval_ms", 10, 3600000, &v);
       c.device.report_interval_ms = static_cast<uint32_t>(v);
       ok = ok && r.String(*d, "device", "store_dir", &c.device.store_dir);
+      ok = ok && r.String(*d, "device", "firmware", &c.device.firmware);
+      ok = ok && r.String(*d, "device", "firmware_key", &c.device.firmware_key);
     }
   }
   if (ok) {

@@ -12,7 +12,8 @@
 //               state = path, log = path | "-", max_file_bytes, keep_files,
 //               management = "host:port" (Prometheus /metrics, health, local alarms)
 //   [device]    gateway = "host:port", bind = "host:port", report_interval_ms,
-//               store_dir = path
+//               store_dir = path, firmware = path, firmware_key = path (secure boot,
+//               docs/firmware.md)
 //   [ids]       rate_limit (bool), alerts_per_second, threshold_count, threshold_seconds,
 //               threshold_track = "by_device" | "by_src" | "by_dst" | "by_rule",
 //               summary_max_devices
@@ -62,7 +63,9 @@ struct DeviceSettings {
   std::string gateway = "127.0.0.1:47110";
   std::string bind = "127.0.0.1:0";
   uint32_t report_interval_ms = 1000;
-  std::string store_dir;  // empty: secrets stay in memory (bundles are read each start)
+  std::string store_dir;     // empty: secrets stay in memory (bundles are read each start)
+  std::string firmware;      // the MCUboot image the devices boot; empty: no secure boot
+  std::string firmware_key;  // the manufacturer's Ed25519 public key (PEM)
 };
 
 struct DaemonConfig {

@@ -34,7 +34,8 @@ TEST(DaemonConfig, FieldsAreRead) {
   std::string why;
   ASSERT_EQ(ParseDaemonConfig("[protocol]\nversion = \"v3-paper\"\ntag_size = 16\n"
                               "encrypt = false\n[gateway]\nlisten = \"127.0.0.1:9000\"\n"
-                              "[device]\nreport_interval_ms = 250\n",
+                              "[device]\nreport_interval_ms = 250\n"
+                              "firmware = \"slot0.img\"\nfirmware_key = \"vendor.pub.pem\"\n",
                               "x.toml", &c, &why),
             Error::kOk)
       << why;
@@ -44,6 +45,8 @@ TEST(DaemonConfig, FieldsAreRead) {
   EXPECT_FALSE(c.protocol.encrypt_data);
   EXPECT_EQ(c.gateway.listen, "127.0.0.1:9000");
   EXPECT_EQ(c.device.report_interval_ms, 250u);
+  EXPECT_EQ(c.device.firmware, "slot0.img");
+  EXPECT_EQ(c.device.firmware_key, "vendor.pub.pem");
 }
 
 struct Bad {
@@ -97,8 +100,7 @@ TEST(DaemonConfig, MistakesNameTheLineAndTheField) {
        "x.toml:3: [protocol] roll_common_function: expected true or false"},
       {"[gateway]\nlisten = \"nowhere\"\n", "x.toml:2: [gateway] listen: expected host:port"},
       {"[gateway]\nlisen = \"1.2.3.4:5\"\n", "x.toml:2: [gateway] lisen: unknown field"},
-      {"[gateway]\nmanagement = \"9110\"\n",
-       "x.toml:2: [gateway] management: expected host:port"},
+      {"[gateway]\nmanagement = \"9110\"\n", "x.toml:2: [gateway] management: expected host:port"},
       {"[gatway]\n", "x.toml:1: [] gatway: unknown section"},
       {"[protocol\n", "x.toml:1: "},
       {"[ids]\nthreshold_track = \"by_port\"\n",

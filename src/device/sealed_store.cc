@@ -14,13 +14,15 @@
 namespace vigil {
 namespace {
 
-// Version 2 appended the common function's state; version 1 files still load.
-constexpr uint8_t kPlainVersion = 2;
+// Version 2 appended the common function's state, version 3 the firmware security
+// counter; version 1 and 2 files still load.
+constexpr uint8_t kPlainVersion = 3;
+constexpr uint8_t kPlainVersionNoFirmware = 2;
 constexpr uint8_t kPlainVersionNoR3 = 1;
 constexpr size_t kR3StateSize = 1 + 4 + 32;
 constexpr size_t kMaxPlainSize = 1 + 8 + 8 + kKdSize + kSecretKey2Size +
                                  2 * (1 + kMaxCredentialSize) + kEd25519PublicKeySize + 4 * 8 +
-                                 kR3StateSize;
+                                 kR3StateSize + 4;
 constexpr size_t kHeaderSize = sizeof kSealedMagic + 8 + kCcmNonceSize + 2;
 constexpr size_t kMaxSealedFileSize = kHeaderSize + kMaxPlainSize + kSealedTagSize;
 
@@ -165,13 +167,15 @@ Error SealedFileStore::ReadState(State* out) {
   c.broadcast_epoch = p.U64Le();
   c.broadcast_counter = p.U64Le();
   uint8_t has_r3 = 0;
-  if (version == kPlainVersion) {
+  if (version == kPlainVersion || version == kPlainVersionNoFirmware) {
     has_r3 = p.U8();
     c.r3_generation = p.U32Le();
     p.Bytes(c.r3);
   }
+  if (version == kPlainVersion) c.firmware_security_counter = p.U32Le();
   c.has_r3 = has_r3 == 1;
-  if (version != kPlainVersion && version != kPlainVersionNoR3) {
+  if (version != kPlainVersion && version != kPlainVersionNoFirmware &&
+      version != kPlainVersionNoR3) {
     SecureZero(out, sizeof *out);
     // Authenticated yet unparseable: written by a newer version.
     return Fail(Error::kCorrupt, "sealed store " + sealed_path_ +
@@ -209,6 +213,7 @@ Error SealedFileStore::WriteState(const State& state) {
   p.U8(state.counters.has_r3 ? 1 : 0);
   p.U32Le(state.counters.r3_generation);
   p.Bytes(state.counters.has_r3 ? ByteSpan(state.counters.r3) : ByteSpan(no_r3));
+  p.U32Le(state.counters.firmware_security_counter);
   if (!p.ok()) return Fail(Error::kInvalidArgument, "secrets do not fit the sealed format");
 
   std::array<uint8_t, kMaxSealedFileSize> file{};

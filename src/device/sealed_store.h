@@ -30,6 +30,10 @@ struct PersistedCounters {
   bool has_r3 = false;
   uint32_t r3_generation = 0;
   std::array<uint8_t, 32> r3{};
+  // The lowest MCUboot security counter the device boots (anti-rollback,
+  // device/firmware/secure_boot.h). Raised only once an image with a higher counter has
+  // verified and run; never lowered.
+  uint32_t firmware_security_counter = 0;
   bool operator==(const PersistedCounters&) const = default;
 };
 
@@ -63,10 +67,11 @@ class KeyStore {
 //   length     2  ciphertext length
 //   ciphertext    the plaintext below, AES-128-CCM
 //   tag       16
-// AAD = magic || uid. Plaintext (version 2): version (1 byte, = 2), uid, cpan_uid, kd,
+// AAD = magic || uid. Plaintext (version 3): version (1 byte, = 3), uid, cpan_uid, kd,
 // secretkey2, username (length byte + bytes), password (same), cpan_sign_pub, the four
 // counters (u64), then has_r3 (1 byte, 0 or 1), r3_generation (u32), r3 (32; zeros
-// without has_r3). Version 1 ends after the counters; it still loads, as has_r3 = false.
+// without has_r3); version 3 then adds firmware_security_counter (u32). Version 1 ends
+// after the counters, version 2 after r3; both still load (has_r3 = false, counter 0).
 // Anything else that authenticates but does not parse exactly is kCorrupt.
 inline constexpr char kSealedMagic[8] = {'V', 'G', 'S', 'E', 'A', 'L', '0', '1'};
 inline constexpr size_t kSealedTagSize = 16;

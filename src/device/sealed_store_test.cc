@@ -235,7 +235,7 @@ TEST_F(SealedStoreTest, CallsBeforeOpenAreRefused) {
 
 // The plaintext of a sealed file, byte by byte as the layout in sealed_store.h gives it,
 // so that the tests can write files of another version or a damaged plaintext that still
-// authenticates. Version 1 ends after the counters.
+// authenticates. Version 1 ends after the counters, version 2 after the R3 state.
 std::vector<uint8_t> Plaintext(uint8_t version, const DeviceSecrets& s,
                                const PersistedCounters& c) {
   std::vector<uint8_t> buf(512);
@@ -259,6 +259,7 @@ std::vector<uint8_t> Plaintext(uint8_t version, const DeviceSecrets& s,
     w.U32Le(c.r3_generation);
     w.Bytes(c.r3);
   }
+  if (version >= 3) w.U32Le(c.firmware_security_counter);
   EXPECT_TRUE(w.ok());
   buf.resize(w.size());
   return buf;
@@ -344,15 +345,15 @@ TEST_F(SealedFormatTest, SealedStoreVersion1FileStillLoads) {
   ASSERT_EQ(store_.LoadCounters(&c), Error::kOk) << store_.last_error();
   EXPECT_EQ(c, (PersistedCounters{500, 400, 1, 2}));
   EXPECT_FALSE(c.has_r3);
-  // The next write is version 2, with the R3 state.
+  // The next write is version 3, with the R3 state and the firmware counter.
   ASSERT_EQ(store_.SaveCounters(RolledCounters()), Error::kOk) << store_.last_error();
   ASSERT_EQ(store_.LoadCounters(&c), Error::kOk);
   EXPECT_EQ(c, RolledCounters());
-  // Written by the store, the plaintext is exactly the version-2 layout (its length in
+  // Written by the store, the plaintext is exactly the version-3 layout (its length in
   // the header is the plaintext's).
   const std::vector<uint8_t> file = ReadAll(sealed_);
   ASSERT_GE(file.size(), 31u);
-  EXPECT_EQ(size_t{file[29]} | size_t{file[30]} << 8, Plaintext(2, s, c).size());
+  EXPECT_EQ(size_t{file[29]} | size_t{file[30]} << 8, Plaintext(3, s, c).size());
 }
 
 TEST_F(SealedFormatTest, SealedStoreTruncatedVersion2PlaintextIsCorrupt) {
@@ -385,11 +386,40 @@ TEST_F(SealedFormatTest, SealedStoreTruncatedVersion2PlaintextIsCorrupt) {
   SealRaw(s.uid, bad);
   EXPECT_EQ(store_.LoadCounters(&c), Error::kCorrupt);
   bad = full;
-  bad[0] = 3;
+  bad[0] = 4;
   SealRaw(s.uid, bad);
   EXPECT_EQ(store_.LoadCounters(&c), Error::kCorrupt);
-  EXPECT_NE(store_.last_error().find("unknown content version 3"), std::string::npos)
+  EXPECT_NE(store_.last_error().find("unknown content version 4"), std::string::npos)
       << store_.last_error();
+}
+
+TEST_F(SealedFormatTest, SealedStoreVersion2FileLoadsWithFirmwareCounterZero) {
+  const DeviceSecrets s = MakeSecrets();
+  PersistedCounters rolled = RolledCounters();
+  rolled.firmware_security_counter = 9;  // not in a version-2 file
+  SealRaw(s.uid, Plaintext(2, s, rolled));
+  PersistedCounters c;
+  ASSERT_EQ(store_.LoadCounters(&c), Error::kOk) << store_.last_error();
+  EXPECT_EQ(c, RolledCounters());
+  EXPECT_EQ(c.firmware_security_counter, 0u);
+}
+
+TEST_F(SealedFormatTest, SealedStoreFirmwareCounterRoundTripsAndTruncationIsCorrupt) {
+  const DeviceSecrets s = MakeSecrets();
+  PersistedCounters rolled = RolledCounters();
+  rolled.firmware_security_counter = 0x0a0b0c0d;
+  ASSERT_EQ(store_.Seal(s), Error::kOk);
+  ASSERT_EQ(store_.SaveCounters(rolled), Error::kOk) << store_.last_error();
+  PersistedCounters c;
+  ASSERT_EQ(store_.LoadCounters(&c), Error::kOk);
+  EXPECT_EQ(c.firmware_security_counter, 0x0a0b0c0du);
+  // A version-3 plaintext cut inside the counter never loads as counter 0: a lost
+  // counter would let an older image boot again.
+  const std::vector<uint8_t> full = Plaintext(3, s, rolled);
+  for (size_t cut = full.size() - 4; cut < full.size(); ++cut) {
+    SealRaw(s.uid, std::vector<uint8_t>(full.begin(), full.begin() + static_cast<long>(cut)));
+    EXPECT_EQ(store_.LoadCounters(&c), Error::kCorrupt) << "cut at " << cut;
+  }
 }
 
 }  // namespace
