@@ -1,6 +1,6 @@
 // Not a check of its own: the writer of the chain that tests/e2e/audit_verify.sh tampers
 // with, run by that script as
-//   VIGIL_AUDIT_FIXTURE_DB=path VIGIL_AUDIT_FIXTURE_COUNT=n VIGIL_CLOUD_MASTER_KEY=hex \
+//   VIGIL_AUDIT_FIXTURE_DB=path VIGIL_AUDIT_FIXTURE_COUNT=n VIGIL_CLOUD_MASTER_KEY=hex
 //     cloud_test --gtest_filter='AuditFixture.*'
 // It appends n records through AuditLog (as the service does), creates the sealed head
 // key and signs the head. Skipped when the variable is not set.
