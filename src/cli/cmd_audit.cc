@@ -109,8 +109,9 @@ struct VerifyOptions {
   bool require_head = false;
 };
 
-void PrintFinding(const std::string& finding, const audit::VerifyReport* r, const char* head_from,
-                  const std::string& detail) {
+// `heads`: which signed heads the verdict covers ("given", "stored").
+void PrintFinding(const std::string& finding, const audit::VerifyReport* r,
+                  const std::vector<std::string>& heads, const std::string& detail) {
   nlohmann::json j{{"finding", finding}, {"detail", detail}};
   if (r != nullptr) {
     if (!r->ok()) {
@@ -120,7 +121,7 @@ void PrintFinding(const std::string& finding, const audit::VerifyReport* r, cons
     j["verified"] = r->verified;
     j["head_checked"] = r->head_checked;
   }
-  if (head_from != nullptr) j["head"] = head_from;
+  if (!heads.empty()) j["heads"] = heads;
   std::printf("%s\n", j.dump().c_str());
 }
 
@@ -149,7 +150,7 @@ int Verify(const VerifyOptions& o) {
       key_note = "head key not opened (" + why + ")";
     } else if (Status s = LoadHeadVerifier(*db, keys, &verifier); !s.ok()) {
       // A sealed key that does not open under the right master key was tampered with.
-      PrintFinding("head_key_forged", nullptr, nullptr, s.ToString());
+      PrintFinding("head_key_forged", nullptr, {}, s.ToString());
       return 1;
     }
   }
@@ -166,7 +167,7 @@ int Verify(const VerifyOptions& o) {
   std::optional<audit::SignedHead> stored;
   if (Status s = log.LatestHead(&stored); !s.ok()) {
     if (s.code != StoreError::kCrypto) Die("database: " + s.ToString());
-    PrintFinding("head_forged", nullptr, "stored", s.message);
+    PrintFinding("head_forged", nullptr, {"stored"}, s.message);
     return 1;
   }
   if (stored.has_value()) heads.emplace_back("stored", *stored);
@@ -175,13 +176,15 @@ int Verify(const VerifyOptions& o) {
     heads.clear();
   }
   if (heads.empty() && o.require_head) {
-    PrintFinding("no_head", nullptr, nullptr,
+    PrintFinding("no_head", nullptr, {},
                  key_note.empty() ? "no signed head to check the tail against" : key_note);
     return 1;
   }
 
+  // One pass per head (each pass streams the chain again): the verdict is the first
+  // finding, or intact under every head.
   audit::VerifyReport report;
-  const char* used = nullptr;
+  std::vector<std::string> used;
   if (heads.empty()) heads.emplace_back(nullptr, audit::SignedHead{});
   for (const auto& [from, h] : heads) {
     audit::VerifyOptions vo;
@@ -189,11 +192,14 @@ int Verify(const VerifyOptions& o) {
     vo.verifier = from != nullptr ? &verifier : nullptr;
     if (Status s = VerifyStoredChain(log, vo, o.page, &report); !s.ok())
       Die("database: " + s.ToString());
-    used = from;
+    if (from != nullptr) {
+      if (!report.ok()) used.clear();  // the finding is under this head alone
+      used.push_back(from);
+    }
     if (!report.ok()) break;
   }
   std::string detail = report.detail;
-  if (report.ok() && used == nullptr && !key_note.empty()) detail += "; " + key_note;
+  if (report.ok() && used.empty() && !key_note.empty()) detail += "; " + key_note;
   PrintFinding(std::string(audit::FindingName(report.finding)), &report, used, detail);
   return report.ok() ? 0 : 1;
 }

@@ -46,10 +46,10 @@ verify chain.db 0 intact - --require-head
 head_line="$("$vigil" audit head --db chain.db)"
 [[ "$head_line" == vigil-audit-head-v1\ 40\ * ]] || fail "head line: $head_line"
 
-# A field changed in place (same length, so the bytes still parse): record 12's actor.
+# A field changed in place (same length, so the bytes still parse): record 11's actor (a nurse's read).
 copy altered.db
-sql altered.db "UPDATE audit_log SET record = CAST(replace(CAST(record AS TEXT), 'u-1017', 'u-6666') AS BLOB) WHERE seq = 12"
-verify altered.db 1 altered 12
+sql altered.db "UPDATE audit_log SET record = CAST(replace(CAST(record AS TEXT), 'u-1017', 'u-6666') AS BLOB) WHERE seq = 11"
+verify altered.db 1 altered 11
 
 # A row deleted inside the chain.
 copy deleted.db

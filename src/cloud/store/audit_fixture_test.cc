@@ -34,8 +34,8 @@ TEST(AuditFixture, WritesTheChainTheEndToEndTestTampersWith) {
   ASSERT_TRUE(keys.Open(*db, masters, 1).ok());
   AuditLog log(*db);
   for (int i = 1; i <= count; ++i) {
-    audit::AuditRecord r = i % 3 == 0 ? audit::testing::DoctorSearch()
-                                      : audit::testing::NurseRead();
+    audit::AuditRecord r =
+        i % 3 == 0 ? audit::testing::DoctorSearch() : audit::testing::NurseRead();
     r.time_ms += i;
     r.operation += "&n=" + std::to_string(i);
     ASSERT_TRUE(log.Append(r).ok()) << i;

@@ -12,13 +12,13 @@ FieldContext SeedContext(const std::string& key_id) {
   return {kAuditHeadKeyTable, "private_key", "audit", key_id};
 }
 
-Status OpenActive(Database& db, const Keyring& keys, audit::HeadSigner* signer,
-                  std::string* key_id, bool* found) {
+Status OpenActive(Database& db, const Keyring& keys, audit::HeadSigner* signer, std::string* key_id,
+                  bool* found) {
   std::vector<Row> rows;
-  if (Status s = db.Execute(
-          "SELECT key_id, private_key FROM audit_head_keys WHERE retired_us IS NULL "
-          "ORDER BY created_us DESC, key_id DESC LIMIT 1",
-          {}, &rows);
+  if (Status s =
+          db.Execute("SELECT key_id, private_key FROM audit_head_keys WHERE retired_us IS NULL "
+                     "ORDER BY created_us DESC, key_id DESC LIMIT 1",
+                     {}, &rows);
       !s.ok())
     return s;
   *found = !rows.empty();
@@ -51,8 +51,7 @@ Status LoadOrCreateHeadSigner(Database& db, const Keyring& keys, int64_t now_us,
   if (fresh.Init(*seed) != Error::kOk)
     return Fail(StoreError::kCrypto, "Ed25519 refused a fresh seed");
   Blob sealed;
-  if (Status s = keys.Seal(SeedContext(id), ByteSpan(seed->data(), seed->size()), &sealed);
-      !s.ok())
+  if (Status s = keys.Seal(SeedContext(id), ByteSpan(seed->data(), seed->size()), &sealed); !s.ok())
     return s;
   const auto pub = fresh.public_key();
   // Two replicas starting at once may both create one; the newest is used by both after

@@ -76,8 +76,9 @@ TEST_P(AuditHeadKeySuite, SealedSeedMovedToAnotherRowFailsToOpen) {
   audit::HeadVerifier v;
   EXPECT_EQ(LoadHeadVerifier(*db_, keys_, &v).code, StoreError::kCrypto);
   Blob elsewhere;
-  ASSERT_TRUE(keys_.Seal({"notes", "body", "patient:1", id + "x"},
-                         std::string(audit::kEd25519KeyBytes, 'k'), &elsewhere)
+  ASSERT_TRUE(keys_
+                  .Seal({"notes", "body", "patient:1", id + "x"},
+                        std::string(audit::kEd25519KeyBytes, 'k'), &elsewhere)
                   .ok());
   ASSERT_TRUE(db_->Execute("UPDATE audit_head_keys SET private_key = ?", {Value{elsewhere}}).ok());
   EXPECT_EQ(LoadHeadVerifier(*db_, keys_, &v).code, StoreError::kCrypto);

@@ -23,9 +23,8 @@ bool ToHash(const Blob& b, audit::Hash* out) {
 }  // namespace
 
 Status AuditLog::LockTail(audit::ChainHead* out) {
-  const std::string lock =
-      std::string("SELECT seq, hash FROM audit_tail WHERE id = 1") +
-      (db_.backend() == Backend::kPostgres ? " FOR UPDATE" : "");
+  const std::string lock = std::string("SELECT seq, hash FROM audit_tail WHERE id = 1") +
+                           (db_.backend() == Backend::kPostgres ? " FOR UPDATE" : "");
   std::vector<Row> rows;
   if (Status s = db_.Execute(lock, {}, &rows); !s.ok()) return s;
   if (rows.empty()) {
@@ -123,8 +122,7 @@ Status AuditLog::ReadRange(int64_t from_seq, size_t limit, std::vector<StoredAud
   return Status::Ok();
 }
 
-Status AuditLog::SignHead(const audit::HeadSigner& signer, int64_t now_ms,
-                          audit::SignedHead* out) {
+Status AuditLog::SignHead(const audit::HeadSigner& signer, int64_t now_ms, audit::SignedHead* out) {
   audit::ChainHead tail;
   if (Status s = Tail(&tail); !s.ok()) return s;
   audit::SignedHead h;
@@ -133,8 +131,7 @@ Status AuditLog::SignHead(const audit::HeadSigner& signer, int64_t now_ms,
   if (Status s = db_.Execute(
           "INSERT INTO audit_heads (seq, hash, time_ms, signature, line) VALUES (?, ?, ?, ?, ?)",
           {Value{static_cast<int64_t>(h.head.seq)}, Value{ToBlob(h.head.hash)}, Value{h.time_ms},
-           Value{Blob(h.signature.begin(), h.signature.end())},
-           Value{audit::FormatSignedHead(h)}});
+           Value{Blob(h.signature.begin(), h.signature.end())}, Value{audit::FormatSignedHead(h)}});
       !s.ok())
     return s;
   *out = h;

@@ -218,10 +218,11 @@ TEST_P(AuditLogSuite, RowInsertedByRenumberingIsInserted) {
 // The cheap insert: a copy of an earlier row replayed under a new key.
 TEST_P(AuditLogSuite, ReplayedCopyOfAnEarlierRowIsInserted) {
   AppendN(6);
-  ASSERT_TRUE(db_->Execute("INSERT INTO audit_log (seq, time_ms, record, prev_hash, hash) "
-                           "SELECT 7, time_ms, record, prev_hash, hash FROM audit_log WHERE seq = 2",
-                           {})
-                  .ok());
+  ASSERT_TRUE(
+      db_->Execute("INSERT INTO audit_log (seq, time_ms, record, prev_hash, hash) "
+                   "SELECT 7, time_ms, record, prev_hash, hash FROM audit_log WHERE seq = 2",
+                   {})
+          .ok());
   const audit::VerifyReport v = VerifyAll(nullptr, 3);
   EXPECT_EQ(v.finding, audit::Finding::kInserted);
   EXPECT_EQ(v.seq, 2u);

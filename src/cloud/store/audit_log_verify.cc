@@ -65,8 +65,8 @@ Status VerifyStoredChain(AuditLog& log, const audit::VerifyOptions& options, siz
           r.finding = audit::Finding::kHeadMismatch;
           r.seq = head->head.seq;
           r.count = 1;
-          r.detail = "record " + std::to_string(head->head.seq) +
-                     " has another hash than the signed head";
+          r.detail =
+              "record " + std::to_string(head->head.seq) + " has another hash than the signed head";
           r.head_checked = false;
         } else {
           r.head_checked = true;

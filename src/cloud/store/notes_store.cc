@@ -12,8 +12,8 @@ FieldContext BodyContext(const std::string& owner, const std::string& row) {
 Status NotesStore::Add(int64_t patient_id, std::string_view author, TimeUs time,
                        std::string_view text, int64_t* note_id) {
   if (text.empty() || text.size() > kMaxNoteBytes)
-    return Fail(StoreError::kMisuse, "a note's text must be 1.." + std::to_string(kMaxNoteBytes) +
-                                         " bytes");
+    return Fail(StoreError::kMisuse,
+                "a note's text must be 1.." + std::to_string(kMaxNoteBytes) + " bytes");
   if (author.empty()) return Fail(StoreError::kMisuse, "a note needs its author");
   // The id is part of the seal, so the row is made first and its body sealed for it.
   return WithinTransaction(db_, [&]() -> Status {
@@ -26,12 +26,12 @@ Status NotesStore::Add(int64_t patient_id, std::string_view author, TimeUs time,
       return s;
     const int64_t id = rows.at(0).Int(0);
     Blob sealed;
-    if (Status s = keys_.Seal(BodyContext(PatientOwner(patient_id), std::to_string(id)), text,
-                              &sealed);
+    if (Status s =
+            keys_.Seal(BodyContext(PatientOwner(patient_id), std::to_string(id)), text, &sealed);
         !s.ok())
       return s;
-    if (Status s = db_.Execute("UPDATE notes SET body = ? WHERE note_id = ?",
-                               {Value{sealed}, Value{id}});
+    if (Status s =
+            db_.Execute("UPDATE notes SET body = ? WHERE note_id = ?", {Value{sealed}, Value{id}});
         !s.ok())
       return s;
     if (note_id != nullptr) *note_id = id;

@@ -79,16 +79,16 @@ TEST_P(NotesStoreSuite, NoteMovedToAnotherPatientOrRowFailsToOpen) {
   int64_t first = 0, second = 0;
   ASSERT_TRUE(notes_->Add(a_, "d-1", kNow, "for patient a", &first).ok());
   ASSERT_TRUE(notes_->Add(a_, "d-1", kNow + 1, "also a", &second).ok());
-  ASSERT_TRUE(db_->Execute("UPDATE notes SET patient_id = ? WHERE note_id = ?",
-                           {Value{b_}, Value{first}})
-                  .ok());
+  ASSERT_TRUE(
+      db_->Execute("UPDATE notes SET patient_id = ? WHERE note_id = ?", {Value{b_}, Value{first}})
+          .ok());
   std::vector<Note> got;
   const Status moved = notes_->ForPatient(b_, 0, kNow + 10, 10, &got);
   EXPECT_EQ(moved.code, StoreError::kCrypto);
   EXPECT_TRUE(got.empty());
-  ASSERT_TRUE(db_->Execute("UPDATE notes SET patient_id = ? WHERE note_id = ?",
-                           {Value{a_}, Value{first}})
-                  .ok());
+  ASSERT_TRUE(
+      db_->Execute("UPDATE notes SET patient_id = ? WHERE note_id = ?", {Value{a_}, Value{first}})
+          .ok());
   ASSERT_TRUE(db_->Execute("UPDATE notes SET body = (SELECT body FROM notes WHERE note_id = ?) "
                            "WHERE note_id = ?",
                            {Value{first}, Value{second}})

@@ -45,16 +45,15 @@ vigil::Error SqlApiKeyStore::Revoke(std::string_view key_id, TimeUs now) {
   if (!last_.ok()) return vigil::Error::kIo;
   if (n > 0) return vigil::Error::kOk;
   std::vector<Row> rows;
-  last_ = db_.Execute("SELECT 1 FROM api_keys WHERE key_id = ?", {Value{std::string(key_id)}},
-                      &rows);
+  last_ =
+      db_.Execute("SELECT 1 FROM api_keys WHERE key_id = ?", {Value{std::string(key_id)}}, &rows);
   if (!last_.ok()) return vigil::Error::kIo;
   return rows.empty() ? vigil::Error::kNotFound : vigil::Error::kOk;
 }
 
 void SqlApiKeyStore::Touch(std::string_view key_id, TimeUs now) {
-  last_ = db_.Execute(
-      "UPDATE api_keys SET last_used_us = ? WHERE key_id = ? AND last_used_us <= ?",
-      {Value{now}, Value{std::string(key_id)}, Value{now - touch_interval_}});
+  last_ = db_.Execute("UPDATE api_keys SET last_used_us = ? WHERE key_id = ? AND last_used_us <= ?",
+                      {Value{now}, Value{std::string(key_id)}, Value{now - touch_interval_}});
 }
 
 }  // namespace vigil::cloud

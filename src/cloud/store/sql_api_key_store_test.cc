@@ -46,8 +46,8 @@ TEST_P(SqlApiKeyStoreSuite, TableHoldsNoSecret) {
   ASSERT_EQ(store_->Put(k->record), vigil::Error::kOk);
   const std::string secret = k->key.substr(4 + 16 + 1);
   std::vector<Row> rows;
-  ASSERT_TRUE(db_->Execute("SELECT key_id, secret_hash, owner, scopes FROM api_keys", {}, &rows)
-                  .ok());
+  ASSERT_TRUE(
+      db_->Execute("SELECT key_id, secret_hash, owner, scopes FROM api_keys", {}, &rows).ok());
   ASSERT_EQ(rows.size(), 1u);
   for (size_t i = 0; i < 4; ++i) EXPECT_EQ(rows[0].Text(i).find(secret), std::string::npos);
 }

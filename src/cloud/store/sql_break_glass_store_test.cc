@@ -15,8 +15,9 @@ using vigil::cloud::testing::FreshDatabase;
 constexpr TimeUs kNow = 1'750'000'000 * kSeconds;
 
 policy::BreakGlassGrant Grant(std::string id, std::string subject, TimeUs opened) {
-  return {std::move(id), std::move(subject), "42", "patient collapsed in corridor", opened,
-          opened + policy::kBreakGlassDefaultDuration};
+  return {std::move(id), std::move(subject),
+          "42",          "patient collapsed in corridor",
+          opened,        opened + policy::kBreakGlassDefaultDuration};
 }
 
 class SqlBreakGlassStoreSuite : public ::testing::TestWithParam<Backend> {

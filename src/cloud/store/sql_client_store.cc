@@ -36,19 +36,19 @@ vigil::Error SqlClientStore::Create(const auth::ClientRecord& r, TimeUs now) {
 
 vigil::Error SqlClientStore::SetDisabled(std::string_view client_id, bool disabled) {
   int64_t n = 0;
-  last_ = db_.Execute("UPDATE oauth_clients SET disabled = ? WHERE client_id = ?",
-                      {Value{int64_t{disabled ? 1 : 0}}, Value{std::string(client_id)}}, nullptr,
-                      &n);
+  last_ =
+      db_.Execute("UPDATE oauth_clients SET disabled = ? WHERE client_id = ?",
+                  {Value{int64_t{disabled ? 1 : 0}}, Value{std::string(client_id)}}, nullptr, &n);
   return Changed(n);
 }
 
 vigil::Error SqlClientStore::SetSecret(std::string_view client_id,
                                        const auth::Digest& secret_hash) {
   int64_t n = 0;
-  last_ = db_.Execute("UPDATE oauth_clients SET secret_hash = ? WHERE client_id = ?",
-                      {Value{Blob(secret_hash.begin(), secret_hash.end())},
-                       Value{std::string(client_id)}},
-                      nullptr, &n);
+  last_ = db_.Execute(
+      "UPDATE oauth_clients SET secret_hash = ? WHERE client_id = ?",
+      {Value{Blob(secret_hash.begin(), secret_hash.end())}, Value{std::string(client_id)}}, nullptr,
+      &n);
   return Changed(n);
 }
 

@@ -19,12 +19,12 @@ Status SqlCounterStore::UpdateOnce(
   std::optional<guard::CounterState> current;
   if (!rows.empty()) current = guard::CounterState{rows[0].Real(0), rows[0].Int(1)};
   const guard::CounterState next = update(current);
-  Status s = current.has_value()
-                 ? db_.Execute("UPDATE counters SET value = ?, updated_us = ? WHERE counter_key = ?",
-                               {Value{next.value}, Value{next.updated}, Value{std::string(key)}})
-                 : db_.Execute(
-                       "INSERT INTO counters (counter_key, value, updated_us) VALUES (?, ?, ?)",
-                       {Value{std::string(key)}, Value{next.value}, Value{next.updated}});
+  Status s =
+      current.has_value()
+          ? db_.Execute("UPDATE counters SET value = ?, updated_us = ? WHERE counter_key = ?",
+                        {Value{next.value}, Value{next.updated}, Value{std::string(key)}})
+          : db_.Execute("INSERT INTO counters (counter_key, value, updated_us) VALUES (?, ?, ?)",
+                        {Value{std::string(key)}, Value{next.value}, Value{next.updated}});
   if (s.ok()) *out = next;
   return s;
 }

@@ -59,10 +59,12 @@ TEST_P(SqlCounterStoreSuite, FractionalTokensSurviveTheRoundTrip) {
 
 TEST_P(SqlCounterStoreSuite, EraseAndExpireDropOnlyWhatTheyName) {
   for (int i = 0; i < 5; ++i)
-    ASSERT_TRUE(store_
-                    ->Update("k" + std::to_string(i),
-                             [i](auto&) { return CounterState{1, 100 * i}; })
-                    .ok());
+    ASSERT_TRUE(
+        store_->Update("k" + std::to_string(i),
+                       [i](auto&) {
+                         return CounterState{1, 100 * i};
+                       })
+            .ok());
   store_->Erase("k4");
   EXPECT_FALSE(store_->Get("k4").has_value());
   EXPECT_EQ(store_->Expire(200), 2u);  // k0 (0) and k1 (100)

@@ -10,8 +10,7 @@ std::string_view KindName(DutyKind k) { return k == DutyKind::kWard ? "ward" : "
 vigil::Error StaffDirectory::Io(Status s) {
   last_ = std::move(s);
   if (last_.ok()) return vigil::Error::kOk;
-  return last_.code == StoreError::kConstraint ? vigil::Error::kInvalidArgument
-                                               : vigil::Error::kIo;
+  return last_.code == StoreError::kConstraint ? vigil::Error::kInvalidArgument : vigil::Error::kIo;
 }
 
 vigil::Error StaffDirectory::Changed(int64_t n) {
@@ -31,8 +30,7 @@ vigil::Error StaffDirectory::CreateUser(const StaffUser& u) {
       "INSERT INTO staff (user_id, role, display_name, password_hash, patient_id, disabled, "
       "created_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
       {Value{u.user_id}, Value{std::string(policy::RoleName(u.role))}, Value{u.display_name},
-       Value{u.password_hash},
-       u.patient_id.empty() ? Value{nullptr} : Value{u.patient_id},
+       Value{u.password_hash}, u.patient_id.empty() ? Value{nullptr} : Value{u.patient_id},
        Value{int64_t{u.disabled ? 1 : 0}}, Value{u.created}}));
 }
 
@@ -60,8 +58,7 @@ Result<StaffUser> StaffDirectory::FindUser(std::string_view user_id) {
 vigil::Error StaffDirectory::SetDisabled(std::string_view user_id, bool disabled) {
   int64_t n = 0;
   last_ = db_.Execute("UPDATE staff SET disabled = ? WHERE user_id = ?",
-                      {Value{int64_t{disabled ? 1 : 0}}, Value{std::string(user_id)}}, nullptr,
-                      &n);
+                      {Value{int64_t{disabled ? 1 : 0}}, Value{std::string(user_id)}}, nullptr, &n);
   return Changed(n);
 }
 
@@ -92,11 +89,11 @@ vigil::Error StaffDirectory::SetDuties(std::string_view user_id, DutyKind kind,
         !q.ok())
       return q;
     for (const policy::DutyAssignment& d : duties)
-      if (Status q = db_.Execute(
-              "INSERT INTO duty_assignments (user_id, kind, unit, start_us, end_us) "
-              "VALUES (?, ?, ?, ?, ?)",
-              {Value{std::string(user_id)}, Value{std::string(KindName(kind))}, Value{d.unit},
-               Value{d.start}, Value{d.end}});
+      if (Status q =
+              db_.Execute("INSERT INTO duty_assignments (user_id, kind, unit, start_us, end_us) "
+                          "VALUES (?, ?, ?, ?, ?)",
+                          {Value{std::string(user_id)}, Value{std::string(KindName(kind))},
+                           Value{d.unit}, Value{d.start}, Value{d.end}});
           !q.ok())
         return q;
     return Status::Ok();
@@ -114,20 +111,20 @@ vigil::Error StaffDirectory::SetCareTeams(int64_t patient_id,
     if (t.empty()) return vigil::Error::kInvalidArgument;
   const Status s = WithinTransaction(db_, [&]() -> Status {
     std::vector<Row> rows;
-    if (Status q = db_.Execute("SELECT 1 FROM patients WHERE patient_id = ?", {Value{patient_id}},
-                               &rows);
+    if (Status q =
+            db_.Execute("SELECT 1 FROM patients WHERE patient_id = ?", {Value{patient_id}}, &rows);
         !q.ok())
       return q;
     if (rows.empty()) return Fail(StoreError::kNotFound, "no patient");
-    if (Status q = db_.Execute("DELETE FROM patient_care_teams WHERE patient_id = ?",
-                               {Value{patient_id}});
+    if (Status q =
+            db_.Execute("DELETE FROM patient_care_teams WHERE patient_id = ?", {Value{patient_id}});
         !q.ok())
       return q;
     for (const std::string& t : teams)
-      if (Status q = db_.Execute(
-              "INSERT INTO patient_care_teams (patient_id, care_team) VALUES (?, ?) "
-              "ON CONFLICT DO NOTHING",
-              {Value{patient_id}, Value{t}});
+      if (Status q =
+              db_.Execute("INSERT INTO patient_care_teams (patient_id, care_team) VALUES (?, ?) "
+                          "ON CONFLICT DO NOTHING",
+                          {Value{patient_id}, Value{t}});
           !q.ok())
         return q;
     return Status::Ok();
