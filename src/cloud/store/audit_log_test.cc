@@ -126,6 +126,21 @@ TEST_P(AuditLogSuite, AppendInsideACallersTransactionRollsBackWithIt) {
   EXPECT_TRUE(VerifyAll(nullptr).ok());
 }
 
+// A tail row set back (a partial restore, an edit) would make the next append reuse a
+// seq: the primary key refuses it, and after the retries the append fails instead of
+// forking the chain or overwriting a record.
+TEST_P(AuditLogSuite, TailRowBehindTheLogFailsTheAppendInsteadOfForking) {
+  AppendN(3);
+  ASSERT_TRUE(db_->Execute("UPDATE audit_tail SET seq = 1", {}).ok());
+  AuditLog impatient(*db_, {.max_attempts = 2});
+  const Status s = impatient.Append(RecordNo(4));
+  EXPECT_EQ(s.code, StoreError::kSchema) << s.ToString();
+  std::vector<Row> rows;
+  ASSERT_TRUE(db_->Execute("SELECT COUNT(*) FROM audit_log", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0).Int(0), 3);
+  EXPECT_TRUE(VerifyAll(nullptr).ok());
+}
+
 TEST_P(AuditLogSuite, SignedHeadIsStoredAndReadBackAsTheLatest) {
   AppendN(3);
   audit::SignedHead first, second;

@@ -161,7 +161,6 @@ CREATE TABLE api_keys (
   revoked_us BIGINT NOT NULL,
   last_used_us BIGINT NOT NULL
 );
-CREATE INDEX api_keys_owner ON api_keys (owner);
 
 CREATE TABLE oauth_clients (
   client_id TEXT PRIMARY KEY,
