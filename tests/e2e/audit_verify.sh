@@ -4,7 +4,8 @@
 # which also seals the head key and signs the head), verified intact, then tampered with
 # by the sqlite3 shell in four ways (a field changed, a row deleted, a copied row
 # inserted, the tail cut), each on a fresh copy, and each must be named with its seq.
-# Then the same with only the public key and a head line kept outside the database.
+# Then the same with only the public key and a head line kept outside the database, and
+# the chain in PostgreSQL (scripts/postgres.sh) edited with psql.
 #   audit_verify.sh path/to/vigil      (cloud_test is looked for beside it)
 set -euo pipefail
 vigil="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -12,7 +13,13 @@ cloud_test="$(dirname "$vigil")/cloud_test"
 [ -x "$cloud_test" ] || { echo "FAIL: $cloud_test not built (cmake --build . --target cloud_test)" >&2; exit 1; }
 command -v sqlite3 > /dev/null || { echo "FAIL: the sqlite3 shell is not installed" >&2; exit 1; }
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+chmod 0755 "$work"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cleanup() {
+  bash "$root/scripts/postgres.sh" stop "$work/pg" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 export VIGIL_CLOUD_MASTER_KEY="$(openssl rand -hex 32)"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -81,4 +88,15 @@ VIGIL_CLOUD_MASTER_KEY= verify cut.db 1 truncated 37 --head-key head.pub --head 
 # A forged head line (its signature no longer covers it).
 forged="${head_line/ 40 / 39 }"
 verify chain.db 1 head_forged - --head "$forged"
+# The same store on PostgreSQL: intact, then the tail cut and a byte changed with psql.
+base="$(bash "$root/scripts/postgres.sh" start "$work/pg")"
+psql -qtAX "$base" -c "CREATE DATABASE audit_e2e" > /dev/null
+pg="${base/\/postgres\?//audit_e2e?}"
+VIGIL_AUDIT_FIXTURE_DB="$pg" VIGIL_AUDIT_FIXTURE_COUNT=25 \
+  "$cloud_test" --gtest_filter='AuditFixture.*' > fixture-pg.log 2>&1 || { cat fixture-pg.log >&2; fail "fixture (postgresql)"; }
+verify "$pg" 0 intact - --require-head
+psql -qtAX "$pg" -c "DELETE FROM audit_log WHERE seq > 20" > /dev/null
+verify "$pg" 1 truncated 21
+psql -qtAX "$pg" -c "UPDATE audit_log SET record = overlay(record placing 'x'::bytea from 60 for 1) WHERE seq = 9" > /dev/null
+verify "$pg" 1 altered 9
 echo "audit_verify: ok"
