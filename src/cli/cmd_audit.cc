@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,11 @@ void AddCommon(CLI::App* cmd, CommonOptions* o) {
 
 // Opens the database without changing it: a verifier must not migrate what it checks.
 std::unique_ptr<Database> OpenForAudit(const CommonOptions& o) {
+  // Opening a SQLite path creates the file: a mistyped path would "verify" an empty chain.
+  if (o.db.find("://") == std::string::npos || o.db.starts_with("sqlite://")) {
+    const std::string path = o.db.starts_with("sqlite://") ? o.db.substr(9) : o.db;
+    if (!std::filesystem::exists(path)) Die("database: no such file " + path);
+  }
   std::unique_ptr<Database> db;
   if (Status s = OpenDatabase(o.db, {}, &db); !s.ok()) Die("database: " + s.ToString());
   int64_t version = 0;

@@ -50,6 +50,12 @@ copy() { cp chain.db "$1"; }
 sql() { sqlite3 "$1" "$2"; }
 
 verify chain.db 0 intact - --require-head
+# A mistyped path is an error, not an empty chain that verifies.
+set +e
+"$vigil" audit verify --db missing.db > /dev/null 2> missing.err
+rc=$?
+set -e
+[ "$rc" = 2 ] && [ ! -e missing.db ] || fail "a missing database: exit $rc, $(cat missing.err)"
 head_line="$("$vigil" audit head --db chain.db)"
 [[ "$head_line" == vigil-audit-head-v1\ 40\ * ]] || fail "head line: $head_line"
 

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "cloud/auth/secrets.h"
-#include "common/hex.h"
 
 namespace vigil::cloud {
 namespace {
@@ -42,11 +41,14 @@ Status LoadOrCreateHeadSigner(Database& db, const Keyring& keys, int64_t now_us,
                               audit::HeadSigner* signer, std::string* key_id) {
   bool found = false;
   if (Status s = OpenActive(db, keys, signer, key_id, &found); !s.ok() || found) return s;
+  // The id is the key's number, not random: two replicas starting on a fresh database
+  // both try "ahk-1", one insert wins, and both then load the winner, so no head is ever
+  // signed with a key the verifier does not take for the active one.
+  std::vector<Row> rows;
+  if (Status s = db.Execute("SELECT COUNT(*) FROM audit_head_keys", {}, &rows); !s.ok()) return s;
+  const std::string id = "ahk-" + std::to_string(rows.at(0).Int(0) + 1);
   const auto seed = auth::RandomBytes(audit::kEd25519KeyBytes);
-  const auto id_bytes = auth::RandomBytes(8);
-  if (!seed.has_value() || !id_bytes.has_value())
-    return Fail(StoreError::kCrypto, "no random bytes for the audit head key");
-  const std::string id = "ahk-" + ToHex(*id_bytes);
+  if (!seed.has_value()) return Fail(StoreError::kCrypto, "no random bytes for the audit head key");
   audit::HeadSigner fresh;
   if (fresh.Init(*seed) != Error::kOk)
     return Fail(StoreError::kCrypto, "Ed25519 refused a fresh seed");
@@ -54,15 +56,15 @@ Status LoadOrCreateHeadSigner(Database& db, const Keyring& keys, int64_t now_us,
   if (Status s = keys.Seal(SeedContext(id), ByteSpan(seed->data(), seed->size()), &sealed); !s.ok())
     return s;
   const auto pub = fresh.public_key();
-  // Two replicas starting at once may both create one; the newest is used by both after
-  // their next load, and either signature verifies under its own key's public half.
   if (Status s = db.Execute(
           "INSERT INTO audit_head_keys (key_id, private_key, public_key, created_us, retired_us) "
-          "VALUES (?, ?, ?, ?, NULL)",
+          "VALUES (?, ?, ?, ?, NULL) ON CONFLICT (key_id) DO NOTHING",
           {Value{id}, Value{sealed}, Value{Blob(pub.begin(), pub.end())}, Value{now_us}});
       !s.ok())
     return s;
-  return OpenActive(db, keys, signer, key_id, &found);
+  if (Status s = OpenActive(db, keys, signer, key_id, &found); !s.ok()) return s;
+  if (!found) return Fail(StoreError::kSchema, "audit head key vanished after creating it");
+  return Status::Ok();
 }
 
 Status LoadHeadVerifier(Database& db, const Keyring& keys, audit::HeadVerifier* verifier) {

@@ -10,7 +10,8 @@
 // trusts the public key it derives from the opened seed (needs the master key) or one it
 // was given (`vigil audit verify --head-key`), never the stored column.
 //
-// One active key (retired_us NULL); LoadOrCreateHeadSigner creates it on first use.
+// One active key (retired_us NULL); LoadOrCreateHeadSigner creates it on first use, race
+// free: replicas starting together on a fresh database end up with the same key.
 // Errors: kCrypto (the seed does not open: wrong master key, moved or altered row), kNotFound
 // (LoadHeadVerifier on a database where no key was made yet), or the database's.
 // Thread-safety: the calls use `db` (one connection, not thread-safe); the signer and

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <thread>
+
 #include "cloud/store/audit_log.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/test_backends.h"
@@ -53,6 +56,27 @@ TEST_P(AuditHeadKeySuite, OneKeyIsCreatedAndEveryReplicaSignsWithIt) {
   audit::SignedHead h;
   ASSERT_EQ(b.Sign({3, {}}, 5, &h), Error::kOk);
   EXPECT_TRUE(v.Verify(h));
+}
+
+TEST_P(AuditHeadKeySuite, ReplicasStartingTogetherEndUpWithOneKey) {
+  std::array<std::array<uint8_t, audit::kEd25519KeyBytes>, 2> pubs{};
+  std::array<bool, 2> ok{};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < 2; ++w)
+    threads.emplace_back([&, w] {
+      std::unique_ptr<Database> conn;
+      Keyring k;
+      audit::HeadSigner s;
+      ok[w] = OpenDatabase(url_, {}, &conn).ok() && k.Open(*conn, {Key(1)}, 1).ok() &&
+              LoadOrCreateHeadSigner(*conn, k, 1, &s).ok();
+      if (ok[w]) pubs[w] = s.public_key();
+    });
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(ok[0] && ok[1]);
+  EXPECT_EQ(pubs[0], pubs[1]);
+  std::vector<Row> rows;
+  ASSERT_TRUE(db_->Execute("SELECT COUNT(*) FROM audit_head_keys", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0).Int(0), 1);
 }
 
 TEST_P(AuditHeadKeySuite, TableHoldsNoSeedInClear) {
