@@ -158,6 +158,21 @@ TEST_P(AuditLogSuite, SignedHeadIsStoredAndReadBackAsTheLatest) {
   EXPECT_TRUE(r.head_checked);
 }
 
+// The head signed pages before the end of the chain: it is checked where it lies, and
+// what was appended after it is checked by its links.
+TEST_P(AuditLogSuite, HeadInAnEarlierPageIsCheckedWhereItLies) {
+  AppendN(6);
+  audit::SignedHead h;
+  ASSERT_TRUE(log_->SignHead(signer_, 1000, &h).ok());
+  AppendN(9);
+  for (size_t page : {2u, 3u, 5u, 100u}) {
+    const audit::VerifyReport r = VerifyAll(&h, page);
+    EXPECT_TRUE(r.ok()) << page << ": " << r.detail;
+    EXPECT_TRUE(r.head_checked) << page;
+    EXPECT_EQ(r.verified, 15u) << page;
+  }
+}
+
 TEST_P(AuditLogSuite, DamagedStoredHeadIsAnErrorNotSilence) {
   AppendN(1);
   audit::SignedHead h;

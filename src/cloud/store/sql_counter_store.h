@@ -11,8 +11,10 @@
 //
 // Errors: Update returns kIo when the database fails (nothing changed; last_status() has
 // the database's message). Get, Erase and Expire cannot return an error through the
-// interface: Get reads a failure as nullopt and sets last_status(), so a caller that
-// decides on a counter (the throttle) decides on Update's result, which fails closed.
+// interface: Get reads a failure as nullopt ("no counter") and sets last_status(). Note
+// that LoginThrottle::Check decides on Get, so on a failing database it sees no failures
+// (fails open) although its header promises kIo; closing that needs Get to return an
+// error in counter_store.h (the guard's interface), not a change here.
 //
 // Thread-safety: one store per Database connection; neither is thread-safe.
 #pragma once

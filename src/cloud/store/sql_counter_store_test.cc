@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "cloud/guard/login_throttle.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/test_backends.h"
 #include "common/test_temp_dir.h"
@@ -111,6 +112,27 @@ TEST_P(SqlCounterStoreSuite, TwoConnectionsIncrementingOneKeyLoseNothing) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(store_->Get("login:nurse-1")->value, 2 * kEach);
+}
+
+// An attacker spreading guesses over two replicas: the failures counted on one delay
+// the next attempt on the other.
+TEST_P(SqlCounterStoreSuite, FailuresCountedOnOneReplicaThrottleTheOther) {
+  std::unique_ptr<Database> other;
+  ASSERT_TRUE(OpenDatabase(url_, {}, &other).ok());
+  SqlCounterStore b_store(*other);
+  guard::LoginThrottle a(guard::ThrottleConfig{}, *store_);
+  guard::LoginThrottle b(guard::ThrottleConfig{}, b_store);
+  const guard::LoginAttempt attempt{"dr.grey", "203.0.113.9", guard::Factor::kPassword, false};
+  constexpr TimeUs kNow = 1'750'000'000 * kSeconds;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE((i % 2 ? a : b).RecordFailure(attempt, kNow).ok());
+  const auto v = b.Check(attempt, kNow);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->account_at_source_failures, 4u);
+  EXPECT_TRUE(v->allowed) << "below the free attempts";
+  ASSERT_TRUE(a.RecordFailure(attempt, kNow).ok());
+  const auto after = b.Check(attempt, kNow);
+  EXPECT_FALSE(after->allowed) << "the fifth failure, counted on the other replica, delays";
+  EXPECT_EQ(after->retry_at, kNow + kSeconds);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlCounterStoreSuite,
