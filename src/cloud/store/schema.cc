@@ -135,6 +135,138 @@ CREATE TABLE cloud_state (
 );
 )sql";
 
+// The state that replicas of `vigil cloud` share (docs/cloud.md, "Shared state: what
+// replicas share and how"): nothing a request needs lives only in one process. Times
+// ending in _us are Unix microseconds (the auth and guard modules' TimeUs), _ms are Unix
+// milliseconds (the audit record's). Secrets are stored as hashes (sessions, API keys,
+// clients) or sealed (signing keys, notes); what stays in clear is what lookups need.
+constexpr std::string_view kSharedState = R"sql(
+CREATE TABLE sessions (
+  id_hash @BLOB@ PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  last_seen_us BIGINT NOT NULL,
+  revoked INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id) WHERE revoked = 0;
+CREATE INDEX sessions_last_seen ON sessions (last_seen_us);
+
+CREATE TABLE api_keys (
+  key_id TEXT PRIMARY KEY,
+  secret_hash @BLOB@ NOT NULL,
+  owner TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  revoked_us BIGINT NOT NULL,
+  last_used_us BIGINT NOT NULL
+);
+
+CREATE TABLE oauth_clients (
+  client_id TEXT PRIMARY KEY,
+  secret_hash @BLOB@ NOT NULL,
+  scopes TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_us BIGINT NOT NULL
+);
+
+CREATE TABLE counters (
+  counter_key TEXT PRIMARY KEY,
+  value @REAL@ NOT NULL,
+  updated_us BIGINT NOT NULL
+);
+CREATE INDEX counters_updated ON counters (updated_us);
+
+CREATE TABLE break_glass_grants (
+  grant_id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  opened_us BIGINT NOT NULL,
+  expires_us BIGINT NOT NULL
+);
+CREATE INDEX break_glass_subject ON break_glass_grants (subject_id, expires_us);
+
+CREATE TABLE jwt_signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_key @BLOB@ NOT NULL,
+  public_pem TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  retired_us BIGINT
+);
+
+CREATE TABLE staff (
+  user_id TEXT PRIMARY KEY,
+  role TEXT NOT NULL
+    CHECK (role IN ('admin', 'doctor', 'nurse', 'patient', 'auditor')),
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  patient_id TEXT,
+  disabled INTEGER NOT NULL,
+  created_us BIGINT NOT NULL,
+  CHECK ((role = 'patient') = (patient_id IS NOT NULL))
+);
+
+CREATE TABLE duty_assignments (
+  duty_id @ID@,
+  user_id TEXT NOT NULL REFERENCES staff (user_id),
+  kind TEXT NOT NULL CHECK (kind IN ('ward', 'care_team')),
+  unit TEXT NOT NULL,
+  start_us BIGINT NOT NULL,
+  end_us BIGINT NOT NULL,
+  CHECK (start_us < end_us)
+);
+CREATE INDEX duty_assignments_user ON duty_assignments (user_id, end_us);
+
+CREATE TABLE patient_care_teams (
+  patient_id BIGINT NOT NULL REFERENCES patients (patient_id),
+  care_team TEXT NOT NULL,
+  PRIMARY KEY (patient_id, care_team)
+);
+
+CREATE TABLE notes (
+  note_id @ID@,
+  patient_id BIGINT NOT NULL REFERENCES patients (patient_id),
+  author TEXT NOT NULL,
+  time_us BIGINT NOT NULL,
+  body @BLOB@ NOT NULL
+);
+CREATE INDEX notes_patient_time ON notes (patient_id, time_us);
+
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  time_ms BIGINT NOT NULL,
+  record @BLOB@ NOT NULL,
+  prev_hash @BLOB@ NOT NULL,
+  hash @BLOB@ NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time_ms);
+
+CREATE TABLE audit_tail (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL,
+  hash @BLOB@ NOT NULL
+);
+
+CREATE TABLE audit_heads (
+  head_id @ID@,
+  seq BIGINT NOT NULL,
+  hash @BLOB@ NOT NULL,
+  time_ms BIGINT NOT NULL,
+  signature @BLOB@ NOT NULL,
+  line TEXT NOT NULL
+);
+CREATE INDEX audit_heads_seq ON audit_heads (seq, time_ms);
+
+CREATE TABLE audit_head_keys (
+  key_id TEXT PRIMARY KEY,
+  private_key @BLOB@ NOT NULL,
+  public_key @BLOB@ NOT NULL,
+  created_us BIGINT NOT NULL,
+  retired_us BIGINT
+);
+)sql";
+
 // The API's views: acknowledgements of clinical alarms (who, when, until when silenced,
 // and which change of the alarm they saw) and of security alerts, and the index of a
 // patient's alarms.
@@ -157,8 +289,9 @@ CREATE TABLE security_alert_acks (
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "initial", kInitial},
+    {2, "shared_state", kSharedState},
     {3, "api views", kApiViews},
 }};
 
