@@ -6,6 +6,9 @@
 //   vigil cloud rotate-keys re-wrap every data key under the current master key
 //                           (--data-key: also start a new data key for new writes)
 //   vigil cloud admit       create a patient and bind a pseudonym to them (demos, tests)
+//   vigil cloud user add | api-key add | client add | care-team
+//                           staff accounts (the first admin), gateways' API keys, OAuth2
+//                           clients, a patient's care teams
 //
 // Every subcommand takes --db (sqlite path or URL, or postgresql://...) and
 // --master-key-file (or VIGIL_CLOUD_MASTER_KEY). With no arguments, `serve` uses
@@ -25,6 +28,10 @@
 
 #include "cli/command.h"
 #include "cloud/api/api_runtime.h"
+#include "cloud/api/database_stores.h"
+#include "cloud/auth/api_keys.h"
+#include "cloud/auth/client_credentials.h"
+#include "cloud/auth/password_hash.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/ingest/ingester.h"
@@ -33,6 +40,9 @@
 #include "cloud/store/database.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
+#include "cloud/store/sql_api_key_store.h"
+#include "cloud/store/sql_client_store.h"
+#include "cloud/store/staff_directory.h"
 #include "daemon/http_server.h"
 #include "daemon/log.h"
 #include "daemon/metrics_text.h"
@@ -411,6 +421,180 @@ void SetupAdmit(CLI::App* cloud) {
   });
 }
 
+// Reads a secret from a file ("-": standard input), without its final newline.
+std::string ReadSecret(const std::string& path) {
+  std::string text;
+  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "r");
+  if (f == nullptr) Die("cannot read " + path);
+  char buf[1024];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  if (f != stdin) std::fclose(f);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// "icu" (on duty from now for 12 h) or "icu@<start_ms>-<end_ms>".
+policy::DutyAssignment ParseDuty(const std::string& text, int64_t now_ms) {
+  policy::DutyAssignment d;
+  const size_t at = text.find('@');
+  d.unit = text.substr(0, at);
+  if (d.unit.empty()) Die("a duty needs a ward or team: " + text);
+  if (at == std::string::npos) {
+    d.start = now_ms * 1000;
+    d.end = (now_ms + 12LL * 3600 * 1000) * 1000;
+    return d;
+  }
+  const std::string range = text.substr(at + 1);
+  const size_t dash = range.find('-');
+  try {
+    d.start = std::stoll(range.substr(0, dash)) * 1000;
+    d.end = std::stoll(range.substr(dash + 1)) * 1000;
+  } catch (...) {
+    Die("a duty's time range: <start_ms>-<end_ms>: " + text);
+  }
+  if (dash == std::string::npos || d.start >= d.end) Die("a duty's time range: start < end");
+  return d;
+}
+
+struct UserOptions {
+  CommonOptions common;
+  std::string id, role, display, password_file, patient;
+  std::vector<std::string> wards, teams;
+};
+
+void SetupUser(CLI::App* cloud) {
+  auto* user = cloud->add_subcommand("user", "Staff accounts (the first admin, scripts)");
+  user->require_subcommand(1);
+  auto o = std::make_shared<UserOptions>();
+  auto* add = user->add_subcommand("add", "Create an account");
+  AddCommon(add, &o->common);
+  add->add_option("--id", o->id, "user id and login name, [a-z0-9._-]")->required();
+  add->add_option("--role", o->role, "admin, doctor, nurse, patient or auditor")->required();
+  add->add_option("--display-name", o->display, "shown in the dashboard");
+  add->add_option("--password-file", o->password_file,
+                  "file holding the password (\"-\": standard input); none: cannot log in");
+  add->add_option("--patient", o->patient, "role patient: the patient's row id");
+  add->add_option("--ward", o->wards, "ward on duty: W (12 h from now) or W@start_ms-end_ms");
+  add->add_option("--care-team", o->teams, "care team on duty, same forms");
+  add->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    api::UserAccount u;
+    u.user_id = o->id;
+    const auto role = policy::RoleFromName(o->role);
+    if (!role || *role == policy::Role::kService)
+      Die("--role: admin, doctor, nurse, patient or auditor");
+    u.role = *role;
+    u.display_name = o->display.empty() ? o->id : o->display;
+    u.patient_id = o->patient;
+    for (const auto& w : o->wards) u.wards.push_back(ParseDuty(w, WallMs()));
+    for (const auto& t : o->teams) u.care_teams.push_back(ParseDuty(t, WallMs()));
+    if (!o->password_file.empty()) {
+      const std::string pw = ReadSecret(o->password_file);
+      if (pw.size() < 12) Die("the password needs at least 12 characters");
+      auto hash = auth::HashPassword(pw, auth::ScryptParams{});
+      if (!hash) Die("password hashing failed");
+      u.password_hash = *hash;
+    }
+    api::DatabaseDirectory dir(*db);
+    if (Status s = dir.Create(u); !s.ok()) Die("user add: " + s.ToString());
+    std::printf("%s\n", nlohmann::json{{"user_id", u.user_id}, {"role", o->role}}.dump().c_str());
+  });
+}
+
+struct KeyOptions {
+  CommonOptions common;
+  std::string owner;
+  std::vector<std::string> scopes{"ingest"};
+};
+
+void SetupApiKey(CLI::App* cloud) {
+  auto* cmd = cloud->add_subcommand("api-key", "API keys of service accounts (gateways)");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<KeyOptions>();
+  auto* add = cmd->add_subcommand("add", "Create a key; printed once, stored hashed");
+  AddCommon(add, &o->common);
+  add->add_option("--owner", o->owner, "the service account (the gateway's id)")->required();
+  add->add_option("--scope", o->scopes, "scopes (default: ingest)");
+  add->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    SqlApiKeyStore store(*db);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const int64_t now_us = WallMs() * 1000;
+      auto k = auth::GenerateApiKey(o->owner, o->scopes, now_us);
+      if (!k) Die("no randomness");
+      const Error e = store.Put(k->record);
+      if (e == Error::kInvalidState) continue;
+      if (e != Error::kOk) Die("api-key add: " + store.last_status().ToString());
+      std::printf("%s\n", nlohmann::json{{"key", k->key},
+                                         {"key_id", k->record.key_id},
+                                         {"owner", o->owner},
+                                         {"scopes", o->scopes}}
+                              .dump()
+                              .c_str());
+      return;
+    }
+    Die("api-key add: no free key id");
+  });
+}
+
+struct ClientOptions {
+  CommonOptions common;
+  std::string id;
+  std::vector<std::string> scopes{"ingest"};
+};
+
+void SetupClient(CLI::App* cloud) {
+  auto* cmd = cloud->add_subcommand("client", "OAuth2 clients (client credentials grant)");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<ClientOptions>();
+  auto* add = cmd->add_subcommand("add", "Create a client; its secret is printed once");
+  AddCommon(add, &o->common);
+  add->add_option("--id", o->id, "client id")->required();
+  add->add_option("--scope", o->scopes, "scopes it may ask for (default: ingest)");
+  add->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    auto made = auth::GenerateClientSecret(o->id, o->scopes);
+    if (!made) Die("no randomness");
+    SqlClientStore store(*db);
+    if (store.Create(made->second, WallMs() * 1000) != Error::kOk)
+      Die("client add: " + store.last_status().ToString());
+    std::printf("%s\n", nlohmann::json{{"client_id", o->id},
+                                       {"client_secret", made->first},
+                                       {"scopes", o->scopes},
+                                       {"token_endpoint", "/oauth/token"}}
+                            .dump()
+                            .c_str());
+  });
+}
+
+struct TeamOptions {
+  CommonOptions common;
+  int64_t patient = 0;
+  std::vector<std::string> teams;
+};
+
+void SetupCareTeam(CLI::App* cloud) {
+  auto o = std::make_shared<TeamOptions>();
+  auto* cmd = cloud->add_subcommand("care-team", "Set the care teams a patient is under");
+  AddCommon(cmd, &o->common);
+  cmd->add_option("--patient", o->patient, "the patient's row id")->required();
+  cmd->add_option("--team", o->teams, "care team (repeat; none: clears)");
+  cmd->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    StaffDirectory staff(*db);
+    if (staff.SetCareTeams(o->patient, o->teams) != Error::kOk)
+      Die("care-team: " + staff.last_status().ToString());
+    std::printf(
+        "%s\n",
+        nlohmann::json{{"patient_id", o->patient}, {"care_teams", o->teams}}.dump().c_str());
+  });
+}
+
 void Setup(CLI::App& app) {
   auto* cloud = app.add_subcommand("cloud", "The cloud: ingest, storage, keys");
   cloud->require_subcommand(1);
@@ -418,6 +602,10 @@ void Setup(CLI::App& app) {
   SetupMigrate(cloud);
   SetupRotate(cloud);
   SetupAdmit(cloud);
+  SetupUser(cloud);
+  SetupApiKey(cloud);
+  SetupClient(cloud);
+  SetupCareTeam(cloud);
 }
 
 Registrar reg("cloud", &Setup);

@@ -67,7 +67,7 @@ if "$vigil" backup keygen --out backup.key 2> keygen2.log; then fail "keygen rep
 # --- a backup while ingest runs
 "$vigil" cloud admit --db cloud.db --name "Ada Lovelace" --mrn MRN-1 --pseudonym ps-1 \
   --ward icu --bed 1 > admit.out 2> admit.log
-"$vigil" cloud serve --db cloud.db --broker "127.0.0.1:$port" --tls-dir pki \
+"$vigil" cloud serve --db cloud.db --broker "127.0.0.1:$port" --tls-dir pki --api "" \
   --client-id e2e-backup --management "" 2> serve.log &
 serve_pid=$!
 pids+=($serve_pid)

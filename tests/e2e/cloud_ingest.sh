@@ -40,7 +40,7 @@ rows() {  # rows BACKEND DB SQL
 }
 
 serve() {  # serve BACKEND DB N: a cloud run in the background
-  "$vigil" cloud serve --db "$2" --broker "127.0.0.1:$port" --tls-dir pki \
+  "$vigil" cloud serve --db "$2" --broker "127.0.0.1:$port" --tls-dir pki --api "" \
     --client-id "e2e-$1" --management "" 2> "serve-$1-$3.log" &
   serve_pid=$!
   pids+=($serve_pid)

@@ -3,6 +3,13 @@
 #include <chrono>
 
 #include "cloud/api/database_alert_sink.h"
+#include "cloud/api/database_stores.h"
+#include "cloud/store/audit_head_key.h"
+#include "cloud/store/sql_api_key_store.h"
+#include "cloud/store/sql_break_glass_store.h"
+#include "cloud/store/sql_client_store.h"
+#include "cloud/store/sql_counter_store.h"
+#include "cloud/store/sql_session_store.h"
 #include "cloud/tls/local_ca.h"
 #include "daemon/metrics_text.h"
 
@@ -17,23 +24,26 @@ TimeUs WallUs() {
 
 }  // namespace
 
+// Every store is the database's, on the API thread's connection: a replica keeps no
+// state of its own but the access detectors' windows (docs/cloud.md, "Shared state").
 struct ApiRuntime::State {
   std::unique_ptr<Database> db;
   Keyring keys;
   LocalCa ca;
-  std::unique_ptr<InMemoryTokenKeys> token_keys;
-  InMemoryNotes notes;
-  auth::InMemorySessionStore session_store;
+  audit::HeadSigner head_signer;
+  std::unique_ptr<SqlSessionStore> session_store;
   std::unique_ptr<auth::SessionManager> sessions;
-  auth::InMemoryApiKeyStore api_keys;
-  auth::InMemoryClientStore clients;
-  guard::InMemoryCounterStore counters;
+  std::unique_ptr<SqlApiKeyStore> api_keys;
+  std::unique_ptr<SqlClientStore> clients;
+  std::unique_ptr<SqlCounterStore> counters;
   std::unique_ptr<guard::LoginThrottle> throttle;
   std::unique_ptr<guard::RateLimiter> limiter;
   std::unique_ptr<guard::AccessDetectors> detectors;
-  policy::InMemoryBreakGlassStore grants;
-  InMemoryDirectory directory;
-  InMemoryAuditLog audit;
+  std::unique_ptr<SqlBreakGlassStore> grants;
+  std::unique_ptr<DatabaseDirectory> directory;
+  std::unique_ptr<DatabaseNotes> notes;
+  std::unique_ptr<DatabaseAuditSink> audit;
+  std::unique_ptr<DatabaseTokenKeys> token_keys;
   std::unique_ptr<DatabaseAlertSink> alerts;
   std::unique_ptr<ApiService> service;
   HttpServer http;
@@ -64,32 +74,45 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
     *why = "local CA: " + *why;
     return Error::kCrypto;
   }
-  s->token_keys = std::make_unique<InMemoryTokenKeys>(auth::JwtConfig{});
-  if (Status st = s->token_keys->Rotate(WallUs(), nullptr); !st.ok()) {
-    *why = "signing key: " + st.ToString();
+  Database& db = *s->db;
+  if (Status st = LoadOrCreateHeadSigner(db, s->keys, WallUs(), &s->head_signer); !st.ok()) {
+    *why = "audit head key: " + st.ToString();
     return Error::kCrypto;
   }
-  s->sessions = std::make_unique<auth::SessionManager>(auth::SessionConfig{}, s->session_store);
-  s->throttle = std::make_unique<guard::LoginThrottle>(guard::ThrottleConfig{}, s->counters);
-  s->limiter = std::make_unique<guard::RateLimiter>(guard::RateLimitConfig{}, s->counters);
+  s->token_keys = std::make_unique<DatabaseTokenKeys>(db, s->keys, auth::JwtConfig{});
+  if (Status st = s->token_keys->Load(WallUs()); !st.ok()) {
+    *why = "signing keys: " + st.ToString();
+    return Error::kCrypto;
+  }
+  s->session_store = std::make_unique<SqlSessionStore>(db);
+  s->sessions = std::make_unique<auth::SessionManager>(auth::SessionConfig{}, *s->session_store);
+  s->api_keys = std::make_unique<SqlApiKeyStore>(db);
+  s->clients = std::make_unique<SqlClientStore>(db);
+  s->counters = std::make_unique<SqlCounterStore>(db);
+  s->throttle = std::make_unique<guard::LoginThrottle>(guard::ThrottleConfig{}, *s->counters);
+  s->limiter = std::make_unique<guard::RateLimiter>(guard::RateLimitConfig{}, *s->counters);
   s->detectors = std::make_unique<guard::AccessDetectors>(guard::DetectorConfig{});
-  s->alerts = std::make_unique<DatabaseAlertSink>(*s->db, o.site);
+  s->grants = std::make_unique<SqlBreakGlassStore>(db);
+  s->directory = std::make_unique<DatabaseDirectory>(db);
+  s->notes = std::make_unique<DatabaseNotes>(db, s->keys);
+  s->audit = std::make_unique<DatabaseAuditSink>(db, &s->head_signer);
+  s->alerts = std::make_unique<DatabaseAlertSink>(db, o.site);
 
   ApiDeps d;
-  d.db = s->db.get();
+  d.db = &db;
   d.keys = &s->keys;
   d.sessions = s->sessions.get();
-  d.session_store = &s->session_store;
-  d.api_keys = &s->api_keys;
-  d.clients = &s->clients;
+  d.session_store = s->session_store.get();
+  d.api_keys = s->api_keys.get();
+  d.clients = s->clients.get();
   d.token_keys = s->token_keys.get();
-  d.notes = &s->notes;
   d.throttle = s->throttle.get();
   d.limiter = s->limiter.get();
   d.detectors = s->detectors.get();
-  d.grants = &s->grants;
-  d.directory = &s->directory;
-  d.audit = &s->audit;
+  d.grants = s->grants.get();
+  d.directory = s->directory.get();
+  d.notes = s->notes.get();
+  d.audit = s->audit.get();
   d.alerts = s->alerts.get();
   if (log != nullptr) {
     d.log = [log](std::string_view level, std::string_view msg, std::string_view detail) {
