@@ -25,6 +25,7 @@
 
 #include "cloud/api/api_service.h"
 #include "cloud/api/database_alert_sink.h"
+#include "cloud/api/in_memory_api.h"
 #include "cloud/ingest/ingester.h"
 #include "cloud/ingest/test_messages.h"
 #include "cloud/store/migrations.h"
@@ -58,20 +59,7 @@ struct World {
   vigil::testing::TempDir dir;
   std::unique_ptr<Database> db;
   Keyring keys;
-  auth::InMemorySessionStore session_store;
-  auth::SessionManager sessions{auth::SessionConfig{}, session_store};
-  auth::InMemoryApiKeyStore api_keys;
-  auth::InMemoryClientStore clients;
-  guard::InMemoryCounterStore counters;
-  guard::LoginThrottle throttle{guard::ThrottleConfig{}, counters};
-  guard::RateLimitConfig limits;
-  std::unique_ptr<guard::RateLimiter> limiter;
-  guard::AccessDetectors detectors{guard::DetectorConfig{}};
-  policy::InMemoryBreakGlassStore grants;
-  InMemoryDirectory directory;
-  InMemoryNotes notes;
-  InMemoryAuditLog audit;
-  InMemoryTokenKeys token_keys{auth::JwtConfig{}};
+  InMemoryApi mem{UnlimitedRates()};
   std::unique_ptr<DatabaseAlertSink> alerts;
   std::unique_ptr<ApiService> service;
   std::vector<std::pair<std::string, std::string>> nurse_headers;
@@ -85,26 +73,9 @@ struct World {
     mk.id = MasterKeyId(mk.key);
     if (!keys.Open(*db, {mk}, kNowMs).ok()) std::abort();
     Load();
-    for (auto& b : limits.classes) b = {1e9, 1e9};
-    limiter = std::make_unique<guard::RateLimiter>(limits, counters);
     alerts = std::make_unique<DatabaseAlertSink>(*db, "bench");
-    (void)token_keys.Rotate(kNow, nullptr);
-    ApiDeps d;
-    d.db = db.get();
-    d.keys = &keys;
-    d.sessions = &sessions;
-    d.session_store = &session_store;
-    d.api_keys = &api_keys;
-    d.clients = &clients;
-    d.token_keys = &token_keys;
-    d.throttle = &throttle;
-    d.limiter = limiter.get();
-    d.detectors = &detectors;
-    d.grants = &grants;
-    d.directory = &directory;
-    d.notes = &notes;
-    d.audit = &audit;
-    d.alerts = alerts.get();
+    (void)mem.token_keys.Rotate(kNow, nullptr);
+    const ApiDeps d = mem.Deps(db.get(), &keys, alerts.get());
     service = std::make_unique<ApiService>(ApiConfig{}, d);
     // A nurse on duty in every ward (the benchmark reads them all).
     UserAccount u;
@@ -113,8 +84,8 @@ struct World {
     for (int w = 0; w < kWards; ++w)
       u.wards.push_back(
           {"ward-" + std::to_string(w), kNow - 3600 * kSeconds, kNow + 3600 * kSeconds});
-    (void)directory.Create(u);
-    auto s = sessions.Create("nurse", kNow);
+    (void)mem.directory.Create(u);
+    auto s = mem.sessions.Create("nurse", kNow);
     nurse_headers = {{"cookie", std::string(auth::kSessionCookie) + "=" + s->session_id}};
   }
 

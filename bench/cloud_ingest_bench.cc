@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_databases.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/ingest/ingester.h"
 #include "cloud/ingest/test_messages.h"
@@ -33,45 +34,11 @@
 namespace {
 
 using namespace vigil::cloud;
-using vigil::testing::TempDir;
 
 constexpr size_t kBatch = 500;
 
-TempDir& Dir() {
-  static TempDir* d = new TempDir();
-  return *d;
-}
-
-// The private PostgreSQL of this run: started on first use, stopped at exit.
-struct Postgres {
-  std::string url;
-  std::string dir;
-  TempDir own;  // its own directory: the server's user must be able to enter it
-  Postgres() {
-    dir = own.path();
-    const std::string cmd = "bash '" VIGIL_SOURCE_DIR "/scripts/postgres.sh' start '" + dir + "'";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    char buf[512];
-    while (p != nullptr && std::fgets(buf, sizeof buf, p) != nullptr) url = buf;
-    if (p != nullptr) ::pclose(p);
-    while (!url.empty() && url.back() == '\n') url.pop_back();
-  }
-  ~Postgres() {
-    const std::string cmd =
-        "bash '" VIGIL_SOURCE_DIR "/scripts/postgres.sh' stop '" + dir + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "postgres.sh stop failed\n");
-  }
-};
-
 std::string Url(Backend b, const std::string& name) {
-  if (b == Backend::kSqlite) return Dir().File(name + ".db");
-  static Postgres pg;
-  if (pg.url.empty()) return "";
-  std::unique_ptr<Database> admin;
-  if (!OpenDatabase(pg.url, {}, &admin).ok()) return "";
-  admin->ExecScript("CREATE DATABASE " + name);
-  const size_t slash = pg.url.find("/postgres?");
-  return pg.url.substr(0, slash) + "/" + name + pg.url.substr(slash + 9);
+  return vigil::bench::BenchDatabaseUrl(b, name);
 }
 
 MasterKey BenchKey() {

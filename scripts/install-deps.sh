@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcbor-dev libmosquitto-dev mosquitto libboost-dev
-  python3 python3-jsonschema python3-cryptography openssl
+  python3 python3-jsonschema python3-cryptography openssl curl
   libpq-dev postgresql libjwt-dev
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi

@@ -521,22 +521,15 @@ void SetupApiKey(CLI::App* cloud) {
     Keyring keys;
     std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
     SqlApiKeyStore store(*db);
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      const int64_t now_us = WallMs() * 1000;
-      auto k = auth::GenerateApiKey(o->owner, o->scopes, now_us);
-      if (!k) Die("no randomness");
-      const Error e = store.Put(k->record);
-      if (e == Error::kInvalidState) continue;
-      if (e != Error::kOk) Die("api-key add: " + store.last_status().ToString());
-      std::printf("%s\n", nlohmann::json{{"key", k->key},
-                                         {"key_id", k->record.key_id},
-                                         {"owner", o->owner},
-                                         {"scopes", o->scopes}}
-                              .dump()
-                              .c_str());
-      return;
-    }
-    Die("api-key add: no free key id");
+    auth::NewApiKey k;
+    if (auth::CreateApiKey(store, o->owner, o->scopes, WallMs() * 1000, &k) != Error::kOk)
+      Die("api-key add: " + store.last_status().ToString());
+    std::printf(
+        "%s\n",
+        nlohmann::json{
+            {"key", k.key}, {"key_id", k.record.key_id}, {"owner", o->owner}, {"scopes", o->scopes}}
+            .dump()
+            .c_str());
   });
 }
 

@@ -56,6 +56,13 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body);
 // {"error": code, "detail": detail, "rule": rule} (detail and rule left out when empty).
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view detail = {},
                            std::string_view rule = {});
+// The request's JSON object body into *out, or false and *error set: 415 unless the
+// Content-Type is application/json (a cross-site form post cannot send that, so this
+// keeps one out even if a session leaked its SameSite protection), 400 unless it is a JSON
+// object. With `empty_is_object`, an empty body (no type needed) is an empty object.
+bool ParseJsonBody(const Call& call, bool empty_is_object, nlohmann::json* out,
+                   HttpResponse* error);
+
 // 503 for a store failure: the detail goes to the log, the client gets "unavailable".
 HttpResponse StoreFailure(ApiService::Impl& api, std::string_view what, const Status& s);
 

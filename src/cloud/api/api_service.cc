@@ -89,8 +89,6 @@ std::vector<std::string> SplitScopes(std::string_view s) {
   return out;
 }
 
-policy::Resource ResourceOf(const Route& r) { return r.resource; }
-
 }  // namespace
 
 std::string Call::Query(std::string_view name) const {
@@ -116,6 +114,24 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view d
   if (!detail.empty()) j["detail"] = detail;
   if (!rule.empty()) j["rule"] = rule;
   return JsonResponse(status, j);
+}
+
+bool ParseJsonBody(const Call& call, bool empty_is_object, nlohmann::json* out,
+                   HttpResponse* error) {
+  if (empty_is_object && call.http.body.empty()) {
+    *out = nlohmann::json::object();
+    return true;
+  }
+  if (!call.http.Header("content-type").starts_with("application/json")) {
+    *error = ErrorResponse(415, "unsupported_media_type", "send application/json");
+    return false;
+  }
+  *out = nlohmann::json::parse(call.http.body, nullptr, false);
+  if (out->is_discarded() || !out->is_object()) {
+    *error = ErrorResponse(400, "bad_request", "the body is not a JSON object");
+    return false;
+  }
+  return true;
 }
 
 HttpResponse StoreFailure(ApiService::Impl& api, std::string_view what, const Status& s) {
@@ -372,7 +388,7 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
 
   // 4. Target, as the database knows it now.
   policy::AccessRequest req;
-  req.resource = ResourceOf(route);
+  req.resource = route.resource;
   req.action = route.action;
   std::optional<int64_t> patient_row;
   bool patient_named = false;

@@ -11,6 +11,7 @@
 
 #include "cloud/api/api_service.h"
 #include "cloud/api/database_alert_sink.h"
+#include "cloud/api/in_memory_api.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/ingest/test_messages.h"
 #include "cloud/store/clinical_views.h"
@@ -26,12 +27,7 @@ inline constexpr TimeUs kNow = 1'750'000'000LL * kSeconds;
 inline constexpr TimeUs kHour = 3600 * kSeconds;
 inline constexpr int64_t kNowMs = kNow / 1000;
 
-// A rate limit no test of behaviour reaches.
-inline guard::RateLimitConfig GenerousLimits() {
-  guard::RateLimitConfig c;
-  for (auto& b : c.classes) b = {1e9, 1e9};
-  return c;
-}
+inline guard::RateLimitConfig GenerousLimits() { return UnlimitedRates(); }
 
 struct Credentials {
   std::vector<std::pair<std::string, std::string>> headers;  // to add to the request
@@ -41,36 +37,16 @@ class ApiHarness {
  public:
   explicit ApiHarness(guard::RateLimitConfig limits = GenerousLimits(),
                       AuditSink* audit_override = nullptr)
-      : sessions_(auth::SessionConfig{}, session_store_),
-        throttle_(guard::ThrottleConfig{}, counters_),
-        limiter_(limits, counters_),
-        detectors_(guard::DetectorConfig{}) {
+      : mem_(limits, TestJwtConfig()) {
     EXPECT_TRUE(OpenDatabase(dir_.File("cloud.db"), {}, &db_).ok());
     EXPECT_TRUE(Migrate(*db_, CloudMigrations(), kNowMs, nullptr).ok());
     MasterKey mk;
     mk.key.fill(0x42);
     mk.id = MasterKeyId(mk.key);
     EXPECT_TRUE(keys_.Open(*db_, {mk}, kNowMs).ok());
-    jwt_config_.audience = "vigil-api";
-    token_keys_ = std::make_unique<InMemoryTokenKeys>(jwt_config_);
     EXPECT_TRUE(token_keys_->Rotate(kNow, nullptr).ok());
     alerts_ = std::make_unique<DatabaseAlertSink>(*db_, "site-a");
-    ApiDeps d;
-    d.db = db_.get();
-    d.keys = &keys_;
-    d.sessions = &sessions_;
-    d.session_store = &session_store_;
-    d.api_keys = &api_keys_;
-    d.clients = &clients_;
-    d.token_keys = token_keys_.get();
-    d.notes = &notes_;
-    d.throttle = &throttle_;
-    d.limiter = &limiter_;
-    d.detectors = &detectors_;
-    d.grants = &grants_;
-    d.directory = &directory_;
-    d.audit = audit_override != nullptr ? audit_override : &audit_;
-    d.alerts = alerts_.get();
+    const ApiDeps d = mem_.Deps(db_.get(), &keys_, alerts_.get(), audit_override);
     ApiConfig c;
     c.site = "site-a";
     c.password_params = {10, 8, 1};  // fast for tests; the policy bounds allow it
@@ -191,20 +167,22 @@ class ApiHarness {
   vigil::testing::TempDir dir_;
   std::unique_ptr<Database> db_;
   Keyring keys_;
-  auth::JwtConfig jwt_config_;
-  std::unique_ptr<InMemoryTokenKeys> token_keys_;
-  InMemoryNotes notes_;
-  auth::InMemorySessionStore session_store_;
-  auth::SessionManager sessions_;
-  auth::InMemoryApiKeyStore api_keys_;
-  auth::InMemoryClientStore clients_;
-  guard::InMemoryCounterStore counters_;
-  guard::LoginThrottle throttle_;
-  guard::RateLimiter limiter_;
-  guard::AccessDetectors detectors_;
-  policy::InMemoryBreakGlassStore grants_;
-  InMemoryDirectory directory_;
-  InMemoryAuditLog audit_;
+  static auth::JwtConfig TestJwtConfig() {
+    auth::JwtConfig c;
+    c.audience = "vigil-api";
+    return c;
+  }
+  auth::JwtConfig jwt_config_ = TestJwtConfig();
+  InMemoryApi mem_;
+  // The stores, by the names the tests use.
+  InMemoryTokenKeys* token_keys_ = &mem_.token_keys;
+  auth::InMemorySessionStore& session_store_ = mem_.session_store;
+  auth::SessionManager& sessions_ = mem_.sessions;
+  auth::InMemoryApiKeyStore& api_keys_ = mem_.api_keys;
+  policy::InMemoryBreakGlassStore& grants_ = mem_.grants;
+  InMemoryDirectory& directory_ = mem_.directory;
+  InMemoryNotes& notes_ = mem_.notes;
+  InMemoryAuditLog& audit_ = mem_.audit;
   std::unique_ptr<DatabaseAlertSink> alerts_;
   std::unique_ptr<ApiService> service_;
   uint64_t next_seq_ = 1;

@@ -87,26 +87,6 @@ std::string IdList(const std::vector<int64_t>& ids) {
   return s;
 }
 
-// A JSON object body (Content-Type application/json; an empty body is an empty object).
-// Requiring the type keeps a cross-site form post out even if a session leaked its
-// SameSite protection.
-bool JsonBody(const Call& call, json* out, HttpResponse* error) {
-  if (call.http.body.empty()) {
-    *out = json::object();
-    return true;
-  }
-  if (!call.http.Header("content-type").starts_with("application/json")) {
-    *error = ErrorResponse(415, "unsupported_media_type", "send application/json");
-    return false;
-  }
-  *out = json::parse(call.http.body, nullptr, false);
-  if (out->is_discarded() || !out->is_object()) {
-    *error = ErrorResponse(400, "bad_request", "the body is not a JSON object");
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 HttpResponse WardLatest(ApiService::Impl& api, Call& call) {
@@ -214,7 +194,7 @@ HttpResponse PatientAlarms(ApiService::Impl& api, Call& call) {
 HttpResponse AcknowledgeAlarmRoute(ApiService::Impl& api, Call& call) {
   json body;
   HttpResponse err;
-  if (!JsonBody(call, &body, &err)) return err;
+  if (!ParseJsonBody(call, true, &body, &err)) return err;
   int64_t silence_ms = 0;
   if (body.contains("silence_minutes")) {
     if (!body["silence_minutes"].is_number_integer())
@@ -285,7 +265,7 @@ HttpResponse AddPatientNote(ApiService::Impl& api, Call& call) {
   if (!call.patient) return ErrorResponse(404, "not_found");
   json body;
   HttpResponse err;
-  if (!JsonBody(call, &body, &err)) return err;
+  if (!ParseJsonBody(call, true, &body, &err)) return err;
   if (!body.contains("text") || !body["text"].is_string())
     return ErrorResponse(400, "bad_request", "text: required");
   const std::string text = body["text"].get<std::string>();
@@ -304,7 +284,7 @@ HttpResponse OpenBreakGlassRoute(ApiService::Impl& api, Call& call) {
   if (!call.patient) return ErrorResponse(404, "not_found");
   json body;
   HttpResponse err;
-  if (!JsonBody(call, &body, &err)) return err;
+  if (!ParseJsonBody(call, true, &body, &err)) return err;
   if (!body.contains("reason") || !body["reason"].is_string())
     return ErrorResponse(400, "bad_request", "reason: required, text");
   TimeUs duration = policy::kBreakGlassDefaultDuration;

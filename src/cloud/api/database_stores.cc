@@ -151,7 +151,9 @@ Status DatabaseNotes::ForPatient(int64_t patient_id, size_t limit, std::vector<N
   return Status::Ok();
 }
 
-Status DatabaseTokenKeys::Load(TimeUs now) {
+Status DatabaseTokenKeys::Load(TimeUs now) { return Reload(now); }
+
+Status DatabaseTokenKeys::Reload(TimeUs now) const {
   auth::JwtSigningKey active;
   if (Status s = keys_.ActiveOrCreate(now, &active); !s.ok()) return s;
   std::vector<PublicSigningKey> pub;
@@ -172,7 +174,7 @@ void DatabaseTokenKeys::MaybeReload() const {
   if (issuer_ && now - loaded_ < reload_) return;
   // A failed reload keeps the keys loaded before (a database hiccup must not refuse every
   // token); the next call tries again.
-  (void)const_cast<DatabaseTokenKeys*>(this)->Load(now);
+  (void)Reload(now);
 }
 
 const auth::JwtIssuer* DatabaseTokenKeys::issuer() const {

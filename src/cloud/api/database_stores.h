@@ -76,6 +76,7 @@ class DatabaseTokenKeys final : public TokenKeys {
 
  private:
   void MaybeReload() const;
+  Status Reload(TimeUs now) const;  // the keys and caches it fills are mutable
   mutable SqlSigningKeys keys_;
   auth::JwtConfig config_;
   TimeUs reload_;

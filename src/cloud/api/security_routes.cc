@@ -62,19 +62,6 @@ json DutiesJson(const std::vector<policy::DutyAssignment>& ds) {
   return out;
 }
 
-bool Body(const Call& call, json* out, HttpResponse* err) {
-  if (!call.http.Header("content-type").starts_with("application/json")) {
-    *err = ErrorResponse(415, "unsupported_media_type", "send application/json");
-    return false;
-  }
-  *out = json::parse(call.http.body, nullptr, false);
-  if (out->is_discarded() || !out->is_object()) {
-    *err = ErrorResponse(400, "bad_request", "the body is not a JSON object");
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 HttpResponse AuditList(ApiService::Impl& api, Call& call) {
@@ -225,7 +212,7 @@ HttpResponse AdminListUsers(ApiService::Impl& api, Call&) {
 HttpResponse AdminCreateUser(ApiService::Impl& api, Call& call) {
   json b;
   HttpResponse err;
-  if (!Body(call, &b, &err)) return err;
+  if (!ParseJsonBody(call, false, &b, &err)) return err;
   UserAccount u;
   if (!b.contains("user_id") || !b["user_id"].is_string() ||
       !ValidUserId(b["user_id"].get<std::string>()))
@@ -283,7 +270,7 @@ HttpResponse AdminDisableUser(ApiService::Impl& api, Call& call) {
 HttpResponse AdminCreateApiKey(ApiService::Impl& api, Call& call) {
   json b;
   HttpResponse err;
-  if (!Body(call, &b, &err)) return err;
+  if (!ParseJsonBody(call, false, &b, &err)) return err;
   if (!b.contains("owner") || !b["owner"].is_string() ||
       !ValidUserId(b["owner"].get<std::string>()))
     return ErrorResponse(400, "bad_request", "owner: the service account, [a-z0-9._-]");
@@ -297,22 +284,16 @@ HttpResponse AdminCreateApiKey(ApiService::Impl& api, Call& call) {
       scopes.push_back(s.get<std::string>());
     }
   }
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto key = auth::GenerateApiKey(b["owner"].get<std::string>(), scopes, call.now);
-    if (!key) return ErrorResponse(503, "unavailable");
-    const Error e = api.deps.api_keys->Put(key->record);
-    if (e == Error::kInvalidState) continue;  // the rare id collision
-    if (e != Error::kOk)
-      return StoreFailure(api, "api key", Fail(StoreError::kQuery, "api key not stored"));
-    call.reason = "api key " + key->record.key_id + " for " + key->record.owner;
-    HttpResponse r = JsonResponse(201, {{"key", key->key},
-                                        {"key_id", key->record.key_id},
-                                        {"owner", key->record.owner},
-                                        {"scopes", key->record.scopes},
-                                        {"shown_once", true}});
-    return r;
-  }
-  return ErrorResponse(503, "unavailable");
+  auth::NewApiKey key;
+  if (auth::CreateApiKey(*api.deps.api_keys, b["owner"].get<std::string>(), scopes, call.now,
+                         &key) != Error::kOk)
+    return StoreFailure(api, "api key", Fail(StoreError::kQuery, "api key not stored"));
+  call.reason = "api key " + key.record.key_id + " for " + key.record.owner;
+  return JsonResponse(201, {{"key", key.key},
+                            {"key_id", key.record.key_id},
+                            {"owner", key.record.owner},
+                            {"scopes", key.record.scopes},
+                            {"shown_once", true}});
 }
 
 HttpResponse AdminRevokeApiKey(ApiService::Impl& api, Call& call) {
@@ -362,26 +343,20 @@ HttpResponse AdminListDevices(ApiService::Impl& api, Call&) {
 HttpResponse AdminAddDevice(ApiService::Impl& api, Call& call) {
   json b;
   HttpResponse err;
-  if (!Body(call, &b, &err)) return err;
+  if (!ParseJsonBody(call, false, &b, &err)) return err;
   if (!b.contains("gateway") || !b["gateway"].is_string() ||
       !ValidUserId(b["gateway"].get<std::string>()))
     return ErrorResponse(400, "bad_request", "gateway: its id, [a-z0-9._-]");
   const std::string gw = b["gateway"].get<std::string>();
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto key = auth::GenerateApiKey(gw, {"ingest"}, call.now);
-    if (!key) return ErrorResponse(503, "unavailable");
-    const Error e = api.deps.api_keys->Put(key->record);
-    if (e == Error::kInvalidState) continue;
-    if (e != Error::kOk)
-      return StoreFailure(api, "api key", Fail(StoreError::kQuery, "api key not stored"));
-    call.reason = "gateway " + gw + " registered, api key " + key->record.key_id;
-    return JsonResponse(201, {{"gateway", gw},
-                              {"api_key", key->key},
-                              {"key_id", key->record.key_id},
-                              {"ingest", "POST /ingest/v1/messages"},
-                              {"shown_once", true}});
-  }
-  return ErrorResponse(503, "unavailable");
+  auth::NewApiKey key;
+  if (auth::CreateApiKey(*api.deps.api_keys, gw, {"ingest"}, call.now, &key) != Error::kOk)
+    return StoreFailure(api, "api key", Fail(StoreError::kQuery, "api key not stored"));
+  call.reason = "gateway " + gw + " registered, api key " + key.record.key_id;
+  return JsonResponse(201, {{"gateway", gw},
+                            {"api_key", key.key},
+                            {"key_id", key.record.key_id},
+                            {"ingest", "POST /ingest/v1/messages"},
+                            {"shown_once", true}});
 }
 
 }  // namespace vigil::cloud::api

@@ -29,6 +29,19 @@ std::string_view ApiKeyErrorName(ApiKeyError e) {
   return "unknown";
 }
 
+vigil::Error CreateApiKey(ApiKeyStore& store, std::string owner, std::vector<std::string> scopes,
+                          TimeUs now, NewApiKey* out) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::optional<NewApiKey> k = GenerateApiKey(owner, scopes, now);
+    if (!k) return vigil::Error::kCrypto;
+    const vigil::Error e = store.Put(k->record);
+    if (e == vigil::Error::kInvalidState) continue;
+    if (e == vigil::Error::kOk) *out = std::move(*k);
+    return e;
+  }
+  return vigil::Error::kInvalidState;
+}
+
 Digest ApiKeySecretHash(std::string_view key_id, std::string_view secret) {
   return Sha256(
       {"vigil-api-key-v1", std::string_view("\0", 1), key_id, std::string_view("\0", 1), secret});

@@ -81,6 +81,12 @@ struct NewApiKey {
 std::optional<NewApiKey> GenerateApiKey(std::string owner, std::vector<std::string> scopes,
                                         TimeUs now);
 
+// GenerateApiKey, then Put into `store`, with a fresh key on the rare id collision (up
+// to three tries). kCrypto when the RNG fails, kInvalidState when every try collided, or
+// the store's error; *out is set only on kOk.
+vigil::Error CreateApiKey(ApiKeyStore& store, std::string owner, std::vector<std::string> scopes,
+                          TimeUs now, NewApiKey* out);
+
 Digest ApiKeySecretHash(std::string_view key_id, std::string_view secret);
 
 struct ApiKeyCheck {

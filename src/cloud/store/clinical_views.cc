@@ -30,10 +30,14 @@ int PriorityRank(std::string_view p) {
   return 3;
 }
 
-// Columns: alarm_key, patient_id, pseudonym_hash, state, priority, raised_ms, last_ms, detail.
+// Columns: alarm_key, patient_id, pseudonym_hash, state, priority, raised_ms, last_ms,
+// detail, then the newest acknowledgement's user_id, time_ms, silence_until_ms,
+// alarm_last_ms (NULL without one): one statement per view, not one per alarm.
 constexpr std::string_view kAlarmColumns =
-    "SELECT alarm_key, patient_id, pseudonym_hash, state, priority, raised_ms, last_ms, detail "
-    "FROM alarms ";
+    "SELECT a.alarm_key, a.patient_id, a.pseudonym_hash, a.state, a.priority, a.raised_ms, "
+    "a.last_ms, a.detail, k.user_id, k.time_ms, k.silence_until_ms, k.alarm_last_ms "
+    "FROM alarms a LEFT JOIN alarm_acks k ON k.ack_id = (SELECT ack_id FROM alarm_acks "
+    "WHERE alarm_key = a.alarm_key ORDER BY time_ms DESC, ack_id DESC LIMIT 1) ";
 
 Status OpenAlarmRow(const Keyring& keys, const Row& r, StoredAlarm* a) {
   a->alarm_key = r.Text(0);
@@ -51,27 +55,19 @@ Status OpenAlarmRow(const Keyring& keys, const Row& r, StoredAlarm* a) {
   return Status::Ok();
 }
 
-Status AttachAcks(Database& db, int64_t now_ms, std::vector<AlarmView>* views) {
-  for (AlarmView& v : *views) {
-    std::vector<Row> rows;
-    if (Status s =
-            db.Execute("SELECT user_id, time_ms, silence_until_ms, alarm_last_ms FROM alarm_acks "
-                       "WHERE alarm_key = ? ORDER BY time_ms DESC, ack_id DESC LIMIT 1",
-                       {Value{v.alarm.alarm_key}}, &rows);
-        !s.ok())
-      return s;
-    if (rows.empty()) continue;
-    AlarmAck a;
-    a.user_id = rows[0].Text(0);
-    a.time_ms = rows[0].Int(1);
-    a.silence_until_ms = rows[0].IsNull(2) ? 0 : rows[0].Int(2);
-    a.alarm_last_ms = rows[0].Int(3);
-    // An alarm that changed after it was acknowledged (escalated, a new value) is
-    // unacknowledged again: the clinician acknowledged what they saw, not what came later.
-    v.acknowledged = v.alarm.state != "cleared" && v.alarm.last_ms <= a.alarm_last_ms;
-    v.silenced = v.acknowledged && a.silence_until_ms > now_ms;
-    v.ack = a;
-  }
+Status OpenAlarmView(const Keyring& keys, const Row& r, int64_t now_ms, AlarmView* v) {
+  if (Status s = OpenAlarmRow(keys, r, &v->alarm); !s.ok()) return s;
+  if (r.IsNull(8)) return Status::Ok();
+  AlarmAck a;
+  a.user_id = r.Text(8);
+  a.time_ms = r.Int(9);
+  a.silence_until_ms = r.IsNull(10) ? 0 : r.Int(10);
+  a.alarm_last_ms = r.Int(11);
+  // An alarm that changed after it was acknowledged (escalated, a new value) is
+  // unacknowledged again: the clinician acknowledged what they saw, not what came later.
+  v->acknowledged = v->alarm.state != "cleared" && v->alarm.last_ms <= a.alarm_last_ms;
+  v->silenced = v->acknowledged && a.silence_until_ms > now_ms;
+  v->ack = a;
   return Status::Ok();
 }
 
@@ -141,10 +137,9 @@ Status WardAlarmViews(Database& db, const Keyring& keys, std::string_view ward, 
   std::vector<AlarmView> views;
   for (const Row& r : rows) {
     AlarmView v;
-    if (Status s = OpenAlarmRow(keys, r, &v.alarm); !s.ok()) return s;
+    if (Status s = OpenAlarmView(keys, r, now_ms, &v); !s.ok()) return s;
     views.push_back(std::move(v));
   }
-  if (Status s = AttachAcks(db, now_ms, &views); !s.ok()) return s;
   std::stable_sort(views.begin(), views.end(), [](const AlarmView& a, const AlarmView& b) {
     return PriorityRank(a.alarm.priority) < PriorityRank(b.alarm.priority);
   });
@@ -165,10 +160,9 @@ Status PatientAlarmViews(Database& db, const Keyring& keys, int64_t patient_id, 
   std::vector<AlarmView> views;
   for (const Row& r : rows) {
     AlarmView v;
-    if (Status s = OpenAlarmRow(keys, r, &v.alarm); !s.ok()) return s;
+    if (Status s = OpenAlarmView(keys, r, now_ms, &v); !s.ok()) return s;
     views.push_back(std::move(v));
   }
-  if (Status s = AttachAcks(db, now_ms, &views); !s.ok()) return s;
   for (AlarmView& v : views) out->push_back(std::move(v));
   return Status::Ok();
 }
