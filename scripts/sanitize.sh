@@ -3,9 +3,12 @@
 # -O1, the level the sanitizers' own documentation recommends: unoptimised code ran the
 # simulator's and the IDS's long tests 100-300 times slower than the release build, which
 # made this stage most of CI's time; -O1 keeps the reports' stack traces exact enough.
+# Warnings are not errors here: GCC documents that the sanitizers' instrumentation makes
+# some warnings (-Wmaybe-uninitialized, -Wstringop-overflow) report false positives; the
+# release build of scripts/test.sh keeps every warning an error.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VIGIL_BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON \
+VIGIL_BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON -DVIGIL_WERROR=OFF \
   -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir "$root/build-asan" --output-on-failure -j "$(nproc)" -L unit --timeout 900
