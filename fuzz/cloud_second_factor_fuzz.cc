@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::optional<std::string> n = NormaliseRecoveryCode(code);
     Require(n.has_value());
     bool real = false;
-    for (const std::string& rc : en->recovery_codes) real = real || *NormaliseRecoveryCode(rc) == *n;
+    for (const std::string& rc : en->recovery_codes)
+      real = real || *NormaliseRecoveryCode(rc) == *n;
     Require(real);
   } else {
     Require(c.result != SecondFactor::kNotEnrolled);

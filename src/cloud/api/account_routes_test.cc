@@ -8,6 +8,7 @@
 #include "cloud/api/api_test_harness.h"
 #include "cloud/auth/base64url.h"
 #include "cloud/auth/mfa.h"
+#include "cloud/auth/recovery_codes.h"
 
 namespace vigil::cloud::api {
 namespace {
@@ -178,6 +179,10 @@ TEST_F(MfaApi, LogoutRevokesTheSessionAndClearsTheCookie) {
   const HttpResponse in = Login();
   ASSERT_EQ(in.status, 200) << in.body;
   const Credentials s = SessionOf(in);
+  Credentials no_csrf = s;
+  no_csrf.headers.pop_back();
+  EXPECT_EQ(h.Call("POST", "/logout", no_csrf).status, 403)
+      << "a cross-site page cannot log the nurse out";
   const HttpResponse out = h.Call("POST", "/logout", s);
   EXPECT_EQ(out.status, 204) << out.body;
   EXPECT_NE(Header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
@@ -185,9 +190,6 @@ TEST_F(MfaApi, LogoutRevokesTheSessionAndClearsTheCookie) {
   EXPECT_EQ(h.audit_.entries().back().record.event, audit::Event::kLogout);
   const HttpResponse after = h.Call("POST", "/account/mfa/enroll", s);
   EXPECT_EQ(after.status, 401) << "the revoked session is refused";
-  Credentials no_csrf = s;
-  no_csrf.headers.pop_back();
-  EXPECT_EQ(h.Call("POST", "/logout", no_csrf).status, 403) << "logout CSRF refused";
 }
 
 TEST_F(MfaApi, PasswordChangeRevokesEveryOtherSessionAndKeepsThisOne) {
@@ -224,10 +226,10 @@ TEST_F(MfaApi, PasswordChangeRefusesAWrongCurrentPasswordAndWeakOrBreachedNewOne
 
 TEST_F(MfaApi, AdminCannotCreateAUserWithABreachedPassword) {
   const Credentials admin = h.Person("root", policy::Role::kAdmin);
-  const HttpResponse r = h.Call(
-      "POST", "/admin/users", admin,
-      json{{"user_id", "dr.who"}, {"role", "doctor"}, {"password", "iloveyou123456"}}.dump(),
-      kJson);
+  const HttpResponse r =
+      h.Call("POST", "/admin/users", admin,
+             json{{"user_id", "dr.who"}, {"role", "doctor"}, {"password", "iloveyou123456"}}.dump(),
+             kJson);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(Body(r)["error"], "weak_password");
   std::optional<UserAccount> u;
@@ -248,8 +250,9 @@ TEST_F(MfaApi, EnrolmentOverTheApiThenLoginNeedsTheSecondFactor) {
   EXPECT_EQ(Login().status, 200);
   EXPECT_FALSE(Body(Login()).contains("mfa_required")) << "pending: not yet a second factor";
 
-  const HttpResponse wrong = h.Call("POST", "/account/mfa/confirm", s,
-                                    json{{"code", Code(rec->secret, kNow + 10 * kStep)}}.dump(), kJson);
+  const HttpResponse wrong =
+      h.Call("POST", "/account/mfa/confirm", s,
+             json{{"code", Code(rec->secret, kNow + 10 * kStep)}}.dump(), kJson);
   EXPECT_EQ(wrong.status, 422);
   const HttpResponse ok = h.Call("POST", "/account/mfa/confirm", s,
                                  json{{"code", Code(rec->secret, kNow)}}.dump(), kJson);

@@ -21,7 +21,7 @@ struct Call {
   Call(const HttpRequest& h, const policy::RouteMatch& m) : http(h), match(m) {}
   const HttpRequest& http;
   const policy::RouteMatch& match;
-  const policy::Subject* subject = nullptr;  // null: no credential (public endpoints)
+  const policy::Subject* subject = nullptr;      // null: no credential (public endpoints)
   const auth::SessionRecord* session = nullptr;  // when a session cookie identified them
   audit::ActorKind actor_kind = audit::ActorKind::kUser;
   policy::Decision decision;

@@ -57,9 +57,11 @@ struct ApiConfig {
   std::string listener = "127.0.0.1:8443";  // the API's own address, in EVE alerts
   std::string site;                         // the deployment, in AuditEvent and alerts
   std::string mrn_system = "urn:oid:2.16.840.1.113883.3.9999.1";  // the hospital's MRNs
-  auth::Argon2Params password_params;  // new hashes and the dummy verify
-  auth::PasswordPolicy password_policy;  // new passwords (user creation, password change)
-  auth::MfaConfig mfa;                   // TOTP, login tickets
+  // New password hashes and the dummy verify; the policy of new passwords (user creation,
+  // password change); TOTP and the login tickets.
+  auth::Argon2Params password_params;
+  auth::PasswordPolicy password_policy;
+  auth::MfaConfig mfa;
   size_t max_ingest_lines = 2000;
   int64_t max_trend_ms = 48LL * 3600 * 1000;  // raw readings per request; longer: history
   size_t max_trend_rows = 20000;

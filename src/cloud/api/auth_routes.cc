@@ -54,7 +54,6 @@ bool AuditLogin(ApiService::Impl& api, Call& call, const std::string& actor, pol
   return ok;
 }
 
-
 // The session body of a completed login (docs/api.md) and its cookie; audited.
 HttpResponse OpenSession(ApiService::Impl& api, Call& call, const UserAccount& who,
                          const std::string& reason) {
@@ -317,11 +316,11 @@ HttpResponse LoginMfa(ApiService::Impl& api, Call& call) {
   if (store.TakeTicket(*hash, &taken) != Error::kOk) return ErrorResponse(503, "unavailable");
   if (!taken) return refuse_ticket("ticket used concurrently");
   api.deps.throttle->RecordSuccess(attempt, call.now);
-  return OpenSession(api, call, *found,
-                     check.result == auth::SecondFactor::kTotp
-                         ? std::string("login (password and totp)")
-                         : "login (password and recovery code; " +
-                               std::to_string(check.recovery_left) + " left)");
+  return OpenSession(
+      api, call, *found,
+      check.result == auth::SecondFactor::kTotp
+          ? std::string("login (password and totp)")
+          : "login (password and recovery code; " + std::to_string(check.recovery_left) + " left)");
 }
 
 HttpResponse Logout(ApiService::Impl& api, Call& call) {
@@ -410,7 +409,8 @@ HttpResponse AccountPassword(ApiService::Impl& api, Call& call) {
     return ErrorResponse(403, "invalid_credentials", "the current password is wrong");
   }
   api.deps.throttle->RecordSuccess(attempt, call.now);
-  std::optional<std::string> weak = auth::CheckPasswordPolicy(fresh, user, api.config.password_policy);
+  std::optional<std::string> weak =
+      auth::CheckPasswordPolicy(fresh, user, api.config.password_policy);
   if (!weak && fresh == current) weak = "the same as the current password";
   if (weak) {
     call.reason = "password change refused: " + *weak;

@@ -12,7 +12,8 @@ vigil::Error NewRecoveryCodes(MfaStore& store, std::string_view user_id,
   std::optional<std::vector<std::string>> made = GenerateRecoveryCodes();
   if (!made) return vigil::Error::kCrypto;
   std::vector<Digest> hashes;
-  for (const std::string& c : *made) hashes.push_back(RecoveryCodeHash(user_id, *NormaliseRecoveryCode(c)));
+  for (const std::string& c : *made)
+    hashes.push_back(RecoveryCodeHash(user_id, *NormaliseRecoveryCode(c)));
   if (vigil::Error e = store.SetRecoveryCodes(user_id, hashes); e != vigil::Error::kOk) return e;
   *codes = std::move(*made);
   return vigil::Error::kOk;
@@ -55,8 +56,8 @@ vigil::Error BeginTotpEnrolment(MfaStore& store, std::string_view user_id, TimeU
   return vigil::Error::kOk;
 }
 
-vigil::Error ConfirmTotpEnrolment(MfaStore& store, std::string_view user_id,
-                                  std::string_view code, TimeUs now, const MfaConfig& config,
+vigil::Error ConfirmTotpEnrolment(MfaStore& store, std::string_view user_id, std::string_view code,
+                                  TimeUs now, const MfaConfig& config,
                                   std::vector<std::string>* recovery_codes) {
   std::optional<TotpRecord> r;
   if (vigil::Error e = store.FindTotp(user_id, &r); e != vigil::Error::kOk) return e;
@@ -121,9 +122,9 @@ vigil::Error CheckSecondFactor(MfaStore& store, std::string_view user_id, std::s
 }
 
 std::string TotpTerminalText(std::string_view user_id, const TotpEnrolment& enrolment) {
-  std::string out = "TOTP for " + std::string(user_id) + "\n  secret: " +
-                    enrolment.offer.secret_base32 + "\n  uri:    " +
-                    enrolment.offer.otpauth_uri + "\n";
+  std::string out = "TOTP for " + std::string(user_id) +
+                    "\n  secret: " + enrolment.offer.secret_base32 +
+                    "\n  uri:    " + enrolment.offer.otpauth_uri + "\n";
   out += TerminalQr(enrolment.offer.otpauth_uri);
   if (!enrolment.recovery_codes.empty()) {
     out += "  recovery codes (each works once; keep them apart from the phone):\n";

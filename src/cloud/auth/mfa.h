@@ -46,8 +46,8 @@ vigil::Error BeginTotpEnrolment(MfaStore& store, std::string_view user_id, TimeU
 
 // Confirms the pending secret with a first code and makes the recovery codes.
 // kInvalidArgument: the code is wrong; kInvalidState: nothing pending.
-vigil::Error ConfirmTotpEnrolment(MfaStore& store, std::string_view user_id,
-                                  std::string_view code, TimeUs now, const MfaConfig& config,
+vigil::Error ConfirmTotpEnrolment(MfaStore& store, std::string_view user_id, std::string_view code,
+                                  TimeUs now, const MfaConfig& config,
                                   std::vector<std::string>* recovery_codes);
 
 // Enrols and confirms at once, replacing any secret: for an administrator who creates the
@@ -72,8 +72,8 @@ std::string_view SecondFactorName(SecondFactor f);
 
 struct SecondFactorCheck {
   SecondFactor result = SecondFactor::kWrong;
-  int64_t step = -1;          // kTotp: the step accepted
-  size_t recovery_left = 0;   // kRecoveryCode: unused codes left
+  int64_t step = -1;         // kTotp: the step accepted
+  size_t recovery_left = 0;  // kRecoveryCode: unused codes left
   bool ok() const { return result == SecondFactor::kTotp || result == SecondFactor::kRecoveryCode; }
 };
 

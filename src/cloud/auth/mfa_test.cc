@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cloud/auth/base64url.h"
+#include "cloud/auth/recovery_codes.h"
 
 namespace vigil::auth {
 namespace {
@@ -38,9 +39,9 @@ TEST(Mfa, EnrolmentIsPendingUntilAFirstCodeConfirmsIt) {
 
   std::vector<std::string> codes;
   // A code of ten steps later is outside the window (and, for this secret, no neighbour's).
-  EXPECT_EQ(ConfirmTotpEnrolment(store, "ada", CodeAt(secret, kNow + 10 * kStep), kNow, cfg,
-                                 &codes),
-            Error::kInvalidArgument);
+  EXPECT_EQ(
+      ConfirmTotpEnrolment(store, "ada", CodeAt(secret, kNow + 10 * kStep), kNow, cfg, &codes),
+      Error::kInvalidArgument);
   ASSERT_EQ(ConfirmTotpEnrolment(store, "ada", CodeAt(secret, kNow), kNow, cfg, &codes),
             Error::kOk);
   EXPECT_EQ(codes.size(), kRecoveryCodeCount);

@@ -100,7 +100,6 @@ std::string EncodeScrypt(const ScryptParams& p, ByteSpan salt, ByteSpan hash) {
          ",p=" + std::to_string(p.p) + "$" + Base64UrlEncode(salt) + "$" + Base64UrlEncode(hash);
 }
 
-
 // --- Argon2id -------------------------------------------------------------------------
 
 constexpr std::string_view kArgonHead = "$argon2id$v=19$m=";
@@ -174,8 +173,8 @@ std::optional<std::string> HashPassword(std::string_view password, const Argon2P
                                         kSaltBytes, kHashBytes, Argon2_id),
                       '\0');
   if (argon2id_hash_encoded(params.iterations, params.memory_kib, params.lanes, password.data(),
-                            password.size(), salt->data(), salt->size(), kHashBytes,
-                            encoded.data(), encoded.size()) != ARGON2_OK)
+                            password.size(), salt->data(), salt->size(), kHashBytes, encoded.data(),
+                            encoded.size()) != ARGON2_OK)
     return std::nullopt;
   encoded.resize(std::char_traits<char>::length(encoded.c_str()));
   return encoded;

@@ -4,13 +4,15 @@
 // worse, not stronger) and no expiry.
 //
 // The breached-password list ships in the binary: Openwall's password.lst (Debian's
-// john-data, public domain), each entry lower-cased and hashed with SHA-256, the first
-// 8 bytes kept, sorted (breached_passwords.inc, built by scripts/breached-passwords.py;
-// 8 bytes an entry). A password matches when one of these forms is on the list:
+// john-data; its header says it is assumed to be in the public domain), each entry lower-cased and
+// hashed with SHA-256, the first 8 bytes kept, sorted (breached_passwords.inc, built by
+// scripts/breached-passwords.py; 8 bytes an entry). A password matches when one of these forms is
+// on the list:
 //   - the password, lower-cased;
 //   - the same without leading and trailing digits and punctuation ("Password2024!" is
 //     "password");
-//   - its repeating unit, if the password is one string repeated ("qwertyqwerty").
+//   - its repeating unit, if the password is one string repeated ("qwertyqwerty");
+// and a password of one or two characters repeated is refused outright.
 // A false positive needs a 64-bit prefix collision: with n entries the chance that a
 // given password is refused wrongly is n / 2^64 (about 2e-16 for 3,410 entries).
 //

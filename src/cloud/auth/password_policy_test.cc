@@ -9,13 +9,15 @@ TEST(PasswordPolicy, ShortPasswordIsRefusedCountingCharactersNotBytes) {
   const PasswordPolicy p;
   EXPECT_EQ(CheckPasswordPolicy("short-pass1", "ada", p), "at least 12 characters");
   // Eleven code points in 22 bytes: still too short.
-  EXPECT_TRUE(CheckPasswordPolicy("\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "ada", p)
+  EXPECT_TRUE(CheckPasswordPolicy(
+                  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "ada", p)
                   .has_value());
   EXPECT_FALSE(CheckPasswordPolicy("gentle otter under tall pines", "ada", p).has_value());
 }
 
 TEST(PasswordPolicy, OverlongPasswordIsRefused) {
-  EXPECT_TRUE(CheckPasswordPolicy(std::string(1025, 'x') + "q", "ada", PasswordPolicy{}).has_value());
+  EXPECT_TRUE(
+      CheckPasswordPolicy(std::string(1025, 'x') + "q", "ada", PasswordPolicy{}).has_value());
 }
 
 TEST(PasswordPolicy, PasswordContainingTheAccountNameIsRefused) {

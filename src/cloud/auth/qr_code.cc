@@ -10,8 +10,8 @@ std::optional<QrMatrix> EncodeQr(std::string_view text) {
   if (text.empty() || text.size() > 2048) return std::nullopt;
   const std::string s(text);
   std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
-      QRcode_encodeData(static_cast<int>(s.size()), reinterpret_cast<const unsigned char*>(s.data()),
-                        0, QR_ECLEVEL_M),
+      QRcode_encodeData(static_cast<int>(s.size()),
+                        reinterpret_cast<const unsigned char*>(s.data()), 0, QR_ECLEVEL_M),
       QRcode_free);
   if (!code || code->width <= 0) return std::nullopt;
   QrMatrix m;

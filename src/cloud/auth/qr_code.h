@@ -19,8 +19,8 @@
 namespace vigil::auth {
 
 struct QrMatrix {
-  int size = 0;                // modules per side, without the quiet zone
-  std::vector<uint8_t> dark;   // size * size, row-major, 1 = dark module
+  int size = 0;               // modules per side, without the quiet zone
+  std::vector<uint8_t> dark;  // size * size, row-major, 1 = dark module
   bool Dark(int x, int y) const {
     return x >= 0 && y >= 0 && x < size && y < size && dark[static_cast<size_t>(y * size + x)];
   }

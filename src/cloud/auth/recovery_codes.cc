@@ -47,9 +47,8 @@ std::optional<std::string> NormaliseRecoveryCode(std::string_view typed) {
 }
 
 Digest RecoveryCodeHash(std::string_view user_id, std::string_view normalised) {
-  return Sha256(
-      {"vigil-recovery-v1", std::string_view("\0", 1), user_id, std::string_view("\0", 1),
-       normalised});
+  return Sha256({"vigil-recovery-v1", std::string_view("\0", 1), user_id, std::string_view("\0", 1),
+                 normalised});
 }
 
 }  // namespace vigil::auth

@@ -5,8 +5,8 @@
 // A code is 16 characters of Crockford's base32 (80 random bits) written in groups of
 // four, "k7m2-x9qa-...". What is typed is normalised before it is hashed: case folded,
 // blanks and dashes dropped, and i, l, o read as 1, 1, 0 (Crockford's decoding), so that a
-// code read off paper types back right. The hash is SHA-256 under a domain tag and the user id: with 80
-// bits of entropy a slow hash buys nothing (2^80 guesses per code), and binding the user
+// code read off paper types back right. The hash is SHA-256 under a domain tag and the user id:
+// with 80 bits of entropy a slow hash buys nothing (2^80 guesses per code), and binding the user
 // means a row copied to another account does not work there.
 #pragma once
 

@@ -38,8 +38,10 @@ TEST(RecoveryCodes, WrongLengthOrLettersOutsideTheAlphabetAreNotCodes) {
 }
 
 TEST(RecoveryCodes, HashIsBoundToTheUser) {
-  EXPECT_NE(RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"), RecoveryCodeHash("bob", "ab1c0d2ef3ghjk4m"));
-  EXPECT_EQ(RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"), RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"));
+  EXPECT_NE(RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"),
+            RecoveryCodeHash("bob", "ab1c0d2ef3ghjk4m"));
+  EXPECT_EQ(RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"),
+            RecoveryCodeHash("ada", "ab1c0d2ef3ghjk4m"));
 }
 
 }  // namespace

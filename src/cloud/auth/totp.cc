@@ -73,8 +73,7 @@ std::optional<std::string> TotpCodeAt(ByteSpan secret, int64_t step, const TotpP
   char out[16] = {};
   const auto t = static_cast<time_t>(step * static_cast<int64_t>(params.step_s));
   if (oath_totp_generate2(reinterpret_cast<const char*>(secret.data()), secret.size(), t,
-                          params.step_s, 0, params.digits, Flags(params.algorithm),
-                          out) != OATH_OK)
+                          params.step_s, 0, params.digits, Flags(params.algorithm), out) != OATH_OK)
     return std::nullopt;
   return std::string(out, params.digits);
 }

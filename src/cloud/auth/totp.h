@@ -26,9 +26,9 @@ namespace vigil::auth {
 enum class TotpAlgorithm : uint8_t { kSha1, kSha256, kSha512 };
 
 struct TotpParams {
-  uint32_t digits = 6;     // 6, 7 or 8
-  uint32_t step_s = 30;    // the time step X of RFC 6238
-  uint32_t window = 1;     // steps accepted before and after now (clock skew)
+  uint32_t digits = 6;   // 6, 7 or 8
+  uint32_t step_s = 30;  // the time step X of RFC 6238
+  uint32_t window = 1;   // steps accepted before and after now (clock skew)
   TotpAlgorithm algorithm = TotpAlgorithm::kSha1;  // what every authenticator app does
 };
 

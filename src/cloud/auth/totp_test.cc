@@ -84,9 +84,8 @@ TEST(Totp, MalformedCodesAreRefused) {
   TotpParams p;
   const TimeUs now = 1'750'000'020LL * kSeconds;
   const std::string good = *TotpCodeAt(Bytes(seed), TotpStep(now, p), p);
-  for (const std::string& bad :
-       {std::string(""), good.substr(0, 5), good + "0", " " + good, good.substr(0, 5) + "a",
-        std::string("１２３４５６")}) {
+  for (const std::string& bad : {std::string(""), good.substr(0, 5), good + "0", " " + good,
+                                 good.substr(0, 5) + "a", std::string("１２３４５６")}) {
     EXPECT_FALSE(MatchTotp(Bytes(seed), bad, now, -1, p).has_value()) << bad;
   }
   EXPECT_FALSE(TotpCodeAt({}, 1, p).has_value()) << "an empty secret";

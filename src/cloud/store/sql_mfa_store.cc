@@ -15,8 +15,7 @@ vigil::Error SqlMfaStore::Io(Status s) {
   return last_.code == StoreError::kCrypto ? vigil::Error::kCrypto : vigil::Error::kIo;
 }
 
-vigil::Error SqlMfaStore::FindTotp(std::string_view user_id,
-                                   std::optional<auth::TotpRecord>* out) {
+vigil::Error SqlMfaStore::FindTotp(std::string_view user_id, std::optional<auth::TotpRecord>* out) {
   out->reset();
   std::vector<Row> rows;
   if (vigil::Error e = Io(db_.Execute(
@@ -28,8 +27,7 @@ vigil::Error SqlMfaStore::FindTotp(std::string_view user_id,
   auth::TotpRecord r;
   const std::string owner = UserOwner(user_id);
   const Blob sealed = rows[0].Bytes(0);
-  if (vigil::Error e =
-          Io(keys_.Unseal({"mfa_totp", "secret", owner, user_id}, sealed, &r.secret));
+  if (vigil::Error e = Io(keys_.Unseal({"mfa_totp", "secret", owner, user_id}, sealed, &r.secret));
       e != vigil::Error::kOk)
     return e;
   r.confirmed = rows[0].Int(1) != 0;
@@ -68,8 +66,8 @@ vigil::Error SqlMfaStore::PutPendingTotp(std::string_view user_id, ByteSpan secr
   return PutTotp(user_id, secret, false, -1, now);
 }
 
-vigil::Error SqlMfaStore::PutConfirmedTotp(std::string_view user_id, ByteSpan secret,
-                                           int64_t step, TimeUs now) {
+vigil::Error SqlMfaStore::PutConfirmedTotp(std::string_view user_id, ByteSpan secret, int64_t step,
+                                           TimeUs now) {
   return PutTotp(user_id, secret, true, step, now);
 }
 
@@ -153,9 +151,9 @@ vigil::Error SqlMfaStore::FindTicket(const auth::Digest& hash,
                                      std::optional<auth::MfaTicket>* out) {
   out->reset();
   std::vector<Row> rows;
-  if (vigil::Error e = Io(db_.Execute(
-          "SELECT user_id, expires_us, failures FROM mfa_tickets WHERE ticket_hash = ?",
-          {HashValue(hash)}, &rows));
+  if (vigil::Error e = Io(
+          db_.Execute("SELECT user_id, expires_us, failures FROM mfa_tickets WHERE ticket_hash = ?",
+                      {HashValue(hash)}, &rows));
       e != vigil::Error::kOk)
     return e;
   if (rows.empty()) return vigil::Error::kOk;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cloud/auth/mfa.h"
+#include "cloud/auth/recovery_codes.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/test_backends.h"
 #include "common/test_temp_dir.h"
