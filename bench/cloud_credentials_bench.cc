@@ -4,7 +4,7 @@
 // hash, and a TOTP check.
 //
 //  BM_Cloud_Argon2idVerify     auth::VerifyPassword of an Argon2id PHC string made with
-//                              auth::Argon2Params{} (64 MiB, t = 3, p = 1).
+//                              auth::Argon2Params{} (19 MiB, t = 2, p = 1).
 //  BM_Ref_Argon2idRaw          the reference: argon2id_hash_raw with the same parameters,
 //                              salt and length.
 //  BM_Cloud_ScryptVerify       auth::VerifyPassword of a legacy scrypt hash (N = 2^15,

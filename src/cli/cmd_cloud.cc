@@ -349,10 +349,10 @@ void SetupServe(CLI::App* cloud) {
          "a session ends this long after its login, whatever it does (default 12)")
       ->check(CLI::Range(1, 7 * 24));
   cmd->add_option("--argon2-memory-kib", o->api.password_params.memory_kib,
-                  "Argon2id memory of new password hashes, KiB (default 65536)")
+                  "Argon2id memory of new password hashes, KiB (default 19456)")
       ->check(CLI::Range(1024, 1 << 20));
   cmd->add_option("--argon2-iterations", o->api.password_params.iterations,
-                  "Argon2id passes of new password hashes (default 3)")
+                  "Argon2id passes of new password hashes (default 2)")
       ->check(CLI::Range(1, 16));
   cmd->add_option("--argon2-lanes", o->api.password_params.lanes,
                   "Argon2id lanes of new password hashes (default 1)")
