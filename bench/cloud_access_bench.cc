@@ -14,7 +14,7 @@
 //  BM_Ref_RouteHashLookup      the reference: an unordered_map lookup of the literal path,
 //                              the cheapest possible router (no parameters, no policy).
 //  BM_Cloud_RateLimitAdmit     guard::RateLimiter::Admit on the in-memory counter store.
-//  BM_Cloud_ScryptDefault      auth::HashPassword with the default parameters (a cost
+//  BM_Cloud_ScryptDefault      auth::HashScryptPassword with the legacy defaults (a cost
 //                              setting: it should take about 0.1 s, not be fast).
 #include <benchmark/benchmark.h>
 #include <openssl/bio.h>
@@ -183,7 +183,7 @@ BENCHMARK(BM_Cloud_RateLimitAdmit);
 
 void BM_Cloud_ScryptDefault(benchmark::State& state) {
   for (auto _ : state) {
-    auto h = auth::HashPassword("correct horse battery staple", auth::ScryptParams{});
+    auto h = auth::HashScryptPassword("correct horse battery staple", auth::ScryptParams{});
     if (!h) state.SkipWithError("scrypt failed");
     benchmark::DoNotOptimize(h);
   }

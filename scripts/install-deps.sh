@@ -11,6 +11,7 @@ packages=(
   libcbor-dev libmosquitto-dev mosquitto libboost-dev
   python3 python3-jsonschema python3-cryptography openssl curl
   libpq-dev postgresql libjwt-dev
+  libargon2-dev liboath-dev libqrencode-dev oathtool john-data
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 

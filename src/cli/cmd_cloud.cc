@@ -31,7 +31,10 @@
 #include "cloud/api/database_stores.h"
 #include "cloud/auth/api_keys.h"
 #include "cloud/auth/client_credentials.h"
+#include "cloud/auth/mfa.h"
 #include "cloud/auth/password_hash.h"
+#include "cloud/auth/password_policy.h"
+#include "cloud/auth/qr_code.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/ingest/ingester.h"
@@ -42,6 +45,7 @@
 #include "cloud/store/schema.h"
 #include "cloud/store/sql_api_key_store.h"
 #include "cloud/store/sql_client_store.h"
+#include "cloud/store/sql_mfa_store.h"
 #include "cloud/store/staff_directory.h"
 #include "daemon/http_server.h"
 #include "daemon/log.h"
@@ -334,6 +338,27 @@ void SetupServe(CLI::App* cloud) {
   cmd->add_option("--public-base", o->api.public_base,
                   "the API's address as clients see it (FHIR links); default https://<--api>");
   cmd->add_option("--site", o->api.site, "the deployment's name (CA name, alerts, audit)");
+  cmd->add_option_function<int64_t>(
+         "--session-idle-minutes",
+         [o](int64_t m) { o->api.sessions.idle_timeout = m * 60 * kSeconds; },
+         "a session ends after this long without a request (default 15)")
+      ->check(CLI::Range(1, 24 * 60));
+  cmd->add_option_function<int64_t>(
+         "--session-absolute-hours",
+         [o](int64_t h) { o->api.sessions.absolute_timeout = h * 3600 * kSeconds; },
+         "a session ends this long after its login, whatever it does (default 12)")
+      ->check(CLI::Range(1, 7 * 24));
+  cmd->add_option("--argon2-memory-kib", o->api.password_params.memory_kib,
+                  "Argon2id memory of new password hashes, KiB (default 19456)")
+      ->check(CLI::Range(1024, 1 << 20));
+  cmd->add_option("--argon2-iterations", o->api.password_params.iterations,
+                  "Argon2id passes of new password hashes (default 2)")
+      ->check(CLI::Range(1, 16));
+  cmd->add_option("--argon2-lanes", o->api.password_params.lanes,
+                  "Argon2id lanes of new password hashes (default 1)")
+      ->check(CLI::Range(1, 8));
+  cmd->add_option("--mfa-issuer", o->api.mfa_issuer,
+                  "the name authenticator apps show (default \"Vigil <site>\")");
   cmd->add_option("--server-name", o->server_name, "name the broker's certificate must carry");
   cmd->add_option("--tls-dir", o->tls_dir, "directory of ca.crt, cloud-ingest.crt/.key");
   cmd->add_option("--ca", o->ca, "CA file (overrides --tls-dir)");
@@ -459,8 +484,9 @@ policy::DutyAssignment ParseDuty(const std::string& text, int64_t now_ms) {
 
 struct UserOptions {
   CommonOptions common;
-  std::string id, role, display, password_file, patient;
+  std::string id, role, display, password_file, patient, issuer = "Vigil";
   std::vector<std::string> wards, teams;
+  bool totp = false;
 };
 
 void SetupUser(CLI::App* cloud) {
@@ -477,6 +503,10 @@ void SetupUser(CLI::App* cloud) {
   add->add_option("--patient", o->patient, "role patient: the patient's row id");
   add->add_option("--ward", o->wards, "ward on duty: W (12 h from now) or W@start_ms-end_ms");
   add->add_option("--care-team", o->teams, "care team on duty, same forms");
+  add->add_flag("--totp", o->totp,
+                "enrol a TOTP second factor now: prints the secret, its otpauth URI, a QR "
+                "code and the recovery codes (once)");
+  add->add_option("--issuer", o->issuer, "with --totp: the name authenticator apps show");
   add->callback([o] {
     Keyring keys;
     std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
@@ -492,14 +522,33 @@ void SetupUser(CLI::App* cloud) {
     for (const auto& t : o->teams) u.care_teams.push_back(ParseDuty(t, WallMs()));
     if (!o->password_file.empty()) {
       const std::string pw = ReadSecret(o->password_file);
-      if (pw.size() < 12) Die("the password needs at least 12 characters");
-      auto hash = auth::HashPassword(pw, auth::ScryptParams{});
+      if (const auto weak = auth::CheckPasswordPolicy(pw, o->id, auth::PasswordPolicy{}))
+        Die("weak password: " + *weak);
+      auto hash = auth::HashPassword(pw, auth::Argon2Params{});
       if (!hash) Die("password hashing failed");
       u.password_hash = *hash;
     }
     api::DatabaseDirectory dir(*db);
     if (Status s = dir.Create(u); !s.ok()) Die("user add: " + s.ToString());
-    std::printf("%s\n", nlohmann::json{{"user_id", u.user_id}, {"role", o->role}}.dump().c_str());
+    if (!o->totp) {
+      std::printf("%s\n", nlohmann::json{{"user_id", u.user_id}, {"role", o->role}}.dump().c_str());
+      return;
+    }
+    SqlMfaStore mfa(*db, keys);
+    auth::MfaConfig mc;
+    mc.issuer = o->issuer;
+    auth::TotpEnrolment en;
+    if (auth::EnrolTotp(mfa, u.user_id, WallMs() * 1000, mc, &en) != Error::kOk)
+      Die("user add --totp: " + mfa.last_status().ToString());
+    // The QR code to the terminal (stderr, for a person); the JSON line to stdout.
+    std::fprintf(stderr, "%s", auth::TotpTerminalText(u.user_id, en).c_str());
+    std::printf("%s\n", nlohmann::json{{"user_id", u.user_id},
+                                       {"role", o->role},
+                                       {"totp_secret", en.offer.secret_base32},
+                                       {"otpauth_uri", en.offer.otpauth_uri},
+                                       {"recovery_codes", en.recovery_codes}}
+                            .dump()
+                            .c_str());
   });
 }
 

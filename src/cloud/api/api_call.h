@@ -21,7 +21,8 @@ struct Call {
   Call(const HttpRequest& h, const policy::RouteMatch& m) : http(h), match(m) {}
   const HttpRequest& http;
   const policy::RouteMatch& match;
-  const policy::Subject* subject = nullptr;  // null: no credential (public endpoints)
+  const policy::Subject* subject = nullptr;      // null: no credential (public endpoints)
+  const auth::SessionRecord* session = nullptr;  // when a session cookie identified them
   audit::ActorKind actor_kind = audit::ActorKind::kUser;
   policy::Decision decision;
   std::optional<int64_t> patient;  // the target patient's row id, when one was named
@@ -110,5 +111,10 @@ HttpResponse IngestMessages(ApiService::Impl&, Call&);
 // auth_routes.cc
 HttpResponse TokenEndpoint(ApiService::Impl&, Call&);
 HttpResponse Login(ApiService::Impl&, Call&);
+HttpResponse LoginMfa(ApiService::Impl&, Call&);
+HttpResponse Logout(ApiService::Impl&, Call&);
+HttpResponse AccountMfaEnroll(ApiService::Impl&, Call&);
+HttpResponse AccountMfaConfirm(ApiService::Impl&, Call&);
+HttpResponse AccountPassword(ApiService::Impl&, Call&);
 
 }  // namespace vigil::cloud::api

@@ -74,7 +74,7 @@ TEST_F(ApiHttpsTest, NurseLogsInOverTlsAndReadsHerWardWithTheCookieAlone) {
   u.user_id = "nurse.joy";
   u.role = policy::Role::kNurse;
   u.wards = {{"icu", testing::kNow - testing::kHour, testing::kNow + testing::kHour}};
-  u.password_hash = *auth::HashPassword("a long pass phrase", {10, 8, 1});
+  u.password_hash = *auth::HashPassword("a long pass phrase", auth::Argon2Params{1024, 1, 1});
   ASSERT_TRUE(h_.directory_.Create(u).ok());
   const std::string form = "user=nurse.joy&password=a+long+pass+phrase";
   const std::string login = Send(

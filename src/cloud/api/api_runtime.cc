@@ -9,6 +9,7 @@
 #include "cloud/store/sql_break_glass_store.h"
 #include "cloud/store/sql_client_store.h"
 #include "cloud/store/sql_counter_store.h"
+#include "cloud/store/sql_mfa_store.h"
 #include "cloud/store/sql_session_store.h"
 #include "cloud/tls/local_ca.h"
 #include "daemon/metrics_text.h"
@@ -41,6 +42,7 @@ struct ApiRuntime::State {
   std::unique_ptr<guard::AccessDetectors> detectors;
   std::unique_ptr<SqlBreakGlassStore> grants;
   std::unique_ptr<DatabaseDirectory> directory;
+  std::unique_ptr<SqlMfaStore> mfa;
   std::unique_ptr<DatabaseNotes> notes;
   std::unique_ptr<DatabaseAuditSink> audit;
   std::unique_ptr<DatabaseTokenKeys> token_keys;
@@ -85,7 +87,7 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
     return Error::kCrypto;
   }
   s->session_store = std::make_unique<SqlSessionStore>(db);
-  s->sessions = std::make_unique<auth::SessionManager>(auth::SessionConfig{}, *s->session_store);
+  s->sessions = std::make_unique<auth::SessionManager>(o.sessions, *s->session_store);
   s->api_keys = std::make_unique<SqlApiKeyStore>(db);
   s->clients = std::make_unique<SqlClientStore>(db);
   s->counters = std::make_unique<SqlCounterStore>(db);
@@ -94,6 +96,7 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   s->detectors = std::make_unique<guard::AccessDetectors>(guard::DetectorConfig{});
   s->grants = std::make_unique<SqlBreakGlassStore>(db);
   s->directory = std::make_unique<DatabaseDirectory>(db);
+  s->mfa = std::make_unique<SqlMfaStore>(db, s->keys);
   s->notes = std::make_unique<DatabaseNotes>(db, s->keys);
   s->audit = std::make_unique<DatabaseAuditSink>(db, &s->head_signer);
   s->alerts = std::make_unique<DatabaseAlertSink>(db, o.site);
@@ -111,6 +114,7 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   d.detectors = s->detectors.get();
   d.grants = s->grants.get();
   d.directory = s->directory.get();
+  d.mfa = s->mfa.get();
   d.notes = s->notes.get();
   d.audit = s->audit.get();
   d.alerts = s->alerts.get();
@@ -121,6 +125,8 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   }
   ApiConfig c;
   c.site = o.site;
+  c.password_params = o.password_params;
+  c.mfa.issuer = o.mfa_issuer.empty() ? "Vigil " + o.site : o.mfa_issuer;
   c.listener = o.listen;
   c.public_base = o.public_base.empty() ? "https://" + o.listen : o.public_base;
   s->service = std::make_unique<ApiService>(c, d);

@@ -26,6 +26,9 @@ struct ApiRuntimeOptions {
   size_t max_body_bytes = 1024 * 1024;  // ingest batches
   size_t max_connections = 256;
   int request_timeout_ms = 10'000;
+  auth::SessionConfig sessions;        // idle and absolute timeouts
+  auth::Argon2Params password_params;  // new password hashes
+  std::string mfa_issuer;              // shown by authenticator apps; default "Vigil <site>"
 };
 
 class ApiRuntime {

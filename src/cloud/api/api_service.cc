@@ -25,7 +25,7 @@ struct Dispatch {
 
 // Every route of policy/route_table.h and what answers it; the API test checks that the
 // two tables name the same routes.
-constexpr std::array<Dispatch, 27> kDispatch = {{
+constexpr std::array<Dispatch, 32> kDispatch = {{
     {"GET", "/api/wards/{ward}/latest", WardLatest, audit::Event::kSearch},
     {"GET", "/api/wards/{ward}/alarms", WardAlarms, audit::Event::kSearch},
     {"GET", "/api/patients/{patient}/vitals", PatientVitals, audit::Event::kSearch},
@@ -53,6 +53,11 @@ constexpr std::array<Dispatch, 27> kDispatch = {{
     {"POST", "/ingest/v1/messages", IngestMessages, audit::Event::kCreate},
     {"POST", "/oauth/token", TokenEndpoint, audit::Event::kLogin},
     {"POST", "/login", Login, audit::Event::kLogin},
+    {"POST", "/login/mfa", LoginMfa, audit::Event::kLogin},
+    {"POST", "/logout", Logout, audit::Event::kLogout},
+    {"POST", "/account/mfa/enroll", AccountMfaEnroll, audit::Event::kUpdate},
+    {"POST", "/account/mfa/confirm", AccountMfaConfirm, audit::Event::kUpdate},
+    {"POST", "/account/password", AccountPassword, audit::Event::kUpdate},
 }};
 
 const Dispatch* DispatchOf(const Route& r) {
@@ -69,6 +74,7 @@ std::string HostOf(std::string_view remote) {
 // What identified the caller, if anything.
 struct Identity {
   std::optional<policy::Subject> subject;
+  std::optional<auth::SessionRecord> session;
   audit::ActorKind kind = audit::ActorKind::kUser;
   bool presented = false;  // a credential was present
   std::string failure;     // why a presented credential was refused
@@ -332,6 +338,7 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
         if (!s.ok()) return StoreFailure(api, "directory", s);
         if (account && !account->disabled) {
           id.subject = SubjectOf(*account);
+          id.session = sc.record;
         } else {
           id.failure = "session: account disabled";
         }
@@ -344,6 +351,7 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
     }
   }
   if (id.subject) call.subject = &*id.subject;
+  if (id.session) call.session = &*id.session;
   call.actor_kind = id.kind;
 
   // 3. Limit, per client: the authenticated id, else the source address.

@@ -36,7 +36,9 @@
 #include "cloud/auth/api_keys.h"
 #include "cloud/auth/client_credentials.h"
 #include "cloud/auth/jwt.h"
+#include "cloud/auth/mfa.h"
 #include "cloud/auth/password_hash.h"
+#include "cloud/auth/password_policy.h"
 #include "cloud/auth/sessions.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/guard/access_detectors.h"
@@ -55,7 +57,11 @@ struct ApiConfig {
   std::string listener = "127.0.0.1:8443";  // the API's own address, in EVE alerts
   std::string site;                         // the deployment, in AuditEvent and alerts
   std::string mrn_system = "urn:oid:2.16.840.1.113883.3.9999.1";  // the hospital's MRNs
-  auth::ScryptParams password_params;
+  // New password hashes and the dummy verify; the policy of new passwords (user creation,
+  // password change); TOTP and the login tickets.
+  auth::Argon2Params password_params;
+  auth::PasswordPolicy password_policy;
+  auth::MfaConfig mfa;
   size_t max_ingest_lines = 2000;
   int64_t max_trend_ms = 48LL * 3600 * 1000;  // raw readings per request; longer: history
   size_t max_trend_rows = 20000;
@@ -75,6 +81,7 @@ struct ApiDeps {
   guard::AccessDetectors* detectors = nullptr;
   policy::BreakGlassStore* grants = nullptr;
   Directory* directory = nullptr;
+  auth::MfaStore* mfa = nullptr;  // second factors and login tickets
   NotesStore* notes = nullptr;
   AuditSink* audit = nullptr;
   AlertSink* alerts = nullptr;

@@ -393,7 +393,7 @@ TEST(ApiService, LoginSetsAHostOnlySecureCookieAndUnknownUserGetsTheSameAnswer) 
   UserAccount u;
   u.user_id = "dr.house";
   u.role = policy::Role::kDoctor;
-  u.password_hash = *auth::HashPassword("correct horse battery", {10, 8, 1});
+  u.password_hash = *auth::HashPassword("correct horse battery", auth::Argon2Params{1024, 1, 1});
   ASSERT_TRUE(h.directory_.Create(u).ok());
   const std::string form = "application/x-www-form-urlencoded";
   const HttpResponse ok =

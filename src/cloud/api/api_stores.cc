@@ -46,6 +46,14 @@ Status InMemoryDirectory::Disable(std::string_view user_id) {
   return Status::Ok();
 }
 
+Status InMemoryDirectory::SetPasswordHash(std::string_view user_id, std::string_view hash) {
+  std::lock_guard lk(mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return Fail(StoreError::kNotFound, "no user " + std::string(user_id));
+  it->second.password_hash = std::string(hash);
+  return Status::Ok();
+}
+
 Status InMemoryDirectory::CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) {
   std::lock_guard lk(mu_);
   auto it = care_teams_.find(patient_id);

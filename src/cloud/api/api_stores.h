@@ -49,6 +49,8 @@ class Directory {
   virtual Status Create(const UserAccount& account) = 0;
   // kNotFound if unknown. A disabled account keeps its audit trail and cannot log in.
   virtual Status Disable(std::string_view user_id) = 0;
+  // Replaces the password hash (password change, re-hash on login). kNotFound if unknown.
+  virtual Status SetPasswordHash(std::string_view user_id, std::string_view hash) = 0;
   // The care teams a patient is under (the ward comes from the open admission).
   virtual Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) = 0;
 };
@@ -112,6 +114,7 @@ class InMemoryDirectory final : public Directory {
   Status List(std::vector<UserAccount>* out) override;
   Status Create(const UserAccount& account) override;
   Status Disable(std::string_view user_id) override;
+  Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
   Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) override;
   void SetCareTeams(int64_t patient_id, std::vector<std::string> teams);
 

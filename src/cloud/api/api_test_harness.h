@@ -49,7 +49,7 @@ class ApiHarness {
     const ApiDeps d = mem_.Deps(db_.get(), &keys_, alerts_.get(), audit_override);
     ApiConfig c;
     c.site = "site-a";
-    c.password_params = {10, 8, 1};  // fast for tests; the policy bounds allow it
+    c.password_params = {1024, 1, 1};  // fast for tests; the bounds allow it
     service_ = std::make_unique<ApiService>(c, d);
     Seed();
   }

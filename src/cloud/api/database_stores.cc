@@ -99,6 +99,11 @@ Status DatabaseDirectory::Disable(std::string_view user_id) {
   return FromError(e, staff_.last_status(), "no user " + std::string(user_id));
 }
 
+Status DatabaseDirectory::SetPasswordHash(std::string_view user_id, std::string_view hash) {
+  const Error e = staff_.SetPasswordHash(user_id, hash);
+  return FromError(e, staff_.last_status(), "no user " + std::string(user_id));
+}
+
 Status DatabaseDirectory::CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) {
   std::vector<Row> rows;
   if (Status s = db_.Execute(

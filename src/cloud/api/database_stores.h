@@ -26,6 +26,7 @@ class DatabaseDirectory final : public Directory {
   Status List(std::vector<UserAccount>* out) override;
   Status Create(const UserAccount& account) override;
   Status Disable(std::string_view user_id) override;
+  Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
   Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) override;
 
  private:

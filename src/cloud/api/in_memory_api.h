@@ -41,6 +41,7 @@ struct InMemoryApi {
     d.detectors = &detectors;
     d.grants = &grants;
     d.directory = &directory;
+    d.mfa = &mfa;
     d.notes = &notes;
     d.audit = audit_sink != nullptr ? audit_sink : &audit;
     d.alerts = alerts;
@@ -57,6 +58,7 @@ struct InMemoryApi {
   guard::AccessDetectors detectors;
   policy::InMemoryBreakGlassStore grants;
   InMemoryDirectory directory;
+  auth::InMemoryMfaStore mfa;
   InMemoryNotes notes;
   InMemoryAuditLog audit;
   InMemoryTokenKeys token_keys;

@@ -241,8 +241,10 @@ HttpResponse AdminCreateUser(ApiService::Impl& api, Call& call) {
   if (b.contains("password")) {
     if (!b["password"].is_string()) return ErrorResponse(400, "bad_request", "password: text");
     const std::string pw = b["password"].get<std::string>();
-    if (pw.size() < 12 || pw.size() > auth::kMaxPasswordBytes)
-      return ErrorResponse(400, "bad_request", "password: 12 to 1024 bytes");
+    if (const auto weak = auth::CheckPasswordPolicy(pw, u.user_id, api.config.password_policy)) {
+      call.reason = "user " + u.user_id + " refused: weak password";
+      return ErrorResponse(422, "weak_password", *weak);
+    }
     auto hash = auth::HashPassword(pw, api.config.password_params);
     if (!hash) return ErrorResponse(503, "unavailable");
     u.password_hash = *hash;

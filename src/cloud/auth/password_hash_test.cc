@@ -7,9 +7,57 @@ namespace {
 
 // Small parameters keep the suite quick; the defaults are exercised once.
 constexpr ScryptParams kFast{10, 8, 1};
+constexpr Argon2Params kFastArgon{1024, 1, 1};
 
-TEST(PasswordHash, DefaultParametersRoundTrip) {
-  auto h = HashPassword("correct horse battery staple", ScryptParams{});
+TEST(PasswordHash, Argon2idDefaultParametersRoundTrip) {
+  auto h = HashPassword("correct horse battery staple", Argon2Params{});
+  ASSERT_TRUE(h.has_value());
+  EXPECT_TRUE(h->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *h;
+  EXPECT_EQ(VerifyPassword("correct horse battery staple", *h), PasswordCheck::kMatch);
+  EXPECT_EQ(VerifyPassword("correct horse battery stapl", *h), PasswordCheck::kMismatch);
+  EXPECT_FALSE(NeedsRehash(*h, Argon2Params{}));
+}
+
+TEST(PasswordHash, Argon2idReferenceVectorVerifies) {
+  // The reference implementation's test vector for Argon2id v1.3 (its src/test.c):
+  // password "password", salt "somesalt", t=2, m=2^16 KiB, p=1, a 32-byte tag.
+  const std::string enc =
+      "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+  EXPECT_EQ(VerifyPassword("password", enc), PasswordCheck::kMatch);
+  EXPECT_EQ(VerifyPassword("passwore", enc), PasswordCheck::kMismatch);
+}
+
+TEST(PasswordHash, ScryptHashStillVerifiesAndNeedsRehash) {
+  auto h = HashScryptPassword("correct horse battery staple", kFast);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(VerifyPassword("correct horse battery staple", *h), PasswordCheck::kMatch);
+  EXPECT_TRUE(NeedsRehash(*h, kFastArgon));
+}
+
+TEST(PasswordHash, HostileArgon2ParametersAreRefusedBeforeHashing) {
+  const std::string h = *HashPassword("pw", kFastArgon);
+  const std::string tail = h.substr(h.find('$', 20));  // "$salt$hash"
+  for (const std::string& bad :
+       {std::string("$argon2id$v=19$m=4194304,t=1,p=1") + tail,  // 4 GiB
+        std::string("$argon2id$v=19$m=1024,t=99,p=1") + tail,
+        std::string("$argon2id$v=19$m=1024,t=1,p=0") + tail,
+        std::string("$argon2id$v=19$m=01024,t=1,p=1") + tail,
+        std::string("$argon2id$v=16$m=1024,t=1,p=1") + tail,
+        std::string("$argon2i$v=19$m=1024,t=1,p=1") + tail, h + "=", h.substr(0, h.size() - 2)}) {
+    EXPECT_EQ(VerifyPassword("pw", bad), PasswordCheck::kMalformedHash) << bad;
+  }
+  EXPECT_FALSE(HashPassword("pw", Argon2Params{512, 1, 1}).has_value());
+}
+
+TEST(PasswordHash, WeakerArgon2ParametersNeedRehash) {
+  const std::string h = *HashPassword("pw", kFastArgon);
+  EXPECT_FALSE(NeedsRehash(h, kFastArgon));
+  EXPECT_TRUE(NeedsRehash(h, Argon2Params{2048, 1, 1}));
+  EXPECT_TRUE(NeedsRehash(h, Argon2Params{1024, 2, 1}));
+}
+
+TEST(PasswordHash, ScryptDefaultParametersRoundTrip) {
+  auto h = HashScryptPassword("correct horse battery staple", ScryptParams{});
   ASSERT_TRUE(h.has_value());
   EXPECT_TRUE(h->starts_with("$scrypt$ln=15,r=8,p=1$"));
   EXPECT_EQ(VerifyPassword("correct horse battery staple", *h), PasswordCheck::kMatch);
@@ -17,7 +65,7 @@ TEST(PasswordHash, DefaultParametersRoundTrip) {
 }
 
 TEST(PasswordHash, SaltMakesEqualPasswordsHashApart) {
-  EXPECT_NE(*HashPassword("pw", kFast), *HashPassword("pw", kFast));
+  EXPECT_NE(*HashScryptPassword("pw", kFast), *HashScryptPassword("pw", kFast));
 }
 
 TEST(PasswordHash, RfcVectorMatchesOpenSslScrypt) {
@@ -31,9 +79,9 @@ TEST(PasswordHash, RfcVectorMatchesOpenSslScrypt) {
 }
 
 TEST(PasswordHash, TamperedOrHostileHashStringsAreRefused) {
-  const std::string h = *HashPassword("pw", kFast);
+  const std::string h = *HashScryptPassword("pw", kFast);
   for (const std::string& bad :
-       {std::string(""), std::string("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),
+       {std::string(""), std::string("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),  // too short
         h.substr(0, h.size() - 1), h + "A",
         std::string("$scrypt$ln=30,r=8,p=1$") + h.substr(h.find('$', 20) + 1),
         std::string("$scrypt$ln=15,r=99,p=1$") + h.substr(h.find('$', 20) + 1),
@@ -46,19 +94,16 @@ TEST(PasswordHash, TamperedOrHostileHashStringsAreRefused) {
 }
 
 TEST(PasswordHash, OverlongPasswordIsRefusedNotTruncated) {
-  const std::string h = *HashPassword("pw", kFast);
+  const std::string h = *HashScryptPassword("pw", kFast);
   EXPECT_EQ(VerifyPassword(std::string(kMaxPasswordBytes + 1, 'a'), h), PasswordCheck::kTooLong);
-  EXPECT_FALSE(HashPassword(std::string(kMaxPasswordBytes + 1, 'a'), kFast).has_value());
+  EXPECT_FALSE(HashPassword(std::string(kMaxPasswordBytes + 1, 'a'), kFastArgon).has_value());
 }
 
-TEST(PasswordHash, WeakerParametersNeedRehash) {
-  const std::string h = *HashPassword("pw", kFast);
-  EXPECT_TRUE(NeedsRehash(h, ScryptParams{}));
-  EXPECT_FALSE(NeedsRehash(h, kFast));
-  EXPECT_TRUE(NeedsRehash("garbage", kFast));
-}
+TEST(PasswordHash, GarbageNeedsRehash) { EXPECT_TRUE(NeedsRehash("garbage", kFastArgon)); }
 
-TEST(PasswordHash, DummyVerifyNeverMatches) { EXPECT_FALSE(VerifyAgainstDummy("anything", kFast)); }
+TEST(PasswordHash, DummyVerifyNeverMatches) {
+  EXPECT_FALSE(VerifyAgainstDummy("anything", kFastArgon));
+}
 
 }  // namespace
 }  // namespace vigil::auth

@@ -194,4 +194,16 @@ size_t InMemorySessionStore::RevokeUser(std::string_view user_id) {
   return n;
 }
 
+size_t InMemorySessionStore::RevokeOthers(std::string_view user_id, const Digest& keep) {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (auto& [h, r] : sessions_) {
+    if (r.user_id == user_id && !r.revoked && h != keep) {
+      r.revoked = true;
+      ++n;
+    }
+  }
+  return n;
+}
+
 }  // namespace vigil::auth

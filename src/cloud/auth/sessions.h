@@ -58,6 +58,8 @@ class SessionStore {
   virtual void Revoke(const Digest& id_hash) = 0;
   // Logout everywhere, password change: every session of the user. Returns how many.
   virtual size_t RevokeUser(std::string_view user_id) = 0;
+  // Password change: every session of the user but `keep` (the one that changed it).
+  virtual size_t RevokeOthers(std::string_view user_id, const Digest& keep) = 0;
 };
 
 class InMemorySessionStore final : public SessionStore {
@@ -67,6 +69,7 @@ class InMemorySessionStore final : public SessionStore {
   void Touch(const Digest& id_hash, TimeUs now) override;
   void Revoke(const Digest& id_hash) override;
   size_t RevokeUser(std::string_view user_id) override;
+  size_t RevokeOthers(std::string_view user_id, const Digest& keep) override;
 
  private:
   mutable std::mutex mu_;

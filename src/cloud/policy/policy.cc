@@ -6,8 +6,9 @@
 namespace vigil::policy {
 namespace {
 
-constexpr std::array<std::string_view, 27> kRules = {
+constexpr std::array<std::string_view, 28> kRules = {
     "public-auth-endpoint",
+    "own-account",
     "unauthenticated",
     "service-ingest",
     "service-scope-missing",
@@ -133,6 +134,9 @@ Decision Decide(const Subject* subject, const AccessRequest& q,
     return Make(Effect::kAllow, "service-ingest", kObligeNone);
   }
   if (q.resource == Resource::kIngest) return Deny("ingest-services-only");
+  // Every person manages their own credentials, whatever their role; the handler acts on
+  // the session's own account only (there is no target to name another).
+  if (q.resource == Resource::kOwnAccount) return Allow("own-account");
 
   if (IsAdminOperation(q.resource)) {
     if (s.role == Role::kAdmin && q.action == Action::kAdminister) {

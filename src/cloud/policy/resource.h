@@ -29,6 +29,8 @@ enum class Resource : uint8_t {
   kBreakGlass,
   // Token endpoint and login: reachable without credentials (they produce them).
   kAuthEndpoint,
+  // A person's own credentials: logout, second-factor enrolment, password change.
+  kOwnAccount,
 };
 
 enum class Action : uint8_t { kRead, kWrite, kAcknowledge, kExport, kAdminister };

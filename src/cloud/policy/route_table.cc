@@ -12,7 +12,7 @@ using A = Action;
 using T = TargetFrom;
 using C = RateClass;
 
-constexpr std::array<Route, 27> kRoutes = {{
+constexpr std::array<Route, 32> kRoutes = {{
     // The dashboard's queries.
     {"GET", "/api/wards/{ward}/latest", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
     {"GET", "/api/wards/{ward}/alarms", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
@@ -54,6 +54,12 @@ constexpr std::array<Route, 27> kRoutes = {{
     // Credentials.
     {"POST", "/oauth/token", R::kAuthEndpoint, A::kWrite, T::kNone, "", C::kAuth},
     {"POST", "/login", R::kAuthEndpoint, A::kWrite, T::kNone, "", C::kAuth},
+    {"POST", "/login/mfa", R::kAuthEndpoint, A::kWrite, T::kNone, "", C::kAuth},
+    // A person's own credentials (the session's account).
+    {"POST", "/logout", R::kOwnAccount, A::kWrite, T::kNone, "", C::kWrite},
+    {"POST", "/account/mfa/enroll", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
+    {"POST", "/account/mfa/confirm", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
+    {"POST", "/account/password", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
 }};
 
 bool IsIdChar(char c) {

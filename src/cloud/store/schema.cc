@@ -289,10 +289,39 @@ CREATE TABLE security_alert_acks (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// The second factor (store/sql_mfa_store.h): each person's TOTP secret, sealed (owner
+// "user:<id>"), with the last time step accepted; their recovery codes and the login
+// tickets between the password and the second factor, as hashes only.
+constexpr std::string_view kMfa = R"sql(
+CREATE TABLE mfa_totp (
+  user_id TEXT PRIMARY KEY,
+  secret @BLOB@ NOT NULL,
+  confirmed INTEGER NOT NULL,
+  last_step BIGINT NOT NULL,
+  created_us BIGINT NOT NULL
+);
+
+CREATE TABLE mfa_recovery_codes (
+  user_id TEXT NOT NULL,
+  code_hash @BLOB@ NOT NULL,
+  used_us BIGINT,
+  PRIMARY KEY (user_id, code_hash)
+);
+
+CREATE TABLE mfa_tickets (
+  ticket_hash @BLOB@ PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  expires_us BIGINT NOT NULL,
+  failures INTEGER NOT NULL
+);
+CREATE INDEX mfa_tickets_expires ON mfa_tickets (expires_us);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "initial", kInitial},
     {2, "shared_state", kSharedState},
     {3, "api views", kApiViews},
+    {4, "second factor", kMfa},
 }};
 
 }  // namespace

@@ -54,6 +54,14 @@ size_t SqlSessionStore::RevokeUser(std::string_view user_id) {
   return last_.ok() ? static_cast<size_t>(std::max<int64_t>(n, 0)) : 0;
 }
 
+size_t SqlSessionStore::RevokeOthers(std::string_view user_id, const auth::Digest& keep) {
+  int64_t n = 0;
+  last_ = db_.Execute(
+      "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0 AND id_hash <> ?",
+      {Value{std::string(user_id)}, HashValue(keep)}, nullptr, &n);
+  return last_.ok() ? static_cast<size_t>(std::max<int64_t>(n, 0)) : 0;
+}
+
 size_t SqlSessionStore::DeleteExpired(TimeUs idle_before, TimeUs created_before) {
   int64_t n = 0;
   last_ = db_.Execute("DELETE FROM sessions WHERE last_seen_us < ? OR created_us < ?",

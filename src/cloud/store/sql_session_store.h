@@ -28,6 +28,7 @@ class SqlSessionStore final : public auth::SessionStore {
   void Touch(const auth::Digest& id_hash, TimeUs now) override;
   void Revoke(const auth::Digest& id_hash) override;
   size_t RevokeUser(std::string_view user_id) override;
+  size_t RevokeOthers(std::string_view user_id, const auth::Digest& keep) override;
 
   // Housekeeping: deletes sessions idle since before `idle_before` or created before
   // `created_before` (both past every timeout). Returns how many, 0 on failure.
