@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -78,10 +80,8 @@ const std::vector<WardPlan>& Wards() {
       {"icu",
        {DeviceKind::kEcgPatch, DeviceKind::kPulseOximeter, DeviceKind::kBpCuff,
         DeviceKind::kThermometer}},
-      {"surgery",
-       {DeviceKind::kEcgPatch, DeviceKind::kPulseOximeter, DeviceKind::kThermometer}},
-      {"maternity",
-       {DeviceKind::kPulseOximeter, DeviceKind::kThermometer, DeviceKind::kBpCuff}},
+      {"surgery", {DeviceKind::kEcgPatch, DeviceKind::kPulseOximeter, DeviceKind::kThermometer}},
+      {"maternity", {DeviceKind::kPulseOximeter, DeviceKind::kThermometer, DeviceKind::kBpCuff}},
       {"general", {DeviceKind::kPulseOximeter, DeviceKind::kThermometer}},
   };
   return w;
@@ -96,11 +96,11 @@ const char* EpisodeFor(const std::string& ward, int bed) {
   return nullptr;
 }
 
-const char* kPatientNames[] = {"Ada Byron",     "Alan Mathison", "Grace Brewster", "Edsger Wybe",
-                               "Barbara Jane",  "Donald Ervin",  "Frances Allen",  "John Backus",
-                               "Radia Joy",     "Ken Lane",      "Margaret Heafield", "Niklaus Emil",
-                               "Sophie Mary",   "Leslie Barry",  "Karen Sparck",   "Tony Charles",
-                               "Shafi Goldwasser", "Whitfield Diffie", "Adi Shamir", "Hedy Kiesler"};
+const char* kPatientNames[] = {
+    "Ada Byron",         "Alan Mathison",    "Grace Brewster",   "Edsger Wybe",  "Barbara Jane",
+    "Donald Ervin",      "Frances Allen",    "John Backus",      "Radia Joy",    "Ken Lane",
+    "Margaret Heafield", "Niklaus Emil",     "Sophie Mary",      "Leslie Barry", "Karen Sparck",
+    "Tony Charles",      "Shafi Goldwasser", "Whitfield Diffie", "Adi Shamir",   "Hedy Kiesler"};
 
 struct Device {
   uint64_t uid = 0;
@@ -309,9 +309,8 @@ Session Demo::Login(const std::string& user, const std::string& password) {
   HttpTarget t;
   t.port = api_port_;
   t.ca = ca_cert_;
-  const HttpExchange r =
-      HttpRequest(t, "POST", "/login", {"Content-Type: application/json"},
-                  json{{"user", user}, {"password", password}}.dump());
+  const HttpExchange r = HttpRequest(t, "POST", "/login", {"Content-Type: application/json"},
+                                     json{{"user", user}, {"password", password}}.dump());
   Session s;
   if (r.status != 200) return s;
   std::vector<std::string> cookies;
@@ -327,7 +326,8 @@ Session Demo::Login(const std::string& user, const std::string& password) {
 bool Demo::Prepare() {
   if (o_.keep.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/vigil-demo-XXXXXX";
+    std::string tmpl =
+        std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/vigil-demo-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) return Fail("mkdtemp: " + tmpl);
     dir_ = tmpl;
   } else {
@@ -366,16 +366,16 @@ bool Demo::StartBroker() {
   std::vector<std::string> gws;
   for (const auto& w : wards_) gws.push_back(w->gateway_id);
   std::string why;
-  if (!RunStep({"bash", dir_ + "/scripts/pki.sh", pki_, "--site", kSite, "--gateways",
-                Join(gws, " ")},
-               dir_ + "/pki.log", &why))
+  if (!RunStep(
+          {"bash", dir_ + "/scripts/pki.sh", pki_, "--site", kSite, "--gateways", Join(gws, " ")},
+          dir_ + "/pki.log", &why))
     return Fail("certificates: " + why);
   broker_port_ = FreeLoopbackPort(false);
   if (!RunStep({"bash", dir_ + "/scripts/broker.sh", "config", pki_, std::to_string(broker_port_)},
                dir_ + "/pki.log", &why))
     return Fail("broker configuration: " + why);
-  if (broker_.Start({"mosquitto", "-c", pki_ + "/mosquitto.conf"}, dir_ + "/mosquitto.out",
-                    &why) != Error::kOk)
+  if (broker_.Start({"mosquitto", "-c", pki_ + "/mosquitto.conf"}, dir_ + "/mosquitto.out", &why) !=
+      Error::kOk)
     return Fail("mosquitto: " + why);
   for (int k = 0; k < 500 && !g_stop; ++k) {
     if (!broker_.Running())
@@ -474,12 +474,28 @@ bool Demo::StartCloud() {
   cloud_mgmt_port_ = FreeLoopbackPort(false);
   ca_cert_ = dir_ + "/cloud-ca/ca.crt";
   std::string why;
-  if (cloud_.Start({o_.self, "cloud", "serve", "--db", dir_ + "/cloud.db", "--master-key-file",
-                    dir_ + "/cloud.key", "--broker", "127.0.0.1:" + std::to_string(broker_port_),
-                    "--tls-dir", pki_, "--client-id", "vigil-demo-cloud", "--api",
-                    "127.0.0.1:" + std::to_string(api_port_), "--ca-dir", dir_ + "/cloud-ca",
-                    "--management", "127.0.0.1:" + std::to_string(cloud_mgmt_port_), "--site",
-                    kSite, "--sqlite-sync-normal"},
+  if (cloud_.Start({o_.self,
+                    "cloud",
+                    "serve",
+                    "--db",
+                    dir_ + "/cloud.db",
+                    "--master-key-file",
+                    dir_ + "/cloud.key",
+                    "--broker",
+                    "127.0.0.1:" + std::to_string(broker_port_),
+                    "--tls-dir",
+                    pki_,
+                    "--client-id",
+                    "vigil-demo-cloud",
+                    "--api",
+                    "127.0.0.1:" + std::to_string(api_port_),
+                    "--ca-dir",
+                    dir_ + "/cloud-ca",
+                    "--management",
+                    "127.0.0.1:" + std::to_string(cloud_mgmt_port_),
+                    "--site",
+                    kSite,
+                    "--sqlite-sync-normal"},
                    dir_ + "/cloud.log", &why) != Error::kOk)
     return Fail("cloud: " + why);
   return true;
@@ -529,20 +545,20 @@ bool Demo::StartGateway(Ward& w) {
   t << "# vigil demo: the " << w.name << " ward's gateway\n"
     << "[gateway]\nlisten = \"127.0.0.1:" << w.udp_port << "\"\nregistry = \"" << w.dir
     << "/gateway.db\"\nalerts = \"" << w.dir << "/alerts.eve.json\"\nlog = \"" << w.dir
-    << "/gateway.log\"\nmanagement = \"127.0.0.1:" << w.management_port << "\"\nward = \""
-    << w.name << "\"\n\n[clinical]\nward = \"" << w.name << "\"\n";
+    << "/gateway.log\"\nmanagement = \"127.0.0.1:" << w.management_port << "\"\nward = \"" << w.name
+    << "\"\n\n[clinical]\nward = \"" << w.name << "\"\n";
   for (const Bed& b : w.beds) {
-    t << "\n[[clinical.patient]]\nid = \"" << b.mrn << "\"\nbed = \"" << b.name
-      << "\"\nward = \"" << w.name << "\"\ndevices = [\n";
+    t << "\n[[clinical.patient]]\nid = \"" << b.mrn << "\"\nbed = \"" << b.name << "\"\nward = \""
+      << w.name << "\"\ndevices = [\n";
     for (const Device& d : b.devices)
       t << "  { uid = \"" << UidToString(d.uid) << "\", kind = \"" << DeviceKindName(d.kind)
         << "\" },\n";
     t << "]\n";
   }
   t << "\n[privacy]\nsite_key = \"" << dir_ << "/site.key\"\nbudget_file = \"" << w.dir
-    << "/dp-budget\"\n\n[uplink]\nbroker = \"127.0.0.1:" << broker_port_ << "\"\nca = \""
-    << pki_ << "/ca.crt\"\ncert = \"" << pki_ << "/" << w.gateway_id << ".crt\"\nkey = \"" << pki_
-    << "/" << w.gateway_id << ".key\"\nsite = \"" << kSite << "\"\ngateway_id = \"" << w.gateway_id
+    << "/dp-budget\"\n\n[uplink]\nbroker = \"127.0.0.1:" << broker_port_ << "\"\nca = \"" << pki_
+    << "/ca.crt\"\ncert = \"" << pki_ << "/" << w.gateway_id << ".crt\"\nkey = \"" << pki_ << "/"
+    << w.gateway_id << ".key\"\nsite = \"" << kSite << "\"\ngateway_id = \"" << w.gateway_id
     << "\"\nqueue = \"" << w.dir << "/uplink.db\"\nsync = \"normal\"\n";
   const std::string conf = w.dir + "/gateway.toml";
   if (!WriteFile(conf, t.str(), 0600)) return Fail("cannot write " + conf);
@@ -584,10 +600,10 @@ bool Demo::StartDevices(Ward& w) {
           clone_victim_ = UidToString(d.uid);
         }
     }
-    std::vector<std::string> argv = {o_.self,      "device",       "--bundle-dir",
-                                     b.dir + "/bundles", "--store-dir", b.dir + "/store",
-                                     "--gateway",  "127.0.0.1:" + std::to_string(port),
-                                     "--bed",      b.name,         "--interval-ms", "1000"};
+    std::vector<std::string> argv = {
+        o_.self,       "device",         "--bundle-dir",  b.dir + "/bundles",
+        "--store-dir", b.dir + "/store", "--gateway",     "127.0.0.1:" + std::to_string(port),
+        "--bed",       b.name,           "--interval-ms", "1000"};
     if (b.episode != nullptr) {
       argv.push_back("--episode");
       argv.push_back(b.episode);
@@ -612,7 +628,8 @@ void Demo::PrintBanner() {
     gws += "  " + w->name + " udp:" + std::to_string(w->udp_port) +
            " http://127.0.0.1:" + std::to_string(w->management_port) + "/alarms\n";
   std::printf("Gateways\n%s", gws.c_str());
-  Say("Work dir         " + dir_ + (o_.keep.empty() ? " (removed at the end; --keep DIR keeps it)" : ""));
+  Say("Work dir         " + dir_ +
+      (o_.keep.empty() ? " (removed at the end; --keep DIR keeps it)" : ""));
   Say("");
   Say("Accounts (random passwords of this run)");
   for (const Account& a : accounts_) {
@@ -666,8 +683,8 @@ void Demo::Narrate() {
         const size_t p = m.find("\"device_uid\":\"");
         if (p != std::string::npos) dev = " (device " + m.substr(p + 14, 16) + ")";
       }
-      Say(At(t0_) + " " + w->name + ": INTRUSION detected: " +
-          j["alert"].value("signature", std::string("?")) + dev);
+      Say(At(t0_) + " " + w->name +
+          ": INTRUSION detected: " + j["alert"].value("signature", std::string("?")) + dev);
     }
   }
   if (!admin_.ok() || Since(t0_) < next_alert_poll_) return;
@@ -695,8 +712,11 @@ void Demo::Narrate() {
     for (const json& al : aj["alarms"]) {
       const std::string key = al.value("ref", al.value("id", al.dump()));
       if (!cloud_alarms_seen_[w->name].insert(key).second) continue;
+      const std::string condition = al.contains("detail") && al.at("detail").is_object()
+                                        ? al.at("detail").value("condition", "")
+                                        : "";
       Say(At(t0_) + " cloud: " + w->name + " alarm stored: " + al.value("priority", "") + " " +
-          al.value("condition", "") + " (" + al.value("state", "") + ")");
+          condition + " (" + al.value("state", "") + ")");
     }
   }
 }
@@ -748,10 +768,13 @@ void Demo::Attacks(double t) {
     Say(At(t0_) + " INTRUDER " + clone_ward_->name + ": a clone of device " + clone_victim_ +
         " (its bundle, copied before the device first started) tries to associate");
     const std::string store = dir_ + "/intruders/clone-store-" + std::to_string(cycle);
-    std::vector<std::string> argv = {o_.self,     "device", "--bundle", clone_bundle_,
-                                     "--steal",   "full",   "--store-dir", store,
-                                     "--gateway", "127.0.0.1:" + std::to_string(clone_ward_->udp_port),
-                                     "--duration", "6"};
+    std::vector<std::string> argv = {
+        o_.self,       "device",
+        "--bundle",    clone_bundle_,
+        "--steal",     "full",
+        "--store-dir", store,
+        "--gateway",   "127.0.0.1:" + std::to_string(clone_ward_->udp_port),
+        "--duration",  "6"};
     // The store import erases the bundle it read: the intruder works on a copy.
     const std::string copy = dir_ + "/intruders/clone-" + std::to_string(cycle) + ".bundle.json";
     fs::copy_file(clone_bundle_, copy, fs::copy_options::overwrite_existing);
@@ -788,14 +811,14 @@ void Demo::Attacks(double t) {
     Say(At(t0_) + " INTRUDER cloud: a brute-force login on /login (20 guesses, 5 accounts)");
     if (brute_thread_.joinable()) brute_thread_.join();
     brute_thread_ = std::thread([this] {
-      HttpTarget t;
-      t.port = api_port_;
-      t.ca = ca_cert_;
+      HttpTarget api;
+      api.port = api_port_;
+      api.ca = ca_cert_;
       const char* users[] = {"root", "administrator", "sysadmin", "guest", "test"};
       for (int i = 0; i < 20 && !attack_stop_; ++i)
-        HttpRequest(t, "POST", "/login", {"Content-Type: application/json"},
-                    json{{"user", users[i % 5]}, {"password", "Winter2024!" + std::to_string(i)}}
-                        .dump());
+        HttpRequest(
+            api, "POST", "/login", {"Content-Type: application/json"},
+            json{{"user", users[i % 5]}, {"password", "Winter2024!" + std::to_string(i)}}.dump());
     });
   }
   if (!replay_done_ && tap_ != nullptr && tap_->captured() >= 3) {
@@ -828,6 +851,18 @@ void Demo::StopAll() {
   for (auto& w : wards_) w->gateway.Stop();
   cloud_.Stop();
   broker_.Stop();
+}
+
+// A stored alarm's condition is "spo2_low", "news2", ... or, for the technical ones (the
+// data cannot be trusted: docs/clinical.md), "<vital>_sensor_stale", "<vital>_artefact".
+bool IsClinical(const json& alarm) {
+  if (!alarm.is_object() || !alarm.contains("detail") || !alarm.at("detail").is_object())
+    return false;
+  const std::string c = alarm.at("detail").value("condition", "");
+  auto ends = [&c](const std::string& tail) {
+    return c.size() >= tail.size() && c.compare(c.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return !c.empty() && !ends("_sensor_stale") && !ends("_artefact");
 }
 
 const char* AlertKind(int64_t sig) {
@@ -875,12 +910,12 @@ int Demo::Summary() {
           nullptr, false);
       if (f.is_object() && f.contains("total") && f["total"].is_number())
         readings += f["total"].get<int64_t>();
-      const json a = json::parse(
-          Api(doctor, "/api/patients/" + std::to_string(b.patient_id) + "/alarms").body, nullptr,
-          false);
+      const json a =
+          json::parse(Api(doctor, "/api/patients/" + std::to_string(b.patient_id) + "/alarms").body,
+                      nullptr, false);
       if (a.is_object() && a.contains("alarms") && a["alarms"].is_array())
         for (const json& al : a["alarms"])
-          if (!al.value("technical", false)) ++alarms;
+          if (IsClinical(al)) ++alarms;
     }
     const json l =
         json::parse(Api(doctor, "/api/wards/" + w->name + "/latest").body, nullptr, false);
@@ -904,11 +939,13 @@ int Demo::Summary() {
   std::map<std::string, std::map<std::string, int>> by_kind;  // kind -> source -> count
   if (r.status == 200 && j.is_object() && j.contains("alerts"))
     for (const json& a : j["alerts"])
-      ++by_kind[AlertKind(a.value("signature_id", int64_t{0}))][a.value("source", std::string("?"))];
+      ++by_kind[AlertKind(a.value("signature_id", int64_t{0}))]
+               [a.value("source", std::string("?"))];
   Say("  security alerts by kind (source: count)");
   for (const auto& [kind, sources] : by_kind) {
     std::string s;
-    for (const auto& [src, n] : sources) s += (s.empty() ? "" : ", ") + src + ": " + std::to_string(n);
+    for (const auto& [src, n] : sources)
+      s += (s.empty() ? "" : ", ") + src + ": " + std::to_string(n);
     std::printf("    %-22s %s\n", kind.c_str(), s.c_str());
   }
   for (const char* need : {"identity theft", "replay", "flooding", "login brute force"}) {
@@ -939,7 +976,8 @@ int Demo::Run() {
       std::to_string(static_cast<int>(o_.attack_period_s)) + " s");
   bool ok = Prepare();
   ok = ok && !g_stop && StartBroker();
-  if (ok) Say(At(t0_) + " broker up on 127.0.0.1:" + std::to_string(broker_port_) + " (mutual TLS)");
+  if (ok)
+    Say(At(t0_) + " broker up on 127.0.0.1:" + std::to_string(broker_port_) + " (mutual TLS)");
   ok = ok && !g_stop && MakeCloudDatabase() && StartCloud();
   for (auto& w : wards_) ok = ok && !g_stop && EnrollWard(*w) && StartGateway(*w);
   if (ok) Say(At(t0_) + " cloud and " + std::to_string(wards_.size()) + " gateways started");

@@ -12,10 +12,10 @@
 namespace vigil::cli {
 
 struct HospitalDemoOptions {
-  std::string self;          // the vigil binary the children run
-  double duration_s = 0;     // 0: until SIGINT or SIGTERM
-  std::string keep;          // keep the work directory here (must be empty or absent)
-  int beds_per_ward = 2;     // 1..8
+  std::string self;             // the vigil binary the children run
+  double duration_s = 0;        // 0: until SIGINT or SIGTERM
+  std::string keep;             // keep the work directory here (must be empty or absent)
+  int beds_per_ward = 2;        // 1..8
   double attack_period_s = 60;  // the intruders come back this often
 };
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 namespace vigil {
 
@@ -21,6 +22,17 @@ ChildProcess::~ChildProcess() { Stop(); }
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(other.pid_), exit_code_(other.exit_code_), name_(std::move(other.name_)) {
   other.pid_ = -1;
+}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    Stop();
+    pid_ = other.pid_;
+    exit_code_ = other.exit_code_;
+    name_ = std::move(other.name_);
+    other.pid_ = -1;
+  }
+  return *this;
 }
 
 Error ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path,

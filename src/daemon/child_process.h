@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,14 +26,14 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   ChildProcess(ChildProcess&& other) noexcept;
-  ChildProcess& operator=(ChildProcess&&) = delete;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;  // stops this one first
 
   // Runs argv[0] (looked up in PATH when it has no '/') with `argv`, stdin from
   // /dev/null, stdout and stderr appended to `log_path`, in `cwd` when not empty.
   // kIo with `why` if it cannot be forked; a program that cannot be executed exits 127
   // (see Poll).
-  Error Start(const std::vector<std::string>& argv, const std::string& log_path,
-              std::string* why, const std::string& cwd = "");
+  Error Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* why,
+              const std::string& cwd = "");
   // True while the child runs; reaps it (and records its status) once it has exited.
   bool Running();
   // SIGTERM to its process group, then waits up to `grace_ms` for it to exit and

@@ -24,8 +24,8 @@ struct HttpExchange {
 };
 
 struct HttpTarget {
-  uint16_t port = 0;    // on 127.0.0.1
-  std::string ca;       // PEM file of the CA to trust; empty: plain HTTP
+  uint16_t port = 0;               // on 127.0.0.1
+  std::string ca;                  // PEM file of the CA to trust; empty: plain HTTP
   std::string host = "localhost";  // SNI, Host header and the name the certificate must carry
   int timeout_ms = 5000;           // per connect, read and write
 };

@@ -99,8 +99,14 @@ void RadioTap::Loop() {
       std::lock_guard lk(mu_);
       links = links_;
     }
-    fds.push_back({listen_fd_, POLLIN, 0});
-    for (const Link& l : links) fds.push_back({l.upstream, POLLIN, 0});
+    auto watch = [&fds](int fd) {
+      pollfd p{};
+      p.fd = fd;
+      p.events = POLLIN;
+      fds.push_back(p);
+    };
+    watch(listen_fd_);
+    for (const Link& l : links) watch(l.upstream);
     if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
     if (fds[0].revents & POLLIN) {
       for (int k = 0; k < 64; ++k) {

@@ -32,8 +32,8 @@ class RadioTap {
 
   // Listens on 127.0.0.1 (a fresh port: listen_port()) and relays to `gateway` (must be
   // 127.0.0.1). Records up to `keep` distinct DATA frames whose MAC source is `victim`.
-  Error Start(const Endpoint& gateway, const ProtocolConfig& protocol, uint64_t victim,
-              size_t keep, std::string* why);
+  Error Start(const Endpoint& gateway, const ProtocolConfig& protocol, uint64_t victim, size_t keep,
+              std::string* why);
   void Stop();
   uint16_t listen_port() const { return listen_port_; }
   size_t captured() const;
@@ -46,7 +46,7 @@ class RadioTap {
   struct Link {
     sockaddr_storage device{};  // the device's own address, where answers go back
     socklen_t device_len = 0;
-    int upstream = -1;          // connected to the gateway
+    int upstream = -1;  // connected to the gateway
   };
   void Loop();
   int UpstreamFor(const sockaddr_storage& from, socklen_t len);
