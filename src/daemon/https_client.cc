@@ -61,11 +61,21 @@ bool Parse(const std::string& raw, bool eof, HttpExchange* out) {
   return true;
 }
 
-int Connect(uint16_t port, int timeout_ms, std::string* why) {
+int Connect(uint16_t port, int timeout_ms, const std::string& source, std::string* why) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *why = std::string("socket: ") + std::strerror(errno);
     return -1;
+  }
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      *why = "bind " + source + ": " + std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
   }
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -100,7 +110,7 @@ HttpExchange HttpRequest(const HttpTarget& t, const std::string& method, const s
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
 
-  const int fd = Connect(t.port, t.timeout_ms, &out.error);
+  const int fd = Connect(t.port, t.timeout_ms, t.source, &out.error);
   if (fd < 0) return out;
   std::string raw;
   char buf[16384];

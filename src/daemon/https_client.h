@@ -28,6 +28,9 @@ struct HttpTarget {
   std::string ca;                  // PEM file of the CA to trust; empty: plain HTTP
   std::string host = "localhost";  // SNI, Host header and the name the certificate must carry
   int timeout_ms = 5000;           // per connect, read and write
+  // The client's own address (a 127.x.y.z: another host as the server sees it); empty:
+  // the kernel's choice.
+  std::string source;
 };
 
 // Sends `method path` with `headers` ("Name: value" lines) and `body`; reads the whole
