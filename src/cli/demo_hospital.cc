@@ -248,7 +248,7 @@ class Demo {
   bool StartBroker();
   bool MakeCloudDatabase();
   bool StartCloud();
-  bool EnrollWard(Ward& w);
+  bool EnrollAll();
   bool StartGateway(Ward& w);
   bool StartDevices(Ward& w);
   void PrintBanner();
@@ -366,10 +366,18 @@ bool Demo::StartBroker() {
   std::vector<std::string> gws;
   for (const auto& w : wards_) gws.push_back(w->gateway_id);
   std::string why;
-  if (!RunStep(
+  // The certificates take a few seconds of openssl: the cloud's database is made meanwhile.
+  ChildProcess pki;
+  if (pki.Start(
           {"bash", dir_ + "/scripts/pki.sh", pki_, "--site", kSite, "--gateways", Join(gws, " ")},
-          dir_ + "/pki.log", &why))
+          dir_ + "/pki.log", &why) != Error::kOk)
     return Fail("certificates: " + why);
+  if (!MakeCloudDatabase()) return false;
+  while (pki.Running()) {
+    if (g_stop) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (pki.exit_code() != 0) return Fail("certificates: " + Tail(dir_ + "/pki.log"));
   broker_port_ = FreeLoopbackPort(false);
   if (!RunStep({"bash", dir_ + "/scripts/broker.sh", "config", pki_, std::to_string(broker_port_)},
                dir_ + "/pki.log", &why))
@@ -501,43 +509,79 @@ bool Demo::StartCloud() {
   return true;
 }
 
-bool Demo::EnrollWard(Ward& w) {
-  std::string why;
-  std::set<DeviceKind> kinds;
-  for (const WardPlan& p : Wards())
-    if (w.name == p.name) kinds.insert(p.kinds.begin(), p.kinds.end());
-  for (DeviceKind k : kinds) {
-    const std::string out = w.dir + "/enroll/" + std::string(DeviceKindName(k));
-    fs::create_directories(w.dir + "/enroll");
-    if (!RunStep({o_.self, "enroll", "--registry", w.dir + "/gateway.db", "--out-dir", out,
-                  "--count", std::to_string(o_.beds_per_ward), "--kind",
-                  std::string(DeviceKindName(k)), "--ward", w.name},
-                 w.dir + "/enroll.log", &why))
-      return Fail(w.name + ": enroll: " + why);
-    std::vector<std::string> bundles;
-    for (const auto& e : fs::directory_iterator(out)) bundles.push_back(e.path().string());
-    std::sort(bundles.begin(), bundles.end());
-    for (size_t i = 0; i < bundles.size() && i < w.beds.size(); ++i) {
-      Bed& bed = w.beds[i];
-      bed.dir = w.dir + "/" + bed.name;
-      fs::create_directories(bed.dir + "/bundles");
-      const std::string name = fs::path(bundles[i]).filename().string();
-      const std::optional<uint64_t> uid = UidFromString(name.substr(0, 16));
-      if (!uid) return Fail("unexpected bundle name " + name);
-      fs::rename(bundles[i], bed.dir + "/bundles/" + name);
-      bed.devices.push_back({*uid, k});
-      w.uids.push_back(*uid);
-      w.label[*uid] = bed.name + " " + std::string(DeviceKindName(k));
-    }
+// Each ward's devices are enrolled in its registry one kind at a time (`vigil enroll`
+// takes one kind per run); the wards in parallel, each a lane of its own.
+bool Demo::EnrollAll() {
+  struct Lane {
+    Ward* ward;
+    std::vector<DeviceKind> kinds;
+    size_t next = 0;
+    ChildProcess run;
+    bool running = false;
+  };
+  std::vector<Lane> lanes;
+  for (auto& w : wards_) {
+    Lane l;
+    l.ward = w.get();
+    std::set<DeviceKind> kinds;
+    for (const WardPlan& p : Wards())
+      if (w->name == p.name) kinds.insert(p.kinds.begin(), p.kinds.end());
+    l.kinds.assign(kinds.begin(), kinds.end());
+    fs::create_directories(w->dir + "/enroll");
+    lanes.push_back(std::move(l));
   }
-  // "cpan <uid> ..." (vigil enroll's first line): the flood needs the coordinator's address.
-  std::istringstream log(ReadAll(w.dir + "/enroll.log"));
-  std::string line;
-  while (std::getline(log, line))
-    if (line.rfind("cpan ", 0) == 0) {
-      if (auto u = UidFromString(line.substr(5, 16))) w.cpan_uid = *u;
-      break;
+  std::string why;
+  for (bool busy = true; busy;) {
+    if (g_stop) return false;
+    busy = false;
+    for (Lane& l : lanes) {
+      Ward& w = *l.ward;
+      if (l.running && !l.run.Running()) {
+        l.running = false;
+        const DeviceKind k = l.kinds[l.next++];
+        if (l.run.exit_code() != 0)
+          return Fail(w.name + ": enroll exited with " + std::to_string(l.run.exit_code()) + ": " +
+                      Tail(w.dir + "/enroll.log"));
+        const std::string out = w.dir + "/enroll/" + std::string(DeviceKindName(k));
+        std::vector<std::string> bundles;
+        for (const auto& e : fs::directory_iterator(out)) bundles.push_back(e.path().string());
+        std::sort(bundles.begin(), bundles.end());
+        for (size_t i = 0; i < bundles.size() && i < w.beds.size(); ++i) {
+          Bed& bed = w.beds[i];
+          bed.dir = w.dir + "/" + bed.name;
+          fs::create_directories(bed.dir + "/bundles");
+          const std::string name = fs::path(bundles[i]).filename().string();
+          const std::optional<uint64_t> uid = UidFromString(name.substr(0, 16));
+          if (!uid) return Fail("unexpected bundle name " + name);
+          fs::rename(bundles[i], bed.dir + "/bundles/" + name);
+          bed.devices.push_back({*uid, k});
+          w.uids.push_back(*uid);
+          w.label[*uid] = bed.name + " " + std::string(DeviceKindName(k));
+        }
+      }
+      if (!l.running && l.next < l.kinds.size()) {
+        const std::string kind(DeviceKindName(l.kinds[l.next]));
+        if (l.run.Start({o_.self, "enroll", "--registry", w.dir + "/gateway.db", "--out-dir",
+                         w.dir + "/enroll/" + kind, "--count", std::to_string(o_.beds_per_ward),
+                         "--kind", kind, "--ward", w.name},
+                        w.dir + "/enroll.log", &why) != Error::kOk)
+          return Fail(w.name + ": enroll: " + why);
+        l.running = true;
+      }
+      busy = busy || l.running;
     }
+    if (busy) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& w : wards_) {
+    // "cpan <uid> ..." (vigil enroll's first line): the flood needs the coordinator's address.
+    std::istringstream log(ReadAll(w->dir + "/enroll.log"));
+    std::string line;
+    while (std::getline(log, line))
+      if (line.rfind("cpan ", 0) == 0) {
+        if (auto u = UidFromString(line.substr(5, 16))) w->cpan_uid = *u;
+        break;
+      }
+  }
   return true;
 }
 
@@ -987,8 +1031,9 @@ int Demo::Run() {
   ok = ok && !g_stop && StartBroker();
   if (ok)
     Say(At(t0_) + " broker up on 127.0.0.1:" + std::to_string(broker_port_) + " (mutual TLS)");
-  ok = ok && !g_stop && MakeCloudDatabase() && StartCloud();
-  for (auto& w : wards_) ok = ok && !g_stop && EnrollWard(*w) && StartGateway(*w);
+  ok = ok && !g_stop && StartCloud();
+  ok = ok && !g_stop && EnrollAll();
+  for (auto& w : wards_) ok = ok && !g_stop && StartGateway(*w);
   if (ok) Say(At(t0_) + " cloud and " + std::to_string(wards_.size()) + " gateways started");
   for (auto& w : wards_) ok = ok && !g_stop && StartDevices(*w);
   int code = 2;
