@@ -42,7 +42,8 @@ wait_gone() {  # wait_gone PID SECONDS
 "$vigil" demo --duration 35 --keep "$work/run" > "$work/run.out" 2> "$work/run.log" &
 demo=$!
 pids+=($demo)
-wait_for "$work/run.out" "gateways started" 60
+wait_for "$work/run.out" "Running for" 60
+sleep 1  # a child shows its own command line once it has exec'd
 during="$(leftovers run)"
 [ "$(echo "$during" | wc -w)" -ge 17 ] || fail "expected the broker, the cloud, 5 gateways and 10 device processes, saw: $during"
 code=0
@@ -103,7 +104,7 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 demo=$!
 pids+=($demo)
 wait_for "$work/int.out" "Running until Ctrl-C" 60
-sleep 2
+sleep 1
 during="$(leftovers int)"
 [ -n "$during" ] || fail "no child process seen while the demo ran"
 kill -INT "$demo"
@@ -111,14 +112,16 @@ wait_gone "$demo" 40 || fail "vigil demo did not exit within 40 s of SIGINT"
 wait "$demo" || true
 grep -q "everything stopped" "$work/int.out" || fail "no clean stop after SIGINT"
 [ -z "$(leftovers int)" ] || fail "processes left after SIGINT: $(leftovers int)"
-echo "SIGINT: $(echo "$during" | wc -w) processes started, none left"
+echo "SIGINT: $(echo "$during" | wc -w) processes started, none left (${SECONDS} s)"
 
 # ---- 3. SIGKILL: the children die with the demo ----
 "$vigil" demo --keep "$work/kill" > "$work/kill.out" 2> "$work/kill.log" &
 demo=$!
 pids+=($demo)
 wait_for "$work/kill.out" "Running until Ctrl-C" 60
+sleep 1
 during="$(leftovers kill)"
+[ "$(echo "$during" | wc -w)" -ge 17 ] || fail "expected 17 child processes before SIGKILL, saw: $during"
 kill -KILL "$demo"
 wait "$demo" 2>/dev/null || true
 for p in $during; do wait_gone "$p" 10 || fail "process $p outlived the SIGKILLed demo"; done
