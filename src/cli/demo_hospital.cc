@@ -302,15 +302,15 @@ HttpExchange Demo::Api(const Session& s, const std::string& path) {
   HttpTarget t;
   t.port = api_port_;
   t.ca = ca_cert_;
-  return HttpRequest(t, "GET", path, {"Cookie: " + s.cookie});
+  return HttpFetch(t, "GET", path, {"Cookie: " + s.cookie});
 }
 
 Session Demo::Login(const std::string& user, const std::string& password) {
   HttpTarget t;
   t.port = api_port_;
   t.ca = ca_cert_;
-  const HttpExchange r = HttpRequest(t, "POST", "/login", {"Content-Type: application/json"},
-                                     json{{"user", user}, {"password", password}}.dump());
+  const HttpExchange r = HttpFetch(t, "POST", "/login", {"Content-Type: application/json"},
+                                   json{{"user", user}, {"password", password}}.dump());
   Session s;
   if (r.status != 200) return s;
   std::vector<std::string> cookies;
@@ -393,7 +393,7 @@ bool Demo::StartBroker() {
     probe.port = broker_port_;
     probe.timeout_ms = 200;
     // A TCP connect is all that is asked: the broker answers nothing to HTTP.
-    const HttpExchange r = HttpRequest(probe, "GET", "/");
+    const HttpExchange r = HttpFetch(probe, "GET", "/");
     if (r.error.rfind("connect", 0) != 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -774,7 +774,7 @@ void Demo::CheckDashboard() {
   HttpTarget mgmt;
   mgmt.port = cloud_mgmt_port_;
   mgmt.timeout_ms = 1000;
-  if (HttpRequest(mgmt, "GET", "/health/ready").status != 200) return;
+  if (HttpFetch(mgmt, "GET", "/health/ready").status != 200) return;
   if (!admin_.ok()) {
     for (const Account& a : accounts_) {
       if (a.user == "admin") admin_ = Login(a.user, a.password);
@@ -867,9 +867,9 @@ void Demo::Attacks(double t) {
       api.ca = ca_cert_;
       for (int i = 0; i < 12 && !attack_stop_; ++i) {
         api.source = "127.0.0." + std::to_string(66 + i % 3);
-        HttpRequest(api, "POST", "/login", {"Content-Type: application/json"},
-                    json{{"user", "administrator"}, {"password", "Winter2024!" + std::to_string(i)}}
-                        .dump());
+        HttpFetch(api, "POST", "/login", {"Content-Type: application/json"},
+                  json{{"user", "administrator"}, {"password", "Winter2024!" + std::to_string(i)}}
+                      .dump());
       }
     });
   }

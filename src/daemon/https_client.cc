@@ -100,8 +100,8 @@ std::string HttpExchange::Header(const std::string& name) const {
   return "";
 }
 
-HttpExchange HttpRequest(const HttpTarget& t, const std::string& method, const std::string& path,
-                         const std::vector<std::string>& headers, const std::string& body) {
+HttpExchange HttpFetch(const HttpTarget& t, const std::string& method, const std::string& path,
+                       const std::vector<std::string>& headers, const std::string& body) {
   HttpExchange out;
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + t.host + ":" +
                     std::to_string(t.port) + "\r\nConnection: close\r\n";

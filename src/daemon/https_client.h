@@ -36,8 +36,7 @@ struct HttpTarget {
 // Sends `method path` with `headers` ("Name: value" lines) and `body`; reads the whole
 // response (up to 4 MiB). REQUIRES: SIGPIPE ignored (OpenSSL writes with plain send(), so a
 // server that closes first would otherwise kill the caller instead of failing the write).
-HttpExchange HttpRequest(const HttpTarget& target, const std::string& method,
-                         const std::string& path, const std::vector<std::string>& headers = {},
-                         const std::string& body = "");
+HttpExchange HttpFetch(const HttpTarget& target, const std::string& method, const std::string& path,
+                       const std::vector<std::string>& headers = {}, const std::string& body = "");
 
 }  // namespace vigil
