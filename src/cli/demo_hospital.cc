@@ -276,7 +276,7 @@ class Demo {
   std::string ca_cert_;
   std::array<uint8_t, privacy::kSiteKeySize> site_key_{};
   // Narration and the dashboard check.
-  Session admin_, doctor_;
+  Session admin_, doctor_, nurse_;
   bool dashboard_ready_ = false;
   double dashboard_s_ = 0;
   Clock::time_point up_;
@@ -284,7 +284,6 @@ class Demo {
   std::set<std::string> cloud_alerts_seen_;
   std::map<std::string, std::set<std::string>> cloud_alarms_seen_;
   // Intruders.
-  int cycle_ = -1;
   std::vector<ChildProcess> intruders_;
   std::unique_ptr<RadioTap> tap_;
   Ward* tap_ward_ = nullptr;
@@ -295,6 +294,7 @@ class Demo {
   Ward* clone_ward_ = nullptr;
   std::string clone_victim_;
   bool replay_done_ = false;
+  int clone_done_ = -1, flood_done_ = -1, brute_done_ = -1;  // the last cycle each ran in
   double replay_at_ = -1;
 };
 
@@ -726,7 +726,9 @@ void Demo::Narrate() {
       if (j.contains("metadata")) {
         const std::string m = j["metadata"].dump();
         const size_t p = m.find("\"device_uid\":\"");
-        if (p != std::string::npos) dev = " (device " + m.substr(p + 14, 16) + ")";
+        // An alert about traffic overall names no device (uid 0).
+        if (p != std::string::npos && m.compare(p + 14, 16, std::string(16, '0')) != 0)
+          dev = " (device " + m.substr(p + 14, 16) + ")";
       }
       Say(At(t0_) + " " + w->name +
           ": INTRUSION detected: " + j["alert"].value("signature", std::string("?")) + dev);
@@ -781,10 +783,9 @@ void Demo::CheckDashboard() {
       if (a.user == "doctor") doctor_ = Login(a.user, a.password);
     }
   }
-  static Session nurse;
-  if (!nurse.ok()) nurse = Login(accounts_.front().user, accounts_.front().password);
-  if (!nurse.ok()) return;
-  const HttpExchange r = Api(nurse, "/api/wards/" + wards_.front()->name + "/latest");
+  if (!nurse_.ok()) nurse_ = Login(accounts_.front().user, accounts_.front().password);
+  if (!nurse_.ok()) return;
+  const HttpExchange r = Api(nurse_, "/api/wards/" + wards_.front()->name + "/latest");
   const json j = json::parse(r.body, nullptr, false);
   if (r.status != 200 || !j.is_object() || !j.contains("beds")) return;
   for (const json& b : j["beds"])
@@ -806,10 +807,9 @@ void Demo::Attacks(double t) {
   const double period = o_.attack_period_s;
   const int cycle = static_cast<int>(t / period);
   const double in = t - cycle * period;
-  static int clone_done = -1, flood_done = -1, brute_done = -1;
   std::string why;
-  if (in >= 4 && clone_done < cycle && clone_ward_ != nullptr) {
-    clone_done = cycle;
+  if (in >= 4 && clone_done_ < cycle && clone_ward_ != nullptr) {
+    clone_done_ = cycle;
     Say(At(t0_) + " INTRUDER " + clone_ward_->name + ": a clone of device " + clone_victim_ +
         " (its bundle, copied before the device first started) tries to associate");
     const std::string store = dir_ + "/intruders/clone-store-" + std::to_string(cycle);
@@ -829,8 +829,8 @@ void Demo::Attacks(double t) {
     if (p.Start(argv, dir_ + "/intruders/clone.log", &why) == Error::kOk)
       intruders_.push_back(std::move(p));
   }
-  if (in >= 8 && flood_done < cycle && wards_.size() > 2) {
-    flood_done = cycle;
+  if (in >= 8 && flood_done_ < cycle && wards_.size() > 2) {
+    flood_done_ = cycle;
     Ward& w = *wards_[2];
     Say(At(t0_) + " INTRUDER " + w.name +
         ": a flood of forged association requests (loopback, 2 s, at most 4000 frames)");
@@ -851,8 +851,8 @@ void Demo::Attacks(double t) {
       flood_thread_ = std::thread([plan, this] { RunAttack(plan, attack_stop_); });
     }
   }
-  if (in >= 12 && brute_done < cycle) {
-    brute_done = cycle;
+  if (in >= 12 && brute_done_ < cycle) {
+    brute_done_ = cycle;
     Say(At(t0_) +
         " INTRUDER cloud: a brute-force login on /login: 12 guesses at account \"administrator\" "
         "from 3 addresses (127.0.0.66-68)");
@@ -1056,7 +1056,6 @@ int Demo::Run() {
       }
       CheckDashboard();
       Narrate();
-      cycle_ = static_cast<int>(Since(up_) / o_.attack_period_s);
       Attacks(Since(up_));
       for (auto it = intruders_.begin(); it != intruders_.end();)
         it = it->Running() ? it + 1 : intruders_.erase(it);
