@@ -1,7 +1,11 @@
-// vigil demo: the main job on embedded defaults. A gateway, a handful of devices and two
-// intruders on loopback UDP: devices associate and exchange protected frames; the
-// intruders are refused and the IDS raises alerts naming the devices they impersonate.
+// vigil demo: the main job on embedded defaults. The whole hospital by default
+// (demo_hospital.h: the broker, the cloud, a gateway per ward, patients, devices, staff
+// accounts and intruders, until Ctrl-C or --duration). With --protocol-only, the quick
+// protocol demo: a gateway, a handful of devices and two intruders on loopback UDP, in one
+// process: devices associate and exchange protected frames; the intruders are refused and
+// the IDS raises alerts naming the devices they impersonate.
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -9,6 +13,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/demo_hospital.h"
 #include "common/hex.h"
 #include "daemon/config.h"
 #include "daemon/udp_demo.h"
@@ -22,7 +27,28 @@ struct DemoOptions {
   std::string version = "hardened";
   std::string confirm;
   std::string keep;
+  bool protocol_only = false;
+  double duration = 0;
+  int beds = 2;
+  double attack_period = 60;
 };
+
+void RunHospital(const DemoOptions& d) {
+  HospitalDemoOptions o;
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) {
+    perror("vigil demo: /proc/self/exe");
+    throw CLI::RuntimeError(2);
+  }
+  o.self.assign(self, static_cast<size_t>(n));
+  o.duration_s = d.duration;
+  o.keep = d.keep;
+  o.beds_per_ward = d.beds;
+  o.attack_period_s = d.attack_period;
+  const int code = RunHospitalDemo(o);
+  if (code != 0) throw CLI::RuntimeError(code);
+}
 
 void RunDemo(const DemoOptions& d) {
   UdpDemoOptions o;
@@ -94,17 +120,37 @@ void RunDemo(const DemoOptions& d) {
 
 void Setup(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "demo", "Run a gateway, devices and two intruders on loopback UDP and narrate it");
+      "demo",
+      "Run the whole hospital on this machine (broker, cloud, ward gateways, devices, "
+      "intruders) until Ctrl-C; --protocol-only: the quick protocol demo on loopback UDP");
   auto opts = std::make_shared<DemoOptions>();
-  cmd->add_option("--devices", opts->devices, "Honest devices (default 6)")
-      ->check(CLI::Range(2, 200));
-  cmd->add_option("--seconds", opts->seconds, "Duration (default 8)")
-      ->check(CLI::Range(2.0, 3600.0));
-  cmd->add_option("--version", opts->version, "v1 | v2 | v3-paper | hardened (default)");
-  cmd->add_option("--confirm", opts->confirm, "always | on-anomaly")
-      ->check(CLI::IsMember({"always", "on-anomaly"}));
-  cmd->add_option("--keep", opts->keep, "Work directory to keep (default: a fresh temp dir)");
-  cmd->callback([opts] { RunDemo(*opts); });
+  cmd->add_option("--duration", opts->duration,
+                  "Stop after this many seconds (default: run until Ctrl-C)")
+      ->check(CLI::Range(0.0, 7.0 * 86400));
+  cmd->add_option("--keep", opts->keep,
+                  "Work directory to keep (empty or absent; default: a fresh temp dir, removed)");
+  cmd->add_option("--beds", opts->beds, "Beds per ward (default 2)")->check(CLI::Range(1, 8));
+  cmd->add_option("--attack-period", opts->attack_period,
+                  "Seconds between two rounds of intruders (default 60)")
+      ->check(CLI::Range(20.0, 86400.0));
+  auto* po = cmd->add_flag("--protocol-only", opts->protocol_only,
+                           "The quick protocol demo: one gateway, devices and two intruders on "
+                           "loopback UDP, in one process");
+  auto needs_po = [po](CLI::Option* o) { return o->needs(po); };
+  needs_po(cmd->add_option("--devices", opts->devices, "--protocol-only: honest devices (6)")
+               ->check(CLI::Range(2, 200)));
+  needs_po(cmd->add_option("--seconds", opts->seconds, "--protocol-only: duration (8)")
+               ->check(CLI::Range(2.0, 3600.0)));
+  needs_po(cmd->add_option("--version", opts->version,
+                           "--protocol-only: v1 | v2 | v3-paper | hardened (default)"));
+  needs_po(cmd->add_option("--confirm", opts->confirm, "--protocol-only: always | on-anomaly")
+               ->check(CLI::IsMember({"always", "on-anomaly"})));
+  cmd->callback([opts] {
+    if (opts->protocol_only)
+      RunDemo(*opts);
+    else
+      RunHospital(*opts);
+  });
 }
 
 Registrar reg("demo", &Setup);
