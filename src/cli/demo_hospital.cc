@@ -34,14 +34,18 @@
 #include <vector>
 
 #include "cloud/api/database_stores.h"
+#include "cloud/auth/mfa.h"
 #include "cloud/auth/password_hash.h"
+#include "cloud/auth/totp.h"
 #include "cloud/crypto/keyring.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/store/database.h"
 #include "cloud/store/migrations.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
+#include "cloud/store/sql_mfa_store.h"
 #include "common/hex.h"
+#include "common/private_file.h"
 #include "connection/device_identity.h"
 #include "daemon/child_process.h"
 #include "daemon/config.h"
@@ -136,6 +140,8 @@ struct Ward {
 
 struct Account {
   std::string user, role, password, wards;
+  std::string totp_secret;  // base32, as an authenticator app shows it
+  std::string totp_text;    // secret, otpauth URI, QR code and recovery codes
 };
 
 std::string RandomPassword() {
@@ -151,10 +157,11 @@ std::string RandomPassword() {
   return out;
 }
 
-// The place where an account's second factor is shown at start: once TOTP enrolment is
-// part of the cloud (POST /account/mfa/enroll), the demo enrols each account and prints
-// its secret and the otpauth URI as a QR code for the terminal here.
-void PrintSecondFactor(const Account&) {}
+// Every account has a TOTP second factor, enrolled when the demo made it. The terminal
+// shows one QR code (the first nurse's, the account the demo suggests opening the dashboard
+// with); every account's secret, URI, QR code and recovery codes go to accounts.txt in the
+// work dir (mode 0600).
+void PrintSecondFactor(const Account& a) { std::printf("%s\n", a.totp_text.c_str()); }
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -258,7 +265,7 @@ class Demo {
   void StopDevices();
   void StopAll();
   int Summary();
-  Session Login(const std::string& user, const std::string& password);
+  Session Login(const Account& a);
   HttpExchange Api(const Session& s, const std::string& path);
   bool Fail(const std::string& what) {
     std::fprintf(stderr, "vigil demo: %s\n", what.c_str());
@@ -305,14 +312,33 @@ HttpExchange Demo::Api(const Session& s, const std::string& path) {
   return HttpFetch(t, "GET", path, {"Cookie: " + s.cookie});
 }
 
-Session Demo::Login(const std::string& user, const std::string& password) {
+Session Demo::Login(const Account& a) {
   HttpTarget t;
   t.port = api_port_;
   t.ca = ca_cert_;
-  const HttpExchange r = HttpFetch(t, "POST", "/login", {"Content-Type: application/json"},
-                                   json{{"user", user}, {"password", password}}.dump());
+  HttpExchange r = HttpFetch(t, "POST", "/login", {"Content-Type: application/json"},
+                             json{{"user", a.user}, {"password", a.password}}.dump());
   Session s;
   if (r.status != 200) return s;
+  const json first = json::parse(r.body, nullptr, false);
+  if (first.is_object() && first.value("mfa_required", false)) {
+    // The second step, as the person's authenticator app would answer it. A code is
+    // accepted once per account and step, so a second login inside the same 30 s (the
+    // summary's) takes the next step's code, which the window of one step allows.
+    const std::optional<std::vector<uint8_t>> secret = auth::Base32Decode(a.totp_secret);
+    if (!secret || !first.contains("mfa_ticket") || !first["mfa_ticket"].is_string()) return s;
+    const auth::TotpParams p;
+    const int64_t step = auth::TotpStep(WallMs() * 1000, p);
+    bool done = false;
+    for (int64_t st = step; st <= step + 1 && !done; ++st) {
+      const std::optional<std::string> code = auth::TotpCodeAt(*secret, st, p);
+      if (!code) return s;
+      r = HttpFetch(t, "POST", "/login/mfa", {"Content-Type: application/json"},
+                    json{{"mfa_ticket", first["mfa_ticket"]}, {"code", *code}}.dump());
+      done = r.status == 200;
+    }
+    if (!done) return s;
+  }
   std::vector<std::string> cookies;
   for (const auto& [k, v] : r.headers)
     if (k == "set-cookie") cookies.push_back(v.substr(0, v.find(';')));
@@ -458,11 +484,18 @@ bool Demo::MakeCloudDatabase() {
     a.role = std::string(policy::RoleName(role));
     a.password = RandomPassword();
     a.wards = Join(wards, ",");
-    auto hash = auth::HashPassword(a.password, auth::ScryptParams{});
+    auto hash = auth::HashPassword(a.password, auth::Argon2Params{});
     if (a.password.empty() || !hash) return Fail("password hashing failed");
     u.password_hash = *hash;
     api::DatabaseDirectory dir(*db);
     if (Status s = dir.Create(u); !s.ok()) return Fail("user " + user + ": " + s.ToString());
+    SqlMfaStore mfa(*db, keys);
+    auth::TotpEnrolment enrolment;
+    if (vigil::Error e = auth::EnrolTotp(mfa, user, now_us, auth::MfaConfig{}, &enrolment);
+        e != Error::kOk)
+      return Fail("TOTP for " + user + ": " + std::string(ErrorName(e)));
+    a.totp_secret = enrolment.offer.secret_base32;
+    a.totp_text = auth::TotpTerminalText(user, enrolment);
     accounts_.push_back(a);
     return true;
   };
@@ -677,11 +710,24 @@ void Demo::PrintBanner() {
       (o_.keep.empty() ? " (removed at the end; --keep DIR keeps it)" : ""));
   Say("");
   Say("Accounts (random passwords of this run)");
+  std::string sheet;
   for (const Account& a : accounts_) {
-    std::printf("  account %-16s %-8s password %s%s%s\n", a.user.c_str(), a.role.c_str(),
-                a.password.c_str(), a.wards.empty() ? "" : "  wards ", a.wards.c_str());
-    PrintSecondFactor(a);
+    std::printf("  account %-16s %-8s password %s  totp %s%s%s\n", a.user.c_str(), a.role.c_str(),
+                a.password.c_str(), a.totp_secret.c_str(), a.wards.empty() ? "" : "  wards ",
+                a.wards.c_str());
+    sheet += "account " + a.user + " (" + a.role + ")\npassword " + a.password + "\n" +
+             a.totp_text + "\n\n";
   }
+  const std::string sheet_path = dir_ + "/accounts.txt";
+  std::string why;
+  if (WritePrivateFileAtomic(sheet_path,
+                             ByteSpan(reinterpret_cast<const uint8_t*>(sheet.data()), sheet.size()),
+                             true, &why) != Error::kOk)
+    Say("accounts.txt: " + why);
+  Say("Every account has a TOTP second factor (RFC 6238, 6 digits, 30 s). The first nurse's,");
+  Say("to scan with an authenticator app; all of them, with recovery codes, in " + sheet_path +
+      ":");
+  if (!accounts_.empty()) PrintSecondFactor(accounts_.front());
   Say("");
   Say(o_.duration_s > 0 ? "Running for " + std::to_string(static_cast<int>(o_.duration_s)) +
                               " s (Ctrl-C stops it earlier)."
@@ -779,11 +825,11 @@ void Demo::CheckDashboard() {
   if (HttpFetch(mgmt, "GET", "/health/ready").status != 200) return;
   if (!admin_.ok()) {
     for (const Account& a : accounts_) {
-      if (a.user == "admin") admin_ = Login(a.user, a.password);
-      if (a.user == "doctor") doctor_ = Login(a.user, a.password);
+      if (a.user == "admin") admin_ = Login(a);
+      if (a.user == "doctor") doctor_ = Login(a);
     }
   }
-  if (!nurse_.ok()) nurse_ = Login(accounts_.front().user, accounts_.front().password);
+  if (!nurse_.ok()) nurse_ = Login(accounts_.front());
   if (!nurse_.ok()) return;
   const HttpExchange r = Api(nurse_, "/api/wards/" + wards_.front()->name + "/latest");
   const json j = json::parse(r.body, nullptr, false);
@@ -948,8 +994,8 @@ int Demo::Summary() {
   // Fresh sessions: the ones of the narration may have been cut by the run's end.
   Session doctor, admin;
   for (const Account& a : accounts_) {
-    if (a.user == "doctor") doctor = Login(a.user, a.password);
-    if (a.user == "admin") admin = Login(a.user, a.password);
+    if (a.user == "doctor") doctor = Login(a);
+    if (a.user == "admin") admin = Login(a);
   }
   if (!doctor.ok() || !admin.ok()) {
     Say("  the cloud's API did not let the demo's accounts log in");

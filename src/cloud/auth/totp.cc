@@ -114,6 +114,23 @@ std::string Base32Encode(ByteSpan data) {
   return s;
 }
 
+std::optional<std::vector<uint8_t>> Base32Decode(std::string_view text) {
+  std::string padded;
+  for (char c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    padded += c;
+  }
+  while (padded.size() % 8 != 0) padded += '=';
+  char* out = nullptr;
+  size_t len = 0;
+  if (padded.empty() || oath_base32_decode(padded.data(), padded.size(), &out, &len) != OATH_OK)
+    return std::nullopt;
+  std::vector<uint8_t> b(reinterpret_cast<const uint8_t*>(out),
+                         reinterpret_cast<const uint8_t*>(out) + len);
+  std::free(out);
+  return b;
+}
+
 std::string OtpauthUri(std::string_view issuer, std::string_view account,
                        std::string_view secret_base32, const TotpParams& params) {
   return "otpauth://totp/" + PercentEncode(issuer) + ":" + PercentEncode(account) +

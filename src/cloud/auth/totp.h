@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/time.h"
@@ -52,6 +53,9 @@ bool IsTotpCodeSyntax(std::string_view code, const TotpParams& params);
 
 // RFC 4648 base32, upper case, without padding (what authenticator apps expect).
 std::string Base32Encode(ByteSpan data);
+// The bytes of a base32 secret as a person types or an app shows it (upper or lower case,
+// with or without padding); nullopt for anything else.
+std::optional<std::vector<uint8_t>> Base32Decode(std::string_view text);
 
 // otpauth://totp/<issuer>:<account>?secret=...&issuer=...&algorithm=SHA1&digits=6&period=30
 // with the label and issuer percent-encoded.

@@ -94,6 +94,12 @@ TEST(Totp, MalformedCodesAreRefused) {
 TEST(Totp, Base32AndOtpauthUriAreWhatAuthenticatorAppsRead) {
   // RFC 4648 section 10: BASE32("foobar") = "MZXW6YTBOI======", padding dropped.
   EXPECT_EQ(Base32Encode(Bytes("foobar")), "MZXW6YTBOI");
+  // Back again as the demo and a person typing it give it: any case, padded or not.
+  const std::vector<uint8_t> foobar = {'f', 'o', 'o', 'b', 'a', 'r'};
+  EXPECT_EQ(Base32Decode("MZXW6YTBOI"), foobar);
+  EXPECT_EQ(Base32Decode("mzxw6ytboi======"), foobar);
+  EXPECT_FALSE(Base32Decode("MZXW6YTBO1").has_value()) << "1 is not a base32 digit";
+  EXPECT_FALSE(Base32Decode("").has_value());
   const std::string uri = OtpauthUri("Vigil Site A", "nurse.ada@icu", "MZXW6YTBOI", TotpParams{});
   EXPECT_EQ(uri,
             "otpauth://totp/Vigil%20Site%20A:nurse.ada%40icu?secret=MZXW6YTBOI&issuer=Vigil%20"
