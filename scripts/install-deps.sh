@@ -11,8 +11,12 @@ packages=(
   libcbor-dev libmosquitto-dev mosquitto libboost-dev
   python3 python3-jsonschema python3-cryptography openssl curl
   libpq-dev postgresql libjwt-dev
+  nodejs chromium
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
+# The dashboard's build (scripts/web.sh): Debian's nodejs has npm apart; some nodejs
+# packages carry their own.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,7 +6,7 @@
 namespace vigil::policy {
 namespace {
 
-constexpr std::array<std::string_view, 27> kRules = {
+constexpr std::array<std::string_view, 28> kRules = {
     "public-auth-endpoint",
     "unauthenticated",
     "service-ingest",
@@ -34,6 +34,7 @@ constexpr std::array<std::string_view, 27> kRules = {
     "break-glass-expired",
     "clinician-off-duty",
     "clinician-not-assigned",
+    "own-account",
 };
 
 Decision Make(Effect effect, std::string_view rule, uint8_t obligations = kObligeAudit) {
@@ -133,6 +134,8 @@ Decision Decide(const Subject* subject, const AccessRequest& q,
     return Make(Effect::kAllow, "service-ingest", kObligeNone);
   }
   if (q.resource == Resource::kIngest) return Deny("ingest-services-only");
+  // Rule 6a: a person reads their own account (the route names no other).
+  if (q.resource == Resource::kAccount) return Allow("own-account");
 
   if (IsAdminOperation(q.resource)) {
     if (s.role == Role::kAdmin && q.action == Action::kAdminister) {

@@ -30,6 +30,8 @@ std::string_view ResourceName(Resource r) {
       return "break_glass";
     case Resource::kAuthEndpoint:
       return "auth_endpoint";
+    case Resource::kAccount:
+      return "account";
   }
   return "unknown";
 }

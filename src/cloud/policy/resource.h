@@ -29,6 +29,8 @@ enum class Resource : uint8_t {
   kBreakGlass,
   // Token endpoint and login: reachable without credentials (they produce them).
   kAuthEndpoint,
+  // The caller's own account (who they are, their wards): any person signed in.
+  kAccount,
 };
 
 enum class Action : uint8_t { kRead, kWrite, kAcknowledge, kExport, kAdminister };

@@ -12,7 +12,7 @@ using A = Action;
 using T = TargetFrom;
 using C = RateClass;
 
-constexpr std::array<Route, 27> kRoutes = {{
+constexpr std::array<Route, 29> kRoutes = {{
     // The dashboard's queries.
     {"GET", "/api/wards/{ward}/latest", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
     {"GET", "/api/wards/{ward}/alarms", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
@@ -54,6 +54,9 @@ constexpr std::array<Route, 27> kRoutes = {{
     // Credentials.
     {"POST", "/oauth/token", R::kAuthEndpoint, A::kWrite, T::kNone, "", C::kAuth},
     {"POST", "/login", R::kAuthEndpoint, A::kWrite, T::kNone, "", C::kAuth},
+    // The dashboard (docs/dashboard.md): a ward's live events, decided as its ward view.
+    {"GET", "/api/wards/{ward}/stream", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
+    {"GET", "/account", R::kAccount, A::kRead, T::kNone, "", C::kRead},
 }};
 
 bool IsIdChar(char c) {
