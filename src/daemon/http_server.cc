@@ -64,7 +64,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kDefaultH
 }};
 
 void AddDefaultHeaders(http::response<http::string_body>& res) {
-  for (const auto& [k, v] : kDefaultHeaders) res.set(k, v);
+  for (const auto& [k, v] : kDefaultHeaders)
+    res.set(beast::string_view(k.data(), k.size()), beast::string_view(v.data(), v.size()));
 }
 
 // A header value may not hold CR or LF (response splitting): such bytes become blanks.
