@@ -146,7 +146,7 @@ class HttpServer {
   // Streams named by handlers are capped: a Publish to a new name beyond this many
   // streams is dropped (a handler that names streams from request data cannot grow the
   // server without bound).
-  static constexpr size_t kMaxStreams = 4096;
+  static constexpr size_t kMaxStreams = 1024;
   void Stop();  // closes every connection and joins the thread; idempotent
   uint16_t port() const;
   Stats stats() const;  // thread-safe
