@@ -10,6 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vigil="${1:-${VIGIL_BUILD_DIR:-$root/build}/vigil}"
 phases="${2:-1:200:20,1000:100:10}"
 [ -x "$vigil" ] || { echo "dashboard_bench: no vigil binary at $vigil (scripts/build.sh)" >&2; exit 1; }
+vigil="$(cd "$(dirname "$vigil")" && pwd)/$(basename "$vigil")"
 command -v node >/dev/null || "$root/scripts/install-deps.sh"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 work="$(mktemp -d)"
