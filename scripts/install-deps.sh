@@ -11,9 +11,15 @@ packages=(
   libcbor-dev libmosquitto-dev mosquitto libboost-dev
   python3 python3-jsonschema python3-cryptography openssl curl
   libpq-dev postgresql libjwt-dev
-  libargon2-dev liboath-dev libqrencode-dev oathtool john-data
+  libargon2-dev liboath-dev libqrencode-dev oathtool
+  nodejs
 )
 if [ "${VIGIL_WITH_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
+# The dashboard's browser test (scripts/test.sh sets it): Debian's Chromium, headless.
+if [ "${VIGIL_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+# The dashboard's build (scripts/web.sh): Debian's nodejs has npm apart; some nodejs
+# packages carry their own.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

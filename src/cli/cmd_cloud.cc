@@ -15,7 +15,10 @@
 // vigil-cloud.db and vigil-cloud.key in the working directory (creating the key file,
 // mode 0600, when neither it nor the variable exists and no data key was made yet), and the
 // broker at 127.0.0.1:8883 with the certificates of scripts/pki.sh in ./pki.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -194,6 +197,30 @@ void Serve(const ServeOptions& o) {
   Ingester ingester(*db, keys);
   Snapshot snap;
 
+  // Each live dashboard holds a connection: the soft limit on descriptors (often 1024)
+  // goes up to what the API may open, as far as the hard limit allows.
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    const rlim_t want = static_cast<rlim_t>(o.api.max_connections) + 256;
+    if (rl.rlim_cur < want) {
+      rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
+  // The API first: the broker's ingester feeds its ward streams from the first batch.
+  std::string why;
+  api::ApiRuntime api_runtime;
+  if (!o.api.listen.empty()) {
+    if (api_runtime.Start(o.api, o.common.db, masters, &log, &why) != Error::kOk)
+      Die("api: " + why);
+    Log(log, "info", "api")
+        .With("listen", o.api.listen)
+        .With("port", int{api_runtime.port()})
+        .With("ca", api_runtime.ca_cert_path())
+        .With("dashboard", api_runtime.web_dir().empty() ? std::string("not served")
+                                                         : "https://" + o.api.listen + "/");
+    ingester.set_observer(api_runtime.commit_observer());
+  }
+
   MqttSourceOptions so;
   so.broker = o.broker;
   so.server_name = o.server_name;
@@ -206,7 +233,6 @@ void Serve(const ServeOptions& o) {
   so.max_latency_ms = o.max_latency_ms;
   int64_t last_maintenance = WallMs();
   MqttSource source;
-  std::string why;
   const Error e =
       o.broker.empty()
           ? Error::kOk
@@ -251,16 +277,6 @@ void Serve(const ServeOptions& o) {
                 },
                 WallMs, &why);
   if (e != Error::kOk) Die("broker: " + why);
-
-  api::ApiRuntime api_runtime;
-  if (!o.api.listen.empty()) {
-    if (api_runtime.Start(o.api, o.common.db, masters, &log, &why) != Error::kOk)
-      Die("api: " + why);
-    Log(log, "info", "api")
-        .With("listen", o.api.listen)
-        .With("port", int{api_runtime.port()})
-        .With("ca", api_runtime.ca_cert_path());
-  }
 
   HttpServer http;
   if (!o.management.empty()) {
@@ -359,6 +375,10 @@ void SetupServe(CLI::App* cloud) {
       ->check(CLI::Range(1, 8));
   cmd->add_option("--mfa-issuer", o->api.mfa_issuer,
                   "the name authenticator apps show (default \"Vigil <site>\")");
+  cmd->add_option("--web-dir", o->api.web_dir,
+                  "the built dashboard (scripts/web.sh); default: web/ beside the binary");
+  cmd->add_option("--api-max-connections", o->api.max_connections,
+                  "open connections of the API at most (each live dashboard holds one)");
   cmd->add_option("--server-name", o->server_name, "name the broker's certificate must carry");
   cmd->add_option("--tls-dir", o->tls_dir, "directory of ca.crt, cloud-ingest.crt/.key");
   cmd->add_option("--ca", o->ca, "CA file (overrides --tls-dir)");

@@ -55,12 +55,25 @@ HttpResponse HttpResponse::Json(int status, std::string body) {
 namespace {
 
 // Headers every response carries: nothing is cached, nothing is sniffed, nothing frames it.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kDefaultHeaders = {{
+    {"Cache-Control", "no-store"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+    {"Referrer-Policy", "no-referrer"},
+}};
+
 void AddDefaultHeaders(http::response<http::string_body>& res) {
-  res.set(http::field::cache_control, "no-store");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("X-Frame-Options", "DENY");
-  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  res.set("Referrer-Policy", "no-referrer");
+  for (const auto& [k, v] : kDefaultHeaders)
+    res.set(beast::string_view(k.data(), k.size()), beast::string_view(v.data(), v.size()));
+}
+
+// A header value may not hold CR or LF (response splitting): such bytes become blanks.
+std::string HeaderSafe(std::string_view v) {
+  std::string out(v);
+  for (char& c : out)
+    if (c == '\r' || c == '\n') c = ' ';
+  return out;
 }
 
 // The SSE wire form of one event: "id: N\nevent: E\ndata: ...\n\n"; a newline inside
@@ -194,9 +207,22 @@ struct HttpServer::Impl {
     std::deque<std::pair<uint64_t, std::string>> ring;  // id, formatted event
     uint64_t next_id = 1;
     std::vector<std::weak_ptr<HttpSession>> followers;
+    // AddStream()'s: anyone who GETs the path follows it. A stream a handler named is
+    // never matched by path, only reached through the handler's decision.
+    bool by_path = false;
   };
   std::map<std::string, Stream, std::less<>> streams;  // I/O thread only after Start()
   size_t connections = 0;                              // I/O thread only
+
+  // The stream of that name, created (ids from stream_first_id) unless kMaxStreams exist
+  // already: then null. I/O thread only.
+  Stream* StreamFor(std::string_view name) {
+    if (auto it = streams.find(name); it != streams.end()) return &it->second;
+    if (streams.size() >= HttpServer::kMaxStreams) return nullptr;
+    Stream& s = streams[std::string(name)];
+    s.next_id = options.stream_first_id;
+    return &s;
+  }
 
   // The context new TLS connections get; replaced whole by ReloadTls(). Each session
   // holds its own reference, so a reload never changes an open connection.
@@ -275,6 +301,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Close() {
     if (closed_) return;
     closed_ = true;
+    if (life_) life_->cancel();
     beast::error_code ec;
     tcp_.socket().shutdown(tcp::socket::shutdown_both, ec);
     tcp_.socket().close(ec);
@@ -395,12 +422,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool head = msg.method() == http::verb::head;
     const unsigned version = msg.version();
 
-    if (auto it = srv_.streams.find(req.path); it != srv_.streams.end()) {
+    if (auto it = srv_.streams.find(req.path); it != srv_.streams.end() && it->second.by_path) {
       if (msg.method() != http::verb::get) {
         Respond(HttpResponse::Text(405, "method not allowed\n"), false, false, version);
         return;
       }
-      Follow(it->second, req.Header("last-event-id"));
+      Follow(it->second, req.Header("last-event-id"), {});
       return;
     }
 
@@ -410,6 +437,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     } catch (...) {
       srv_.Count(&HttpServer::Stats::handler_failures);
       resp = HttpResponse::Text(500, "internal error\n");
+    }
+    if (!resp.stream.empty() && resp.status == 200 && msg.method() == http::verb::get) {
+      if (HttpServer::Impl::Stream* s = srv_.StreamFor(resp.stream)) {
+        Follow(*s, req.Header("last-event-id"), resp.headers);
+        return;
+      }
+      Respond(HttpResponse::Text(503, "busy\n"), false, false, version);
+      return;
     }
     Respond(resp, keep_alive, head, version);
   }
@@ -454,14 +489,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Respond(r, false, false, 11);
   }
 
-  void Follow(HttpServer::Impl::Stream& s, std::string_view last_event_id) {
+  // `extra` (the handler's headers) replace defaults of the same name, as in Respond().
+  void Follow(HttpServer::Impl::Stream& s, std::string_view last_event_id,
+              const std::vector<std::pair<std::string, std::string>>& extra) {
     following_ = true;
     srv_.Count(&HttpServer::Stats::stream_clients);
     s.followers.push_back(weak_from_this());
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& [k, v] : kDefaultHeaders) fields.emplace_back(k, v);
+    if (tls_) fields.emplace_back("Strict-Transport-Security", Hsts());
+    for (const auto& [k, v] : extra) {
+      auto same = [&k](const auto& f) { return beast::iequals(f.first, k); };
+      std::erase_if(fields, same);
+      fields.emplace_back(k, v);
+    }
     std::string head =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n";
-    if (tls_) head += "Strict-Transport-Security: " + Hsts() + "\r\n";
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n";
+    for (const auto& [k, v] : fields) {
+      if (beast::iequals(k, "content-type") || beast::iequals(k, "connection") ||
+          beast::iequals(k, "content-length"))
+        continue;
+      head += HeaderSafe(k) + ": " + HeaderSafe(v) + "\r\n";
+    }
     head += "\r\nretry: 2000\n\n";
     queue_.push_back(std::move(head));
     // Replay what a reconnecting client missed, if the ring still has it.
@@ -481,6 +530,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
     }
     tcp_.expires_never();
+    if (srv_.options.stream_max_lifetime_ms > 0) {
+      life_.emplace(tcp_.get_executor());
+      life_->expires_after(std::chrono::milliseconds(srv_.options.stream_max_lifetime_ms));
+      life_->async_wait([weak = weak_from_this()](beast::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->closed_) return;
+        self->srv_.Count(&HttpServer::Stats::stream_expired_clients);
+        self->Close();
+      });
+    }
     WatchForClose();
     WriteNext();
   }
@@ -525,6 +584,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string remote_;
   std::deque<std::string> queue_;
   std::array<char, 64> sink_{};
+  std::optional<asio::steady_timer> life_;  // a follower's lifetime, when bounded
   bool writing_ = false;
   bool following_ = false;
   bool closed_ = false;
@@ -572,9 +632,10 @@ void HttpServer::Impl::Ping() {
 
 void HttpServer::Impl::Deliver(const std::string& path, const std::string& event,
                                const std::string& data) {
-  auto it = streams.find(path);
-  if (it == streams.end()) return;
-  Stream& s = it->second;
+  Stream* found = StreamFor(path);
+  if (found == nullptr) return;
+  Stream& s = *found;
+  Count(&Stats::stream_events);
   const uint64_t id = s.next_id++;
   std::string text = FormatEvent(id, event, data);
   s.ring.emplace_back(id, text);
@@ -587,7 +648,7 @@ void HttpServer::Impl::Deliver(const std::string& path, const std::string& event
 HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {}
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::AddStream(std::string path) { impl_->streams[std::move(path)]; }
+void HttpServer::AddStream(std::string path) { impl_->streams[std::move(path)].by_path = true; }
 
 void HttpServer::Publish(std::string_view path, std::string_view event, std::string_view data) {
   if (!impl_->started || impl_->stopped) return;
@@ -640,6 +701,7 @@ Error HttpServer::Start(const Options& options, Handler handler, std::string* wh
     if (why) *why = "cannot listen on " + options.listen + ": " + ec.message();
     return Error::kIo;
   }
+  for (auto& [path, st] : m.streams) st.next_id = options.stream_first_id;
   m.started = true;
   m.Accept();
   m.Ping();

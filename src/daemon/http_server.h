@@ -60,6 +60,13 @@ struct HttpResponse {
   // Content-Security-Policy: default-src 'none', Referrer-Policy: no-referrer, and over
   // TLS also Strict-Transport-Security (docs/tls.md says why each).
   std::vector<std::pair<std::string, std::string>> headers;
+  // A handler that admits a server-sent-events request sets this (and status 200) instead
+  // of a body: the connection then follows the stream of that name, created on first use,
+  // with the replay, queue and ping rules of AddStream(). The handler decides who may
+  // follow; the server never runs it again for that connection, so a stream that must be
+  // re-authorised is bounded by Options::stream_max_lifetime_ms (the client reconnects
+  // with Last-Event-ID and passes the handler again).
+  std::string stream;
 
   static HttpResponse Text(int status, std::string body);
   static HttpResponse Json(int status, std::string body);
@@ -86,7 +93,12 @@ class HttpServer {
     size_t stream_replay = 512;       // events kept per stream for Last-Event-ID
     size_t stream_max_queued = 256;   // unsent events per client before it is dropped
     int stream_ping_ms = 15'000;      // comment line that keeps idle proxies open
-    std::optional<TlsOptions> tls;    // unset: plain HTTP (loopback management ports)
+    int stream_max_lifetime_ms = 0;   // a follower is closed after this long; 0: never
+    // The first event id of every stream. A process that starts its ids above any id an
+    // earlier process gave (e.g. at the wall clock in microseconds) lets a client that
+    // reconnects after a restart with an old Last-Event-ID receive every new event.
+    uint64_t stream_first_id = 1;
+    std::optional<TlsOptions> tls;  // unset: plain HTTP (loopback management ports)
   };
   struct Stats {
     uint64_t requests = 0;
@@ -96,6 +108,8 @@ class HttpServer {
     uint64_t handler_failures = 0;        // handler threw: 500
     uint64_t stream_clients = 0;          // following a stream now
     uint64_t stream_dropped_clients = 0;  // too slow: disconnected
+    uint64_t stream_expired_clients = 0;  // closed at stream_max_lifetime_ms
+    uint64_t stream_events = 0;           // events published to a stream
     uint64_t tls_handshakes = 0;          // finished TLS handshakes
     uint64_t tls_handshake_failures = 0;  // old version, bad or missing client cert, ...
     uint64_t plain_http_refused = 0;      // not TLS on the TLS port: closed
@@ -112,7 +126,11 @@ class HttpServer {
   // if it is still among the last `stream_replay` events.
   void AddStream(std::string path);
   // Sends `data` (one line of text, e.g. JSON; newlines are split into data: lines) as
-  // event type `event` to every follower of `path`. Thread-safe; never blocks on clients.
+  // event type `event` to every follower of `path` (a stream of AddStream() or one a
+  // handler named in HttpResponse::stream; a name nobody follows yet is created, so its
+  // ring holds the events for the first follower's Last-Event-ID). Thread-safe; never
+  // blocks on clients: the event is handed to the I/O thread, and each follower has its
+  // own bounded queue (stream_max_queued; a follower that falls behind is dropped).
   void Publish(std::string_view path, std::string_view event, std::string_view data);
 
   // Binds and starts the I/O thread. Errors: kInvalidArgument (bad address; with TLS, a
@@ -125,6 +143,10 @@ class HttpServer {
   // On error (same kinds as Start) the server keeps serving the previous certificate.
   // kInvalidState when the server was not started with TLS.
   Error ReloadTls(std::string* why);
+  // Streams named by handlers are capped: a Publish to a new name beyond this many
+  // streams is dropped (a handler that names streams from request data cannot grow the
+  // server without bound).
+  static constexpr size_t kMaxStreams = 1024;
   void Stop();  // closes every connection and joins the thread; idempotent
   uint16_t port() const;
   Stats stats() const;  // thread-safe

@@ -80,6 +80,14 @@ class HttpServerTest : public ::testing::Test {
                     if (r.path == "/boom") throw std::runtime_error("secret detail");
                     if (r.path == "/echo")
                       return HttpResponse::Text(200, r.method + " " + r.query + " " + r.body);
+                    // A stream a handler admits: only with the right key.
+                    if (r.path == "/ward") {
+                      if (r.query != "key=ok") return HttpResponse::Text(403, "no\n");
+                      HttpResponse ok;
+                      ok.stream = "ward:icu";
+                      ok.headers.emplace_back("Content-Security-Policy", "default-src 'self'");
+                      return ok;
+                    }
                     return HttpResponse::Text(404, "not found\n");
                   },
                   &why),
@@ -230,6 +238,62 @@ TEST_F(HttpServerTest, SlowStreamReaderIsDroppedNotBuffered) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   close(fd);
   EXPECT_EQ(server_.stats().stream_dropped_clients, 1u);
+}
+
+TEST_F(HttpServerTest, HandlerStreamFollowsOnlyWhatTheHandlerAdmitted) {
+  HttpServer::Options o;
+  o.stream_first_id = 1000;
+  Start(o);
+  // Refused by the handler: an ordinary answer, no stream.
+  const std::string refused = Exchange(
+      server_.port(), "GET /ward?key=bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(refused.substr(0, 12), "HTTP/1.1 403") << refused;
+  // Published before anyone follows: kept in the ring for a Last-Event-ID.
+  server_.Publish("ward:icu", "reading", "early");
+  int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET /ward?key=ok HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 999\r\n\r\n");
+  std::string got = ReadSome(fd, 2000, "data: early\n\n");
+  EXPECT_NE(got.find("text/event-stream"), std::string::npos) << got;
+  EXPECT_NE(got.find("Content-Security-Policy: default-src 'self'\r\n"), std::string::npos) << got;
+  EXPECT_EQ(got.find("default-src 'none'"), std::string::npos) << "the handler's CSP replaces it";
+  EXPECT_NE(got.find("X-Content-Type-Options: nosniff"), std::string::npos) << got;
+  EXPECT_NE(got.find("id: 1000\nevent: reading\ndata: early\n"), std::string::npos) << got;
+  server_.Publish("ward:icu", "reading", "live");
+  got = ReadSome(fd, 2000, "data: live\n\n");
+  close(fd);
+  EXPECT_NE(got.find("id: 1001\n"), std::string::npos) << got;
+  // The stream's name is not a path: GET of it reaches the handler (404), not the stream.
+  const std::string by_name =
+      Exchange(server_.port(), "GET ward:icu HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(by_name.find("event-stream"), std::string::npos) << by_name;
+}
+
+TEST_F(HttpServerTest, StreamFollowerIsClosedAtItsLifetime) {
+  HttpServer::Options o;
+  o.stream_max_lifetime_ms = 200;
+  Start(o);
+  int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET /ward?key=ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  ReadSome(fd, 1000, "retry: 2000\n\n");
+  EXPECT_TRUE(PeerClosed(fd, 3000));
+  close(fd);
+  for (int i = 0; i < 100 && server_.stats().stream_expired_clients == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server_.stats().stream_expired_clients, 1u);
+}
+
+TEST_F(HttpServerTest, AStreamDoesNotHoldUpOtherRequests) {
+  Start();
+  int fd = Connect(server_.port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET /ward?key=ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  ReadSome(fd, 1000, "retry: 2000\n\n");
+  const std::string r =
+      Exchange(server_.port(), "GET /echo?x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  close(fd);
+  EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 200") << r;
 }
 
 TEST(HttpServerStart, BadListenAddressIsRefusedWithItsText) {

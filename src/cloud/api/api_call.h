@@ -28,7 +28,8 @@ struct Call {
   std::optional<int64_t> patient;  // the target patient's row id, when one was named
   std::string ward;                // the target ward, when one was named
   TimeUs now = 0;
-  std::string source;  // the client's address, without the port
+  std::string source;        // the client's address, without the port
+  std::string session_csrf;  // the session's CSRF token, when a session identified the caller
 
   // What the handler adds to the audit record.
   audit::Event event = audit::Event::kRead;
@@ -116,5 +117,8 @@ HttpResponse Logout(ApiService::Impl&, Call&);
 HttpResponse AccountMfaEnroll(ApiService::Impl&, Call&);
 HttpResponse AccountMfaConfirm(ApiService::Impl&, Call&);
 HttpResponse AccountPassword(ApiService::Impl&, Call&);
+// dashboard_routes.cc
+HttpResponse WardStream(ApiService::Impl&, Call&);
+HttpResponse AccountRoute(ApiService::Impl&, Call&);
 
 }  // namespace vigil::cloud::api

@@ -12,6 +12,9 @@
 #include "cloud/store/sql_mfa_store.h"
 #include "cloud/store/sql_session_store.h"
 #include "cloud/tls/local_ca.h"
+#include "cloud/web/security_headers.h"
+#include "cloud/web/static_site.h"
+#include "cloud/web/ward_events.h"
 #include "daemon/metrics_text.h"
 
 namespace vigil::cloud::api {
@@ -48,6 +51,8 @@ struct ApiRuntime::State {
   std::unique_ptr<DatabaseTokenKeys> token_keys;
   std::unique_ptr<DatabaseAlertSink> alerts;
   std::unique_ptr<ApiService> service;
+  web::StaticSite site;
+  std::unique_ptr<web::WardEvents> events;
   HttpServer http;
   Logger* log = nullptr;
 };
@@ -101,7 +106,17 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   s->audit = std::make_unique<DatabaseAuditSink>(db, &s->head_signer);
   s->alerts = std::make_unique<DatabaseAlertSink>(db, o.site);
 
+  // The bus publishes into the listener's streams; the listener starts below, and
+  // Publish before Start is dropped (HttpServer::Publish), so nothing races.
+  HttpServer* http = &s->http;
+  s->events = std::make_unique<web::WardEvents>(
+      [http](std::string_view stream, std::string_view event, std::string_view data) {
+        http->Publish(stream, event, data);
+      });
+  web::WardEvents* events = s->events.get();
+
   ApiDeps d;
+  d.commit_observer = [events](const CommittedBatch& b) { events->OnCommitted(b); };
   d.db = &db;
   d.keys = &s->keys;
   d.sessions = s->sessions.get();
@@ -136,13 +151,39 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   ho.max_body_bytes = o.max_body_bytes;
   ho.max_connections = o.max_connections;
   ho.request_timeout_ms = o.request_timeout_ms;
+  ho.stream_max_lifetime_ms = o.stream_lifetime_ms;
+  // Above any id an earlier process gave: a browser reconnecting after a restart with
+  // its old Last-Event-ID gets every new event.
+  ho.stream_first_id = static_cast<uint64_t>(WallUs());
   HttpServer::TlsOptions tls;
   tls.cert_chain = s->ca.server_cert_path;
   tls.key = s->ca.server_key_path;
   ho.tls = tls;
+  const std::string web_dir = o.web_dir.empty() ? web::DefaultWebDir() : o.web_dir;
+  std::string web_why;
+  if (web_dir.empty() || s->site.Load(web_dir, &web_why) != Error::kOk) {
+    if (log != nullptr)
+      Log(*log, "warning", "dashboard not served: build it with scripts/web.sh")
+          .With("detail", web_dir.empty() ? std::string("no web directory found") : web_why);
+  }
   ApiService* service = s->service.get();
+  const web::StaticSite* site = &s->site;
   if (Error e = s->http.Start(
-          ho, [service](const HttpRequest& r) { return service->Handle(r, WallUs()); }, why);
+          ho,
+          [service, site](const HttpRequest& r) {
+            HttpResponse resp;
+            if (web::StaticSite::IsSitePath(r.path) && site->loaded()) {
+              resp = site->Serve(r);
+            } else if (r.path == "/" && !site->loaded()) {
+              resp = HttpResponse::Json(
+                  404, "{\"error\":\"not_found\",\"detail\":\"the dashboard is not installed\"}\n");
+            } else {
+              resp = service->Handle(r, WallUs());
+            }
+            web::ApplySecurityHeaders(&resp);
+            return resp;
+          },
+          why);
       e != Error::kOk)
     return e;
   s_ = std::move(s);
@@ -156,6 +197,13 @@ void ApiRuntime::Stop() {
 uint16_t ApiRuntime::port() const { return s_ ? s_->http.port() : 0; }
 const ApiStats* ApiRuntime::stats() const { return s_ ? &s_->service->stats() : nullptr; }
 std::string ApiRuntime::ca_cert_path() const { return s_ ? s_->ca.ca_cert_path : ""; }
+std::string ApiRuntime::web_dir() const { return s_ && s_->site.loaded() ? s_->site.dir() : ""; }
+
+CommitObserver ApiRuntime::commit_observer() {
+  if (!s_) return {};
+  web::WardEvents* events = s_->events.get();
+  return [events](const CommittedBatch& b) { events->OnCommitted(b); };
+}
 
 std::string ApiRuntime::Metrics() const {
   if (!s_) return "";
@@ -187,6 +235,11 @@ std::string ApiRuntime::Metrics() const {
     h.plain_http_refused);
   c("vigil_cloud_api_timeouts_total", "Requests not received in time (slow clients).", h.timeouts);
   c("vigil_cloud_api_bad_requests_total", "Malformed, oversized requests.", h.bad_requests);
+  m.Gauge("vigil_cloud_stream_clients", "Browsers following a ward stream now.",
+          static_cast<double>(h.stream_clients));
+  c("vigil_cloud_stream_dropped_total", "Stream followers dropped for falling behind.",
+    h.stream_dropped_clients);
+  c("vigil_cloud_stream_events_total", "Events published to the ward streams.", h.stream_events);
   return m.Render();
 }
 

@@ -25,7 +25,7 @@ struct Dispatch {
 
 // Every route of policy/route_table.h and what answers it; the API test checks that the
 // two tables name the same routes.
-constexpr std::array<Dispatch, 32> kDispatch = {{
+constexpr std::array<Dispatch, 34> kDispatch = {{
     {"GET", "/api/wards/{ward}/latest", WardLatest, audit::Event::kSearch},
     {"GET", "/api/wards/{ward}/alarms", WardAlarms, audit::Event::kSearch},
     {"GET", "/api/patients/{patient}/vitals", PatientVitals, audit::Event::kSearch},
@@ -58,6 +58,8 @@ constexpr std::array<Dispatch, 32> kDispatch = {{
     {"POST", "/account/mfa/enroll", AccountMfaEnroll, audit::Event::kUpdate},
     {"POST", "/account/mfa/confirm", AccountMfaConfirm, audit::Event::kUpdate},
     {"POST", "/account/password", AccountPassword, audit::Event::kUpdate},
+    {"GET", "/api/wards/{ward}/stream", WardStream, audit::Event::kSearch},
+    {"GET", "/account", AccountRoute, audit::Event::kRead},
 }};
 
 const Dispatch* DispatchOf(const Route& r) {
@@ -93,6 +95,20 @@ std::vector<std::string> SplitScopes(std::string_view s) {
     i = j + 1;
   }
   return out;
+}
+
+// A state-changing request is refused when a browser sent it from another origin: browsers
+// send Origin (and Sec-Fetch-Site) on every such request, and a page elsewhere that made
+// one is a cross-site request forgery, whatever token or form it carries (login CSRF
+// included). A request without either (curl, a gateway) is not a browser's.
+bool CrossOrigin(const HttpRequest& r, const ApiConfig& c) {
+  if (r.method == "GET" || r.method == "HEAD") return false;
+  if (r.Header("sec-fetch-site") == "cross-site") return true;
+  const std::string_view origin = r.Header("origin");
+  if (origin.empty()) return false;
+  const std::string_view host = r.Header("host");
+  if (!host.empty() && origin == "https://" + std::string(host)) return false;
+  return origin != c.public_base;
 }
 
 }  // namespace
@@ -286,6 +302,15 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
   call.source = HostOf(request.remote);
   call.event = dispatch->event;
 
+  if (CrossOrigin(request, config_)) {
+    ++stats_.bad_credentials;
+    call.decision = policy::Decision{};
+    call.decision.rule = "cross-origin-refused";
+    call.reason = "Origin " + audit::ClampText(request.Header("origin"), 200);
+    if (!api.Audit(call, audit::Outcome::kDenied)) return ErrorResponse(503, "unavailable");
+    return ErrorResponse(403, "csrf", "cross-origin request refused", call.decision.rule);
+  }
+
   // 2. Identify.
   Identity id;
   const std::string_view authz = request.Header("authorization");
@@ -339,6 +364,7 @@ HttpResponse ApiService::Handle(const HttpRequest& request, TimeUs now) {
         if (account && !account->disabled) {
           id.subject = SubjectOf(*account);
           id.session = sc.record;
+          call.session_csrf = sc.record.csrf_token;
         } else {
           id.failure = "session: account disabled";
         }

@@ -85,6 +85,8 @@ struct ApiDeps {
   NotesStore* notes = nullptr;
   AuditSink* audit = nullptr;
   AlertSink* alerts = nullptr;
+  // Receives what the HTTPS ingest commits (the ward streams); may be empty.
+  CommitObserver commit_observer;
   // Where one line of the service's JSON log goes (level, message, detail); may be empty.
   std::function<void(std::string_view, std::string_view, std::string_view)> log;
 };

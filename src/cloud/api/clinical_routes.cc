@@ -3,62 +3,23 @@
 #include <cmath>
 
 #include "cloud/api/api_call.h"
+#include "cloud/api/partial_news2.h"
 #include "cloud/auth/secrets.h"
 #include "cloud/store/clinical_views.h"
 #include "cloud/store/patient_records.h"
 #include "common/hex.h"
-#include "edge/clinical/news2.h"
 
 namespace vigil::cloud::api {
 namespace {
 
 using nlohmann::json;
 
-// A reading older than this does not score (the edge's default maximum age).
-constexpr int64_t kNews2MaxAgeMs = 15 * 60 * 1000;
-
 json ReadingJson(const StoredReading& r) {
-  json j = {{"vital", r.vital},     {"value", r.value},     {"time_ms", r.time_ms},
-            {"quality", r.quality}, {"gateway", r.gateway}, {"id", r.row_id}};
+  json j = {{"vital", r.vital},          {"value", r.value},     {"time_ms", r.time_ms},
+            {"quality", r.quality},      {"gateway", r.gateway}, {"id", r.row_id},
+            {"message_id", r.message_id}};
   if (auto v = VitalFromName(r.vital)) j["unit"] = VitalUcumUnit(*v);
   return j;
-}
-
-// The part of NEWS2 the sensors can give: a lower bound of the score (consciousness and
-// air/oxygen are a clinician's entries), marked incomplete so that it never passes for
-// the full score (edge/clinical/news2.h).
-json PartialNews2(const std::vector<StoredReading>& latest, int64_t now_ms) {
-  std::optional<double> rr, spo2, sys, pulse, temp;
-  for (const StoredReading& r : latest) {
-    if (r.quality == "invalid" || now_ms - r.time_ms > kNews2MaxAgeMs) continue;
-    if (r.vital == "resp_rate") rr = r.value;
-    if (r.vital == "spo2") spo2 = r.value;
-    if (r.vital == "systolic") sys = r.value;
-    if (r.vital == "heart_rate" || (r.vital == "pulse_rate" && !pulse)) pulse = r.value;
-    if (r.vital == "temperature") temp = r.value;
-  }
-  int total = 0;
-  bool three = false;
-  json terms = json::object();
-  auto add = [&](std::string_view name, std::optional<double> v, auto score) {
-    if (!v) return;
-    const int s = score(*v);
-    total += s;
-    three = three || s == 3;
-    terms[std::string(name)] = s;
-  };
-  add("resp_rate", rr, [](double v) { return clinical::ScoreRespRate(v); });
-  add("spo2", spo2,
-      [](double v) { return clinical::ScoreSpO2(v, clinical::SpO2Scale::kScale1, false); });
-  add("systolic", sys, [](double v) { return clinical::ScoreSystolic(v); });
-  add("pulse", pulse, [](double v) { return clinical::ScorePulse(v); });
-  add("temperature", temp, [](double v) { return clinical::ScoreTemperature(v); });
-  if (terms.empty()) return nullptr;
-  return {{"score", total},
-          {"complete", false},
-          {"band", clinical::News2BandName(clinical::BandFor(total, three))},
-          {"terms", terms},
-          {"missing", json::array({"air_or_oxygen", "consciousness"})}};
 }
 
 json AlarmJson(const AlarmView& v) {

@@ -41,7 +41,10 @@ HttpResponse IngestMessages(ApiService::Impl& api, Call& call) {
     // A refused message still goes to the ingester: it is kept as a dead letter there.
     batch.push_back({"", std::string(line), call.now_ms()});
   }
-  if (!api.ingester) api.ingester = std::make_unique<Ingester>(*api.deps.db, *api.deps.keys);
+  if (!api.ingester) {
+    api.ingester = std::make_unique<Ingester>(*api.deps.db, *api.deps.keys);
+    api.ingester->set_observer(api.deps.commit_observer);
+  }
   IngestCounters c;
   if (!batch.empty()) {
     if (Status s = api.ingester->IngestBatch(batch, &c); !s.ok())

@@ -217,6 +217,7 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
 
   // 4. Store what is new.
   std::vector<std::vector<Value>> vital_rows;
+  CommittedBatch shown;  // for the observer, once committed
   for (const Accepted& a : accepted) {
     if (!fresh.count(a.env.id) || !stored_ids.insert(a.env.id).second) {
       ++c.duplicates;
@@ -233,6 +234,9 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
                                 EncodeVitalValue(t->value), &sealed);
           !s.ok())
         return s;
+      if (observer_ && patient)
+        shown.readings.push_back({*patient, "", "", std::string(VitalName(t->vital)), t->quality,
+                                  e.gateway, e.id, t->value, e.time_ms});
       vital_rows.push_back({Value{e.id}, patient ? Value{*patient} : Value{nullptr},
                             Value{std::move(hash)}, Value{std::string(VitalName(t->vital))},
                             Value{e.time_ms}, Value{t->quality}, Value{t->ward}, Value{e.gateway},
@@ -246,6 +250,22 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
       if (al->value) detail["value"] = *al->value;
       if (!al->unit.empty()) detail["unit"] = al->unit;
       if (!al->message.empty()) detail["message"] = al->message;
+      if (observer_ && patient) {
+        CommittedAlarm ca;
+        ca.patient_id = *patient;
+        ca.alarm_key = key;
+        ca.state = al->state;
+        ca.priority = al->priority;
+        ca.condition = al->condition;
+        ca.gateway = e.gateway;
+        if (al->vital) ca.vital = std::string(VitalName(*al->vital));
+        ca.value = al->value;
+        ca.unit = al->unit;
+        ca.message = al->message;
+        ca.technical = al->technical;
+        ca.time_ms = e.time_ms;
+        shown.alarms.push_back(std::move(ca));
+      }
       Blob sealed;
       if (Status s = keys_.Seal({kAlarmsTable, "detail", PseudonymOwner(hash), key}, detail.dump(),
                                 &sealed);
@@ -312,7 +332,44 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
   patient_cache_.insert(batch_patients.begin(), batch_patients.end());  // only once committed
   totals_.Add(c);
   if (counters != nullptr) *counters = c;
+  if (observer_ && !shown.empty()) Notify(std::move(shown));
   return Status::Ok();
+}
+
+void Ingester::Notify(CommittedBatch batch) {
+  std::set<int64_t> patients;
+  for (const CommittedReading& r : batch.readings) patients.insert(r.patient_id);
+  for (const CommittedAlarm& a : batch.alarms) patients.insert(a.patient_id);
+  std::map<int64_t, std::pair<std::string, std::string>> where;  // patient -> ward, bed
+  std::vector<int64_t> ids(patients.begin(), patients.end());
+  for (size_t i = 0; i < ids.size(); i += kDedupChunk) {
+    const size_t n = std::min(kDedupChunk, ids.size() - i);
+    std::string sql =
+        "SELECT patient_id, ward, bed FROM admissions WHERE end_ms IS NULL AND patient_id IN (";
+    std::vector<Value> params;
+    for (size_t k = 0; k < n; ++k) {
+      sql += k ? ",?" : "?";
+      params.emplace_back(ids[i + k]);
+    }
+    sql += ")";
+    std::vector<Row> rows;
+    // Shown live or not, the batch is stored: a failed lookup only skips the live view
+    // (the next page load shows it).
+    if (!db_.Execute(sql, params, &rows).ok()) return;
+    for (const Row& r : rows) where[r.Int(0)] = {r.Text(1), r.Text(2)};
+  }
+  auto place = [&](auto& items) {
+    std::erase_if(items, [&](auto& it) {
+      auto w = where.find(it.patient_id);
+      if (w == where.end()) return true;  // discharged: no ward shows it
+      it.ward = w->second.first;
+      it.bed = w->second.second;
+      return false;
+    });
+  };
+  place(batch.readings);
+  place(batch.alarms);
+  if (!batch.empty()) observer_(batch);
 }
 
 Status Ingester::LinkPending(size_t* linked) {

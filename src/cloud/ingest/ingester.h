@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cloud/crypto/keyring.h"
+#include "cloud/ingest/committed.h"
 #include "cloud/ingest/envelope_check.h"
 #include "cloud/store/database.h"
 
@@ -80,7 +81,16 @@ class Ingester {
 
   const IngestCounters& totals() const { return totals_; }
 
+  // After each committed batch with readings or alarms of admitted patients, `observer`
+  // receives them (committed.h). Set before the first batch; empty: none. Costs one
+  // admissions lookup per such batch.
+  void set_observer(CommitObserver observer) { observer_ = std::move(observer); }
+
  private:
+  // The observer's batch: the patients' current wards and beds, looked up after commit.
+  void Notify(CommittedBatch batch);
+
+  CommitObserver observer_;
   Database& db_;
   const Keyring& keys_;
   IngestCounters totals_;

@@ -13,6 +13,7 @@
 // | 4  | service account, ingest write, no scope "ingest" | deny   | service-scope-missing       |
 // | 5  | service account, anything else                   | deny   | service-ingest-only         |
 // | 6  | a person, ingest                                 | deny   | ingest-services-only        |
+// | 6a | a person, their own account                      | allow  | own-account                 |
 // | 7  | admin operation, admin, administer               | allow  | admin-administers           |
 // | 8  | admin operation, anyone else                     | deny   | admin-only                  |
 // | 9  | audit records, auditor, read or export           | allow  | auditor-reads-audit         |

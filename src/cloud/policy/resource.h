@@ -29,7 +29,8 @@ enum class Resource : uint8_t {
   kBreakGlass,
   // Token endpoint and login: reachable without credentials (they produce them).
   kAuthEndpoint,
-  // A person's own credentials: logout, second-factor enrolment, password change.
+  // A person's own credentials: who they are and their wards, logout,
+  // second-factor enrolment, password change.
   kOwnAccount,
 };
 

@@ -12,7 +12,7 @@ using A = Action;
 using T = TargetFrom;
 using C = RateClass;
 
-constexpr std::array<Route, 32> kRoutes = {{
+constexpr std::array<Route, 34> kRoutes = {{
     // The dashboard's queries.
     {"GET", "/api/wards/{ward}/latest", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
     {"GET", "/api/wards/{ward}/alarms", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
@@ -60,6 +60,9 @@ constexpr std::array<Route, 32> kRoutes = {{
     {"POST", "/account/mfa/enroll", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
     {"POST", "/account/mfa/confirm", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
     {"POST", "/account/password", R::kOwnAccount, A::kWrite, T::kNone, "", C::kAuth},
+    // The dashboard (docs/dashboard.md): a ward's live events, decided as its ward view.
+    {"GET", "/api/wards/{ward}/stream", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
+    {"GET", "/account", R::kOwnAccount, A::kRead, T::kNone, "", C::kRead},
 }};
 
 bool IsIdChar(char c) {
