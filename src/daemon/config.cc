@@ -218,7 +218,8 @@ bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
           t, kS,
           {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id", "queue",
            "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s", "connect_timeout_ms",
-           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s"}))
+           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s", "command_key",
+           "command_state"}))
     return false;
   u->enabled = true;
   bool ok = true;
@@ -230,7 +231,9 @@ bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
                           {"crl", &u->crl},
                           {"site", &u->site},
                           {"gateway_id", &u->gateway_id},
-                          {"queue", &u->queue}})
+                          {"queue", &u->queue},
+                          {"command_key", &u->command_key},
+                          {"command_state", &u->command_state}})
     ok = ok && r.String(t, kS, key, out);
   std::string sync = u->sync_full ? "full" : "normal";
   ok = ok && r.String(t, kS, "sync", &sync);

@@ -46,6 +46,7 @@
 #include "cloud/policy/break_glass.h"
 #include "cloud/store/database.h"
 #include "daemon/http_server.h"
+#include "edge/uplink/command.h"
 
 namespace vigil::cloud::api {
 
@@ -78,6 +79,9 @@ struct ApiDeps {
   NotesStore* notes = nullptr;
   AuditSink* audit = nullptr;
   AlertSink* alerts = nullptr;
+  // Signs the commands sent down to gateways (device revocation); null: the revoke route
+  // answers 503.
+  const uplink::CommandSigner* command_signer = nullptr;
   // Where one line of the service's JSON log goes (level, message, detail); may be empty.
   std::function<void(std::string_view, std::string_view, std::string_view)> log;
 };

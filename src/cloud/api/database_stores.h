@@ -27,6 +27,8 @@ class DatabaseDirectory final : public Directory {
   Status Create(const UserAccount& account) override;
   Status Disable(std::string_view user_id) override;
   Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) override;
+  Status Update(std::string_view user_id, const AccountChange& change) override;
+  Status SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) override;
 
  private:
   Status Duties(std::string_view user_id, UserAccount* a);
