@@ -267,7 +267,8 @@ void Serve(const ServeOptions& o) {
     co.client_id = o.client_id + "-commands";
     co.clean_session = true;
     co.topics.clear();
-    if (commands.Start(co, [](const ReceivedMessage&) {}, &why) != Error::kOk)
+    if (commands.Start(
+            co, [](const ReceivedMessage&) {}, &why) != Error::kOk)
       Die("broker (commands): " + why);
   }
   int64_t next_commands = 0;
@@ -331,8 +332,11 @@ void Serve(const ServeOptions& o) {
         Log(log, "error", "commands").With("error", s.ToString());
       for (const StoredCommand& c : due) {
         std::string w;
-        if (commands.Publish(uplink::CommandTopic(c.site, c.gateway), c.line, 1, &w) != Error::kOk) {
-          Log(log, "warning", "command not sent; retried").With("command", c.command_id).With("error", w);
+        if (commands.Publish(uplink::CommandTopic(c.site, c.gateway), c.line, 1, &w) !=
+            Error::kOk) {
+          Log(log, "warning", "command not sent; retried")
+              .With("command", c.command_id)
+              .With("error", w);
           break;
         }
         if (Status s = MarkSent(*commands_db, c.command_id, WallMs()); !s.ok())

@@ -40,7 +40,8 @@ void Run(const PubOptions& o) {
   so.topics.clear();
   MqttSubscriber client;
   std::string why;
-  if (client.Start(so, [](const ReceivedMessage&) {}, &why) != Error::kOk) {
+  if (client.Start(
+          so, [](const ReceivedMessage&) {}, &why) != Error::kOk) {
     std::fprintf(stderr, "vigil uplink-pub: %s\n", why.c_str());
     throw CLI::RuntimeError(2);
   }

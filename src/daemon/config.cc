@@ -214,13 +214,15 @@ bool ReadIds(Reader& r, const toml::table& t, ids::RateLimitConfig* rl) {
 // [uplink]: the MQTT uplink (daemon/uplink_settings.h). The section switches it on.
 bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
   constexpr std::string_view kS = "uplink";
+  // clang-format off
   if (!r.CheckKeys(
           t, kS,
           {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id", "queue",
            "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s", "connect_timeout_ms",
-           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s", "command_key",
-           "command_state"}))
+           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s",
+           "command_key", "command_state"}))
     return false;
+  // clang-format on
   u->enabled = true;
   bool ok = true;
   for (auto [key, out] : {std::pair<const char*, std::string*>{"broker", &u->broker},

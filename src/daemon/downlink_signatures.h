@@ -11,14 +11,22 @@ namespace vigil::downlink_sig {
 // what was signed), one signed for another gateway, or one reusing an accepted nonce:
 // someone who can publish there is trying to make the gateway act.
 inline constexpr ids::Signature kCommandForged{
-    9100300, "VIGIL DOWNLINK command refused: forged, misaddressed or reused nonce",
-    "Attempted Administrator Privilege Gain", 1, 1, ids::AlertAction::kBlocked};
+    9100300,
+    "VIGIL DOWNLINK command refused: forged, misaddressed or reused nonce",
+    "Attempted Administrator Privilege Gain",
+    1,
+    1,
+    ids::AlertAction::kBlocked};
 // A signed command out of its time (expired, or issued in the future beyond the clock
 // skew), or one already executed arriving again: a replay, or the cloud re-sending a
 // command whose acknowledgement it did not receive (then acknowledged again, never
 // executed twice).
 inline constexpr ids::Signature kCommandReplayed{
-    9100301, "VIGIL DOWNLINK command refused: replayed, expired or not yet valid",
-    "Potentially Bad Traffic", 2, 1, ids::AlertAction::kBlocked};
+    9100301,
+    "VIGIL DOWNLINK command refused: replayed, expired or not yet valid",
+    "Potentially Bad Traffic",
+    2,
+    1,
+    ids::AlertAction::kBlocked};
 
 }  // namespace vigil::downlink_sig

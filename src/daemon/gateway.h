@@ -201,10 +201,10 @@ class Gateway {
   std::array<uint8_t, privacy::kSiteKeySize> site_key_{};
   std::unique_ptr<privacy::Pseudonymiser> pseudonymiser_;
   std::unique_ptr<edge::EdgeNode> edge_;
-  std::unordered_map<uint64_t, DeviceKind> kinds_;  // uid -> enrolled kind
-  std::unordered_map<uint64_t, std::string> wards_;  // uid -> enrolled ward
-  std::unordered_map<uint64_t, int64_t> last_seen_ms_;  // uid -> last association or data
-  std::unordered_set<uint64_t> tampered_;               // named by a high or medium alert
+  std::unordered_map<uint64_t, DeviceKind> kinds_;              // uid -> enrolled kind
+  std::unordered_map<uint64_t, std::string> wards_;             // uid -> enrolled ward
+  std::unordered_map<uint64_t, int64_t> last_seen_ms_;          // uid -> last association or data
+  std::unordered_set<uint64_t> tampered_;                       // named by a high or medium alert
   std::unordered_map<uint64_t, uplink::DeviceState> reported_;  // what the uplink was told
   TimeUs next_inventory_ = 0;
   std::function<void(const ids::Alert&)> alert_sink_;

@@ -50,9 +50,9 @@ Error GatewayDownlink::Open(const UplinkSettings& s, Logger& log, std::string* w
 
 bool GatewayDownlink::SaveMemory(std::string* why) {
   const std::string text = guard_->Export();
-  return WritePrivateFileAtomic(state_path_,
-                                ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
-                                true, why) == Error::kOk;
+  return WritePrivateFileAtomic(
+             state_path_, ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+             true, why) == Error::kOk;
 }
 
 void GatewayDownlink::Poll(Gateway& gateway, MqttUplink& uplink) {
@@ -99,18 +99,17 @@ uplink::CommandVerdict GatewayDownlink::Handle(std::string_view line, int64_t no
 void GatewayDownlink::Refuse(uplink::CommandVerdict v, const uplink::Command* c, bool parsed,
                              Gateway& gateway) {
   ++stats_.refused;
-  const bool forged = v == uplink::CommandVerdict::kForged ||
-                      v == uplink::CommandVerdict::kMisaddressed ||
-                      v == uplink::CommandVerdict::kMalformed ||
-                      (v == uplink::CommandVerdict::kReplayed && c != nullptr &&
-                       !guard_->WasAccepted(*c));
+  const bool forged =
+      v == uplink::CommandVerdict::kForged || v == uplink::CommandVerdict::kMisaddressed ||
+      v == uplink::CommandVerdict::kMalformed ||
+      (v == uplink::CommandVerdict::kReplayed && c != nullptr && !guard_->WasAccepted(*c));
   ids::Alert a =
       ids::MakeAlert(forged ? downlink_sig::kCommandForged : downlink_sig::kCommandReplayed);
   a.time = gateway.now();
   // What an unsigned line names is the sender's claim: kept in the detail, not as the
   // alert's device (which would mark an innocent device tampered).
-  const bool signed_ok = v != uplink::CommandVerdict::kForged &&
-                         v != uplink::CommandVerdict::kMalformed;
+  const bool signed_ok =
+      v != uplink::CommandVerdict::kForged && v != uplink::CommandVerdict::kMalformed;
   if (c != nullptr && signed_ok) a.uid = c->device_uid;
   a.detail = "command " + std::string(uplink::CommandVerdictName(v));
   if (c != nullptr && parsed)

@@ -1,7 +1,5 @@
 #include "daemon/mqtt_uplink.h"
 
-#include "edge/uplink/command.h"
-
 #include <mosquitto.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,6 +12,8 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+
+#include "edge/uplink/command.h"
 
 namespace vigil {
 namespace {
@@ -497,8 +497,8 @@ void MqttUplink::ProcessCallbacks() {
       if (!command_topic_.empty()) {
         // QoS 1: a command the broker has for this session is delivered at least once;
         // the guard refuses a second execution.
-        const int src = mosquitto_subscribe_v5(mosq_, nullptr, command_topic_.c_str(), 1, 0,
-                                               nullptr);
+        const int src =
+            mosquitto_subscribe_v5(mosq_, nullptr, command_topic_.c_str(), 1, 0, nullptr);
         if (src != MOSQ_ERR_SUCCESS)
           Log(*log_, "error", "uplink cannot subscribe to its command topic")
               .With("topic", command_topic_)

@@ -30,8 +30,8 @@ bool ValidUnit(const json& j) {
   const std::string s = j.get<std::string>();
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -102,8 +102,7 @@ HttpResponse AdminAdmit(ApiService::Impl& api, Call& call) {
   req.identity.mrn = b.value("mrn", "");
   req.identity.birth_date = b.value("birth_date", "");
   if (b.contains("device_kind")) {
-    if (!b["device_kind"].is_string() ||
-        !DeviceKindFromName(b["device_kind"].get<std::string>()))
+    if (!b["device_kind"].is_string() || !DeviceKindFromName(b["device_kind"].get<std::string>()))
       return ErrorResponse(400, "bad_request", "device_kind: a device kind of docs/uplink.md");
     req.device_kind = b["device_kind"].get<std::string>();
   }
@@ -171,8 +170,8 @@ HttpResponse AdminUpdateUser(ApiService::Impl& api, Call& call) {
     if (k != "role" && k != "wards" && k != "care_teams" && k != "disabled")
       return ErrorResponse(400, "bad_request", "fields: role, wards, care_teams, disabled");
   if (b.contains("role")) {
-    const auto role = b["role"].is_string() ? policy::RoleFromName(b["role"].get<std::string>())
-                                            : std::nullopt;
+    const auto role =
+        b["role"].is_string() ? policy::RoleFromName(b["role"].get<std::string>()) : std::nullopt;
     if (!role || *role == policy::Role::kService || *role == policy::Role::kPatient)
       return ErrorResponse(400, "bad_request", "role: admin, doctor, nurse or auditor");
     ch.role = *role;
@@ -259,12 +258,8 @@ HttpResponse AdminListDevices(ApiService::Impl& api, Call&) {
     std::string ward, bed;
     if (Status s = BedOfDevice(*api.deps.db, d.uid, &ward, &bed); !s.ok())
       return StoreFailure(api, "bed of device", s);
-    json j = {{"device", d.uid},
-              {"gateway", d.gateway},
-              {"ward", d.ward},
-              {"kind", d.kind},
-              {"state", d.state},
-              {"reported_ms", d.reported_ms}};
+    json j = {{"device", d.uid}, {"gateway", d.gateway}, {"ward", d.ward},
+              {"kind", d.kind},  {"state", d.state},     {"reported_ms", d.reported_ms}};
     j["bed"] = bed.empty() ? json(nullptr) : json(bed);
     j["firmware_version"] = d.firmware_version.empty() ? json(nullptr) : json(d.firmware_version);
     j["last_seen"] = d.last_seen_ms > 0 ? json(d.last_seen_ms) : json(nullptr);

@@ -97,9 +97,9 @@ TEST_F(AdminRoutes, EveryNewAdminRouteRefusesEachNonAdminRoleAndAuditsTheDenial)
 TEST_F(AdminRoutes, DeviceOnABedGivesItsReadingsBeforeAndAfterToTheBedsPatient) {
   ReportOximeter();
   OximeterReading(kNowMs - 120'000, 97);  // before anyone knew whose it was
-  HttpResponse r = Post("/admin/admissions",
-                        R"({"patient_ref":"pseu-grace","display_name":"Grace Hopper",)"
-                        R"("ward":"icu","bed":"bed-3","mrn":"MRN-3"})");
+  HttpResponse r =
+      Post("/admin/admissions", R"({"patient_ref":"pseu-grace","display_name":"Grace Hopper",)"
+                                R"("ward":"icu","bed":"bed-3","mrn":"MRN-3"})");
   ASSERT_EQ(r.status, 201) << r.body;
   const int64_t patient = Body(r)["patient"].get<int64_t>();
   EXPECT_EQ(LastAudit().patient_id, patient);
@@ -135,15 +135,17 @@ TEST_F(AdminRoutes, DeviceOnceOnAnotherPatientIsRefusedRatherThanMergingTwoPatie
                  R"({"patient_ref":"pseu-g","display_name":"Grace","ward":"icu","bed":"bed-3"})")
                 .status,
             201);
-  ASSERT_EQ(Post("/admin/beds/icu/bed-3/device", std::string(R"({"device":")") + kOximeterHex + "\"}")
-                .status,
-            204);
+  ASSERT_EQ(
+      Post("/admin/beds/icu/bed-3/device", std::string(R"({"device":")") + kOximeterHex + "\"}")
+          .status,
+      204);
   ASSERT_EQ(Post("/admin/admissions/3/discharge", "").status, 204);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM admissions WHERE patient_id = 3 AND end_ms IS NULL"), 0);
-  ASSERT_EQ(Post("/admin/admissions",
-                 R"({"patient_ref":"pseu-k","display_name":"Katherine","ward":"icu","bed":"bed-3"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      Post("/admin/admissions",
+           R"({"patient_ref":"pseu-k","display_name":"Katherine","ward":"icu","bed":"bed-3"})")
+          .status,
+      201);
   const HttpResponse r =
       Post("/admin/beds/icu/bed-3/device", std::string(R"({"device":")") + kOximeterHex + "\"}");
   EXPECT_EQ(r.status, 409) << r.body;
@@ -171,8 +173,8 @@ TEST_F(AdminRoutes, BadInputIsRefusedWithAReasonAndStoresNothing) {
       {"POST", "/admin/admissions/99/discharge", "", 404},
       {"POST", "/admin/beds/icu/bed-1/device", R"({"device":"ZZ"})", 400},
       {"POST", "/admin/beds/icu/bed-1/device", R"({"device":"00124b0001a2b3c5"})", 404},
-      {"POST", "/admin/beds/icu/no-bed/device", std::string(R"({"device":")") + kOximeterHex + "\"}",
-       404},
+      {"POST", "/admin/beds/icu/no-bed/device",
+       std::string(R"({"device":")") + kOximeterHex + "\"}", 404},
       {"PATCH", "/admin/users/nobody", R"({"disabled":true})", 404},
       {"PATCH", "/admin/users/admin-1", R"({"shoe_size":42})", 400},
       {"PATCH", "/admin/users/admin-1", R"({"role":"patient"})", 400},
@@ -295,9 +297,9 @@ TEST_F(AdminRoutes, OlderDeviceReportNeverRollsARevokedDeviceBack) {
 
 TEST_F(AdminRoutes, PendingCommandPastItsExpiryBecomesExpiredAndIsNotSentAgain) {
   ReportOximeter();
-  ASSERT_EQ(Post(std::string("/admin/devices/") + kOximeterHex + "/revoke", R"({"reason":"x"})")
-                .status,
-            202);
+  ASSERT_EQ(
+      Post(std::string("/admin/devices/") + kOximeterHex + "/revoke", R"({"reason":"x"})").status,
+      202);
   std::vector<StoredCommand> due;
   ASSERT_TRUE(DueCommands(*h_.db_, kNowMs + kCommandLifetimeMs, 10, &due).ok());
   EXPECT_TRUE(due.empty());

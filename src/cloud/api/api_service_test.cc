@@ -77,9 +77,15 @@ std::string TargetFor(const policy::Route& r) {
   std::string path(r.pattern);
   const std::map<std::string, std::string> values = {
       {"{ward}", "icu"}, {"{patient}", "1"}, {"{alarm}", RefOf("gw-01/alarm-17")},
-      {"{alert}", "a1"}, {"{user}", "u-9"},  {"{key}", "0123456789abcdef"},
-      {"{device}", "00124b0001a2b3c4"}, {"{bed}", "bed-1"}};
+      {"{alert}", "a1"}, {"{user}", "u-9"},  {"{key}", "0123456789abcdef"}};
   for (const auto& [from, to] : values) {
+    const size_t pos = path.find(from);
+    if (pos != std::string::npos) path.replace(pos, from.size(), to);
+  }
+  // The admin routes' devices and beds.
+  const std::map<std::string, std::string> admin = {{"{device}", "00124b0001a2b3c4"},
+                                                    {"{bed}", "bed-1"}};
+  for (const auto& [from, to] : admin) {
     const size_t pos = path.find(from);
     if (pos != std::string::npos) path.replace(pos, from.size(), to);
   }

@@ -113,7 +113,8 @@ Status DatabaseDirectory::CareTeamsOf(int64_t patient_id, std::vector<std::strin
 Status DatabaseDirectory::Update(std::string_view user_id, const AccountChange& change) {
   return WithinTransaction(db_, [&]() -> Status {
     Result<StaffUser> u = staff_.FindUser(user_id);
-    if (!u.ok()) return FromError(u.error(), staff_.last_status(), "no user " + std::string(user_id));
+    if (!u.ok())
+      return FromError(u.error(), staff_.last_status(), "no user " + std::string(user_id));
     if (change.role &&
         (*change.role == policy::Role::kPatient) != (u.value().role == policy::Role::kPatient))
       return Fail(StoreError::kMisuse, "a role cannot change to or from patient");

@@ -30,9 +30,9 @@ Status AssignDeviceToBed(Database& db, const Keyring& keys, std::string_view war
     if (Status s = BindPseudonym(db, keys, pseudonym, r.patient_id, now_ms, nullptr); !s.ok())
       return s;
     // A device is on one bed at a time: an earlier bed of the same patient is left now.
-    if (Status s = db.Execute(
-            "UPDATE admissions SET end_ms = ? WHERE device_uid = ? AND end_ms IS NULL",
-            {Value{now_ms}, Value{std::string(device_uid)}});
+    if (Status s =
+            db.Execute("UPDATE admissions SET end_ms = ? WHERE device_uid = ? AND end_ms IS NULL",
+                       {Value{now_ms}, Value{std::string(device_uid)}});
         !s.ok())
       return s;
     const Blob hash = keys.PseudonymHash(pseudonym);
@@ -54,9 +54,9 @@ Status AssignDeviceToBed(Database& db, const Keyring& keys, std::string_view war
 
 Status Discharge(Database& db, int64_t patient_id, int64_t now_ms, size_t* ended) {
   int64_t changes = 0;
-  if (Status s = db.Execute(
-          "UPDATE admissions SET end_ms = ? WHERE patient_id = ? AND end_ms IS NULL",
-          {Value{now_ms}, Value{patient_id}}, nullptr, &changes);
+  if (Status s =
+          db.Execute("UPDATE admissions SET end_ms = ? WHERE patient_id = ? AND end_ms IS NULL",
+                     {Value{now_ms}, Value{patient_id}}, nullptr, &changes);
       !s.ok())
     return s;
   if (changes == 0) return Fail(StoreError::kNotFound, "the patient has no open admission");
@@ -64,13 +64,12 @@ Status Discharge(Database& db, int64_t patient_id, int64_t now_ms, size_t* ended
   return Status::Ok();
 }
 
-Status BedOfDevice(Database& db, std::string_view device_uid, std::string* ward,
-                   std::string* bed) {
+Status BedOfDevice(Database& db, std::string_view device_uid, std::string* ward, std::string* bed) {
   std::vector<Row> rows;
-  if (Status s = db.Execute(
-          "SELECT ward, bed FROM admissions WHERE device_uid = ? AND end_ms IS NULL "
-          "ORDER BY start_ms DESC LIMIT 1",
-          {Value{std::string(device_uid)}}, &rows);
+  if (Status s =
+          db.Execute("SELECT ward, bed FROM admissions WHERE device_uid = ? AND end_ms IS NULL "
+                     "ORDER BY start_ms DESC LIMIT 1",
+                     {Value{std::string(device_uid)}}, &rows);
       !s.ok())
     return s;
   ward->clear();

@@ -46,7 +46,6 @@ Status AssignDeviceToBed(Database& db, const Keyring& keys, std::string_view war
 Status Discharge(Database& db, int64_t patient_id, int64_t now_ms, size_t* ended);
 
 // The bed of the open admission that names the device ("" and "" when none).
-Status BedOfDevice(Database& db, std::string_view device_uid, std::string* ward,
-                   std::string* bed);
+Status BedOfDevice(Database& db, std::string_view device_uid, std::string* ward, std::string* bed);
 
 }  // namespace vigil::cloud

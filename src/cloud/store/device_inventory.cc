@@ -48,8 +48,8 @@ Status UpsertDevice(Database& db, const Keyring& keys, const InventoryDevice& d,
       "pseudonym_hash = COALESCE(excluded.pseudonym_hash, devices.pseudonym_hash), "
       "pseudonym = COALESCE(excluded.pseudonym, devices.pseudonym) "
       "WHERE excluded.reported_ms >= devices.reported_ms",
-      {Value{d.uid}, Value{d.gateway}, Value{d.site}, Value{d.kind}, Value{d.ward},
-       Value{d.state}, d.firmware_version.empty() ? Value{nullptr} : Value{d.firmware_version},
+      {Value{d.uid}, Value{d.gateway}, Value{d.site}, Value{d.kind}, Value{d.ward}, Value{d.state},
+       d.firmware_version.empty() ? Value{nullptr} : Value{d.firmware_version},
        d.last_seen_ms > 0 ? Value{d.last_seen_ms} : Value{nullptr}, Value{d.reported_ms}, hash,
        sealed});
 }

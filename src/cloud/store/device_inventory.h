@@ -26,9 +26,9 @@ namespace vigil::cloud {
 struct InventoryDevice {
   std::string uid;  // 16 lowercase hex digits
   std::string gateway, site;
-  std::string kind;   // uplink device kind name
+  std::string kind;  // uplink device kind name
   std::string ward;
-  std::string state;  // associated | idle | revoked | tampered
+  std::string state;             // associated | idle | revoked | tampered
   std::string firmware_version;  // empty: not reported
   int64_t last_seen_ms = 0;      // 0: not heard since the gateway started
   int64_t reported_ms = 0;

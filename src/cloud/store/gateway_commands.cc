@@ -1,5 +1,7 @@
 #include "cloud/store/gateway_commands.h"
 
+#include <algorithm>
+
 #include "cloud/auth/secrets.h"
 #include "cloud/store/device_inventory.h"
 #include "common/hex.h"
@@ -13,10 +15,9 @@ FieldContext SeedContext(const std::string& key_id) {
 
 Status OpenActive(Database& db, const Keyring& keys, uplink::CommandSigner* signer, bool* found) {
   std::vector<Row> rows;
-  if (Status s = db.Execute(
-          "SELECT key_id, private_key FROM command_keys WHERE retired_us IS NULL "
-          "ORDER BY created_us DESC, key_id DESC LIMIT 1",
-          {}, &rows);
+  if (Status s = db.Execute("SELECT key_id, private_key FROM command_keys WHERE retired_us IS NULL "
+                            "ORDER BY created_us DESC, key_id DESC LIMIT 1",
+                            {}, &rows);
       !s.ok())
     return s;
   *found = !rows.empty();
@@ -65,10 +66,10 @@ Status LoadOrCreateCommandSigner(Database& db, const Keyring& keys, int64_t now_
       if (Status s = db.ExecScript("LOCK TABLE command_keys IN SHARE ROW EXCLUSIVE MODE"); !s.ok())
         return s;
     std::vector<Row> rows;
-    if (Status s = db.Execute(
-            "SELECT COUNT(*), SUM(CASE WHEN retired_us IS NULL THEN 1 ELSE 0 END) "
-            "FROM command_keys",
-            {}, &rows);
+    if (Status s =
+            db.Execute("SELECT COUNT(*), SUM(CASE WHEN retired_us IS NULL THEN 1 ELSE 0 END) "
+                       "FROM command_keys",
+                       {}, &rows);
         !s.ok())
       return s;
     if (rows.at(0).Int(1) > 0) return Status::Ok();  // another replica made it meanwhile
@@ -144,18 +145,17 @@ Status IssueRevoke(Database& db, const uplink::CommandSigner& signer, std::strin
 }
 
 Status DueCommands(Database& db, int64_t now_ms, size_t limit, std::vector<StoredCommand>* out) {
-  if (Status s = db.Execute(
-          "UPDATE gateway_commands SET state = 'expired', done_ms = ? "
-          "WHERE state = 'pending' AND expires_ms <= ?",
-          {Value{now_ms}, Value{now_ms}});
+  if (Status s = db.Execute("UPDATE gateway_commands SET state = 'expired', done_ms = ? "
+                            "WHERE state = 'pending' AND expires_ms <= ?",
+                            {Value{now_ms}, Value{now_ms}});
       !s.ok())
     return s;
   std::vector<Row> rows;
-  if (Status s = db.Execute(std::string(kCommandColumns) +
-                                "WHERE state = 'pending' AND (sent_ms IS NULL OR sent_ms <= ?) "
-                                "ORDER BY created_ms, command_id LIMIT ?",
-                            {Value{now_ms - kCommandResendMs}, Value{static_cast<int64_t>(limit)}},
-                            &rows);
+  if (Status s =
+          db.Execute(std::string(kCommandColumns) +
+                         "WHERE state = 'pending' AND (sent_ms IS NULL OR sent_ms <= ?) "
+                         "ORDER BY created_ms, command_id LIMIT ?",
+                     {Value{now_ms - kCommandResendMs}, Value{static_cast<int64_t>(limit)}}, &rows);
       !s.ok())
     return s;
   for (const Row& r : rows) out->push_back(FromRow(r));
@@ -168,17 +168,17 @@ Status MarkSent(Database& db, std::string_view command_id, int64_t now_ms) {
       {Value{now_ms}, Value{std::string(command_id)}});
 }
 
-Status SettleCommand(Database& db, std::string_view command_id, std::string_view gateway,
-                     bool done, std::string_view detail, int64_t now_ms, bool* settled) {
+Status SettleCommand(Database& db, std::string_view command_id, std::string_view gateway, bool done,
+                     std::string_view detail, int64_t now_ms, bool* settled) {
   return WithinTransaction(db, [&]() -> Status {
     std::vector<Row> rows;
-    if (Status s = db.Execute(
-            "UPDATE gateway_commands SET state = ?, done_ms = ?, result = ? "
-            "WHERE command_id = ? AND gateway = ? AND state = 'pending' RETURNING device_uid, action",
-            {Value{std::string(done ? "done" : "refused")}, Value{now_ms},
-             Value{std::string(detail)}, Value{std::string(command_id)},
-             Value{std::string(gateway)}},
-            &rows);
+    if (Status s = db.Execute("UPDATE gateway_commands SET state = ?, done_ms = ?, result = ? "
+                              "WHERE command_id = ? AND gateway = ? AND state = 'pending' "
+                              "RETURNING device_uid, action",
+                              {Value{std::string(done ? "done" : "refused")}, Value{now_ms},
+                               Value{std::string(detail)}, Value{std::string(command_id)},
+                               Value{std::string(gateway)}},
+                              &rows);
         !s.ok())
       return s;
     if (settled != nullptr) *settled = !rows.empty();
@@ -201,9 +201,9 @@ Status ReadCommand(Database& db, std::string_view command_id, StoredCommand* out
 
 Status ListCommands(Database& db, size_t limit, std::vector<StoredCommand>* out) {
   std::vector<Row> rows;
-  if (Status s = db.Execute(std::string(kCommandColumns) +
-                                "ORDER BY created_ms DESC, command_id DESC LIMIT ?",
-                            {Value{static_cast<int64_t>(limit)}}, &rows);
+  if (Status s = db.Execute(
+          std::string(kCommandColumns) + "ORDER BY created_ms DESC, command_id DESC LIMIT ?",
+          {Value{static_cast<int64_t>(limit)}}, &rows);
       !s.ok())
     return s;
   for (const Row& r : rows) out->push_back(FromRow(r));

@@ -52,8 +52,8 @@ Status MarkSent(Database& db, std::string_view command_id, int64_t now_ms);
 // The gateway's answer. Only the gateway the command was for can settle it; an answer for
 // a command that is not pending changes nothing. `settled` (may be null) says whether it
 // did; a `done` revocation also marks the device revoked.
-Status SettleCommand(Database& db, std::string_view command_id, std::string_view gateway,
-                     bool done, std::string_view detail, int64_t now_ms, bool* settled);
+Status SettleCommand(Database& db, std::string_view command_id, std::string_view gateway, bool done,
+                     std::string_view detail, int64_t now_ms, bool* settled);
 
 Status ReadCommand(Database& db, std::string_view command_id, StoredCommand* out);
 // The newest commands first.

@@ -89,9 +89,9 @@ std::string CommandTopic(std::string_view site, std::string_view gateway) {
 
 std::string CommandSignedPart(const Command& c) {
   std::string s(kCommandDomain);
-  s += ' ' + c.id + ' ' + c.site + ' ' + c.gateway + ' ' + std::string(CommandActionName(c.action)) +
-       ' ' + UidToString(c.device_uid) + ' ' + std::to_string(c.issued_ms) + ' ' +
-       std::to_string(c.expires_ms) + ' ' + ToHex(c.nonce);
+  s += ' ' + c.id + ' ' + c.site + ' ' + c.gateway + ' ' +
+       std::string(CommandActionName(c.action)) + ' ' + UidToString(c.device_uid) + ' ' +
+       std::to_string(c.issued_ms) + ' ' + std::to_string(c.expires_ms) + ' ' + ToHex(c.nonce);
   return s;
 }
 
@@ -110,8 +110,8 @@ bool ParseCommand(std::string_view line, Command* out) {
     line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
   }
   Command c;
-  if (f[0] != kCommandDomain || !IsTopicLevel(f[1]) || !IsTopicLevel(f[2]) ||
-      !IsTopicLevel(f[3]) || f[4] != "revoke" || f[5].size() != 16)
+  if (f[0] != kCommandDomain || !IsTopicLevel(f[1]) || !IsTopicLevel(f[2]) || !IsTopicLevel(f[3]) ||
+      f[4] != "revoke" || f[5].size() != 16)
     return false;
   for (char ch : f[5])
     if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;

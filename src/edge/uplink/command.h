@@ -4,7 +4,8 @@
 //
 // One command is one line of text, published on vigil/down/v1/<site>/<gateway>/command:
 //
-//   vigil-command-v1 <id> <site> <gateway> <action> <device> <issued_ms> <expires_ms> <nonce> <signature>
+//   vigil-command-v1 <id> <site> <gateway> <action> <device> <issued_ms> <expires_ms> <nonce>
+//   <signature>
 //
 //   id          1..64 of [A-Za-z0-9._-] (the cloud's command id)
 //   site, gateway  topic levels: the gateway the command is for
@@ -127,7 +128,9 @@ class CommandGuard {
   // `verifier` must outlive the guard.
   CommandGuard(const CommandVerifier& verifier, std::string site, std::string gateway,
                int64_t skew_ms = kDefaultSkewMs)
-      : verifier_(verifier), site_(std::move(site)), gateway_(std::move(gateway)),
+      : verifier_(verifier),
+        site_(std::move(site)),
+        gateway_(std::move(gateway)),
         skew_ms_(skew_ms) {}
 
   // The verdict for `line` received at `now_ms` (Unix ms); `out` (may be null) receives

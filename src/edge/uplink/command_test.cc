@@ -123,8 +123,8 @@ TEST_F(CommandTest, MalformedLinesAreRefusedBeforeAnyCryptography) {
   CommandGuard guard(verifier_, "site-a", "gw-01");
   const std::string good = Signed(Make("cmd-1", 1));
   for (const std::string& bad :
-       {std::string(), std::string("vigil-command-v1"), good + " extra", good + "\n\n",
-        " " + good, good.substr(0, good.size() - 1), std::string(600, 'a')}) {
+       {std::string(), std::string("vigil-command-v1"), good + " extra", good + "\n\n", " " + good,
+        good.substr(0, good.size() - 1), std::string(600, 'a')}) {
     EXPECT_EQ(guard.Check(bad, kNow, nullptr), CommandVerdict::kMalformed) << bad;
   }
   EXPECT_EQ(guard.Check(good + "\n", kNow, nullptr), CommandVerdict::kAccepted);

@@ -101,9 +101,9 @@ struct DeviceRecord {
   // the cloud can put the device on a bed's patient (it cannot compute it: the site key
   // never leaves the edge). Never a patient's pseudonym, never the uid.
   std::string pseudonym;
-  std::string command_id;      // the cloud command this answers, or empty
-  bool command_done = false;   // with command_id: executed (true) or refused
-  std::string detail;          // optional, one line
+  std::string command_id;     // the cloud command this answers, or empty
+  bool command_done = false;  // with command_id: executed (true) or refused
+  std::string detail;         // optional, one line
   int64_t time_ms = 0;
 };
 
