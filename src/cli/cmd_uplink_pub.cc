@@ -2,7 +2,7 @@
 // "Downlink"): for commissioning a broker's ACL (which identities may write which topics)
 // and for the end-to-end tests, which use it to publish a command the cloud did not sign.
 //
-//   vigil uplink-pub --broker 127.0.0.1:8883 --ca pki/ca.crt --cert pki/cloud-ingest.crt \
+//   vigil uplink-pub --broker 127.0.0.1:8883 --ca pki/ca.crt --cert pki/cloud-ingest.crt
 //     --key pki/cloud-ingest.key --topic vigil/down/v1/site-a/gw-01/command --message "..."
 //
 // Exits 0 once the broker accepted the session and the message was handed over (QoS 1),

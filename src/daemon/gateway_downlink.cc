@@ -106,11 +106,8 @@ void GatewayDownlink::Refuse(uplink::CommandVerdict v, const uplink::Command* c,
   ids::Alert a =
       ids::MakeAlert(forged ? downlink_sig::kCommandForged : downlink_sig::kCommandReplayed);
   a.time = gateway.now();
-  // What an unsigned line names is the sender's claim: kept in the detail, not as the
-  // alert's device (which would mark an innocent device tampered).
-  const bool signed_ok =
-      v != uplink::CommandVerdict::kForged && v != uplink::CommandVerdict::kMalformed;
-  if (c != nullptr && signed_ok) a.uid = c->device_uid;
+  // The alert names no device: a refused command is evidence about whoever published it,
+  // not about the device it names (which the inventory would then show tampered).
   a.detail = "command " + std::string(uplink::CommandVerdictName(v));
   if (c != nullptr && parsed)
     a.detail += " (claims id " + c->id + ", device " + UidToString(c->device_uid) + ")";

@@ -17,10 +17,15 @@ chmod 0755 "$work"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.2
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for _ in $(seq 30); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   bash "$root/scripts/broker.sh" stop "$work/pki" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  [ -n "${VIGIL_E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 fail() {

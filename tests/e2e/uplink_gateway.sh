@@ -87,7 +87,7 @@ assert {t["vital"] for t in tel} == {"spo2", "pulse_rate"}, {t["vital"] for t in
 for t in tel:
     assert not any(u in json.dumps(t) for u in uids), "a device uid left the edge"
 seqs = sorted(int(json.loads(l)["payload"]["id"].rsplit("/", 1)[1]) for l in open(sys.argv[1])
-              if '"kind":"telemetry"' in l or '"kind":"security"' in l or '"kind":"alarm"' in l)
+              if any(f'"kind":"{k}"' in l for k in ("telemetry", "security", "alarm", "device")))
 assert len(set(seqs)) == len(seqs), "duplicates"
 assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "a gap in the queue's seq"
 print(f"{len(tel)} readings from {frames} verified packs, seq {seqs[0]}..{seqs[-1]} without a gap")

@@ -194,7 +194,9 @@ TEST_F(AdminRoutes, BadInputIsRefusedWithAReasonAndStoresNothing) {
     const HttpResponse r = h_.Call(c.method, c.target, admin_, c.body, kJson);
     EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << " -> "
                                   << r.body;
-    if (c.status == 400) EXPECT_FALSE(Body(r).value("detail", "").empty()) << c.body;
+    if (c.status == 400) {
+      EXPECT_FALSE(Body(r).value("detail", "").empty()) << c.body;
+    }
   }
   // A form post (a cross-site request) never reaches a handler.
   EXPECT_EQ(h_.Call("POST", "/admin/admissions", admin_, "patient_ref=p", "text/plain").status,
