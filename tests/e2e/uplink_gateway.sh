@@ -71,8 +71,8 @@ for _ in $(seq 100); do [ "$(grep -c '"msg":"uplink connected"' gw.log)" -ge 2 ]
 
 kill -TERM "$gw_pid"
 wait "$gw_pid" || fail "the gateway did not stop cleanly"
-for _ in $(seq 50); do tail -1 messages.jsonl | grep -q '"state":"offline"' && break; sleep 0.1; done
-tail -1 messages.jsonl | grep -q '"state":"offline"' || fail "no offline status after a clean stop"
+for _ in $(seq 50); do grep '"kind":"status"' messages.jsonl | tail -1 | grep -q '"state":"offline"' && break; sleep 0.1; done
+grep '"kind":"status"' messages.jsonl | tail -1 | grep -q '"state":"offline"' || fail "no offline status after a clean stop"
 # Every reading the gateway verified went up: the two oximeters send SpO2 and pulse rate
 # in each pack, under a pseudonym (never the device's uid), with no gap in the queue's seq.
 frames=$(grep '"msg":"gateway stopped"' gw.log | sed 's/.*"data_frames":\([0-9]*\).*/\1/')
