@@ -16,6 +16,10 @@
 // its last will, so that the broker announces a gateway that died; a clean Stop publishes
 // "offline" itself. The status repeats every status_interval_s with the queue's counters.
 //
+// Downlink (settings.command_key set): on every session the uplink subscribes, QoS 1, to
+// vigil/down/v1/<site>/<gateway>/command and keeps the lines it receives for the gateway
+// (TakeCommands), which verifies them (gateway_downlink.h); nothing here acts on them.
+//
 // Reload (SIGHUP): reads the CA, certificate, key and CRL again; if they are good, the
 // uplink reconnects with them at once, else it keeps the current ones and says why.
 //
