@@ -331,7 +331,7 @@ CheckResult CheckEnvelope(std::string_view topic, std::string_view payload, Enve
       if (f.ok() && f.Get("detail", false) != nullptr) b.detail = f.Str("detail", 1);
       if (!f.ok()) return f.result;
       if (b.command_id.empty() != b.command_result.empty())
-        return {Reject::kDependency, b.command_id.empty() ? "command_result" : "command_id"};
+        return {Reject::kDependency, b.command_id.empty() ? "command_id" : "command_result"};
       e.body = std::move(b);
       break;
     }
