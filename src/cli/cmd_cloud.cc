@@ -9,6 +9,7 @@
 //   vigil cloud user add | api-key add | client add | care-team
 //                           staff accounts (the first admin), gateways' API keys, OAuth2
 //                           clients, a patient's care teams
+//   vigil cloud command-key the public key gateways verify the cloud's commands with
 //
 // Every subcommand takes --db (sqlite path or URL, or postgresql://...) and
 // --master-key-file (or VIGIL_CLOUD_MASTER_KEY). With no arguments, `serve` uses
@@ -44,6 +45,7 @@
 #include "cloud/ingest/mqtt_source.h"
 #include "cloud/ingest/rollup.h"
 #include "cloud/store/database.h"
+#include "cloud/store/gateway_commands.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
 #include "cloud/store/sql_api_key_store.h"
@@ -53,6 +55,8 @@
 #include "daemon/http_server.h"
 #include "daemon/log.h"
 #include "daemon/metrics_text.h"
+#include "daemon/mqtt_subscriber.h"
+#include "edge/uplink/command.h"
 
 namespace vigil::cli {
 namespace {
@@ -278,6 +282,27 @@ void Serve(const ServeOptions& o) {
                 WallMs, &why);
   if (e != Error::kOk) Die("broker: " + why);
 
+  // The downlink (docs/uplink.md, "Downlink"): a client of its own (same certificate; the
+  // broker lets only this identity write vigil/down/v1/#) publishes the pending commands,
+  // from the database, on a connection of its own, until their gateway answers.
+  MqttSubscriber commands;
+  std::unique_ptr<Database> commands_db;
+  if (!o.broker.empty()) {
+    if (Status s = OpenDatabase(o.common.db, {}, &commands_db); !s.ok())
+      Die("database: " + s.ToString());
+    SubscriberOptions co;
+    co.broker = o.broker;
+    co.server_name = o.server_name;
+    co.tls = so.tls;
+    co.client_id = o.client_id + "-commands";
+    co.clean_session = true;
+    co.topics.clear();
+    if (commands.Start(
+            co, [](const ReceivedMessage&) {}, &why) != Error::kOk)
+      Die("broker (commands): " + why);
+  }
+  int64_t next_commands = 0;
+
   HttpServer http;
   if (!o.management.empty()) {
     HttpServer::Options ho;
@@ -320,11 +345,36 @@ void Serve(const ServeOptions& o) {
       Log(log, "info", "subscribed").With("broker", o.broker).With("client_id", o.client_id);
       said = true;
     }
+    if (commands_db && commands.connected() && WallMs() >= next_commands) {
+      next_commands = WallMs() + 1000;
+      std::vector<StoredCommand> due;
+      if (Status s = DueCommands(*commands_db, WallMs(), 100, &due); !s.ok())
+        Log(log, "error", "commands").With("error", s.ToString());
+      for (const StoredCommand& c : due) {
+        std::string w;
+        if (commands.Publish(uplink::CommandTopic(c.site, c.gateway), c.line, 1, &w) !=
+            Error::kOk) {
+          Log(log, "warning", "command not sent; retried")
+              .With("command", c.command_id)
+              .With("error", w);
+          break;
+        }
+        if (Status s = MarkSent(*commands_db, c.command_id, WallMs()); !s.ok())
+          Log(log, "error", "command sent, not marked").With("error", s.ToString());
+        Log(log, "info", "command sent")
+            .With("command", c.command_id)
+            .With("gateway", c.gateway)
+            .With("action", c.action)
+            .With("device", c.device_uid)
+            .With("sends", c.sends + 1);
+      }
+    }
     if (o.run_s > 0 &&
         std::chrono::steady_clock::now() - start > std::chrono::duration<double>(o.run_s))
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  commands.Stop();
   source.Stop();
   api_runtime.Stop();
   http.Stop();
@@ -657,6 +707,36 @@ void SetupCareTeam(CLI::App* cloud) {
   });
 }
 
+struct CommandKeyOptions {
+  CommonOptions common;
+  std::string out;
+};
+
+// The public half of the cloud's command key, for the gateways' [uplink] command_key.
+void SetupCommandKey(CLI::App* cloud) {
+  auto o = std::make_shared<CommandKeyOptions>();
+  auto* cmd = cloud->add_subcommand(
+      "command-key", "Write the public key gateways verify the cloud's commands with (PEM)");
+  AddCommon(cmd, &o->common);
+  cmd->add_option("--out", o->out, "file to write (default: standard output)");
+  cmd->callback([o] {
+    Keyring keys;
+    std::unique_ptr<Database> db = OpenStore(o->common, &keys, nullptr);
+    uplink::CommandSigner signer;
+    if (Status s = LoadOrCreateCommandSigner(*db, keys, WallMs() * 1000, &signer); !s.ok())
+      Die("command key: " + s.ToString());
+    const std::string pem = signer.PublicKeyPem();
+    if (pem.empty()) Die("command key: cannot write the public key");
+    if (o->out.empty()) {
+      std::fputs(pem.c_str(), stdout);
+      return;
+    }
+    FILE* f = std::fopen(o->out.c_str(), "w");
+    if (f == nullptr || std::fputs(pem.c_str(), f) < 0 || std::fclose(f) != 0)
+      Die("cannot write " + o->out);
+  });
+}
+
 void Setup(CLI::App& app) {
   auto* cloud = app.add_subcommand("cloud", "The cloud: ingest, storage, keys");
   cloud->require_subcommand(1);
@@ -668,6 +748,7 @@ void Setup(CLI::App& app) {
   SetupApiKey(cloud);
   SetupClient(cloud);
   SetupCareTeam(cloud);
+  SetupCommandKey(cloud);
 }
 
 Registrar reg("cloud", &Setup);

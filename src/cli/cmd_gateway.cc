@@ -12,6 +12,7 @@
 #include "common/hex.h"
 #include "daemon/config.h"
 #include "daemon/gateway.h"
+#include "daemon/gateway_downlink.h"
 #include "daemon/log.h"
 #include "daemon/mqtt_uplink.h"
 #include "daemon/rotating_file.h"
@@ -91,11 +92,15 @@ void Run(const GatewayOptions& o) {
         Log(*logger, "error", "uplink: alert not queued").With("error", w);
     });
   }
+  // [uplink] command_key: the cloud's signed commands (device revocation) come down.
+  GatewayDownlink downlink;
+  if (c.uplink.enabled && downlink.Open(c.uplink, *logger, &why) != Error::kOk) Die(why, 2);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGHUP, OnHangup);
   while (!g_stop.load()) {
     gw.Poll(200);
+    if (uplink) downlink.Poll(gw, *uplink);
     if (g_reopen.exchange(false)) {
       if (!log_file.path().empty()) log_file.Reopen();
       if (gw.ReopenFiles(&why) != Error::kOk)

@@ -214,12 +214,15 @@ bool ReadIds(Reader& r, const toml::table& t, ids::RateLimitConfig* rl) {
 // [uplink]: the MQTT uplink (daemon/uplink_settings.h). The section switches it on.
 bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
   constexpr std::string_view kS = "uplink";
+  // clang-format off
   if (!r.CheckKeys(
           t, kS,
           {"broker", "server_name", "ca", "cert", "key", "crl", "site", "gateway_id", "queue",
            "sync", "max_messages", "max_bytes", "max_inflight", "keepalive_s", "connect_timeout_ms",
-           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s"}))
+           "reconnect_min_ms", "reconnect_max_ms", "status_interval_s",
+           "command_key", "command_state"}))
     return false;
+  // clang-format on
   u->enabled = true;
   bool ok = true;
   for (auto [key, out] : {std::pair<const char*, std::string*>{"broker", &u->broker},
@@ -230,7 +233,9 @@ bool ReadUplink(Reader& r, const toml::table& t, UplinkSettings* u) {
                           {"crl", &u->crl},
                           {"site", &u->site},
                           {"gateway_id", &u->gateway_id},
-                          {"queue", &u->queue}})
+                          {"queue", &u->queue},
+                          {"command_key", &u->command_key},
+                          {"command_state", &u->command_state}})
     ok = ok && r.String(t, kS, key, out);
   std::string sync = u->sync_full ? "full" : "normal";
   ok = ok && r.String(t, kS, "sync", &sync);

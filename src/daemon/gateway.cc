@@ -86,7 +86,7 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     o.keep = config_.gateway.keep_files;
     if (Error e = alert_file_.Open(config_.gateway.alerts, o, why); e != Error::kOk) return e;
   }
-  ids_->SetSink([this, cpan_uid = cid.uid](const ids::Alert& a) {
+  alert_sink_ = [this, cpan_uid = cid.uid](const ids::Alert& a) {
     ids::EveContext ctx;
     ctx.epoch_offset_us = start_unix_;
     ctx.link_endpoint = [this](uint64_t link) {
@@ -107,8 +107,13 @@ Error Gateway::Open(const DaemonConfig& config, Logger& log, std::string* why) {
     }
     ++stats_.alerts;
     ++alerts_by_signature_[a.signature_id];
+    // A device named by an alert is reported tampered (impersonated, replayed, forged)
+    // until it is revoked: the inventory shows the admin which devices to look at.
+    if (a.uid != 0 && a.uid != cpan_uid && kinds_.count(a.uid) != 0 && a.severity <= 2)
+      tampered_.insert(a.uid);
     if (alert_hook_) alert_hook_(a, line);
-  });
+  };
+  ids_->SetSink(alert_sink_);
 
   // A new broadcast key at every start: sessions do not survive a restart, and a key
   // read back from disk could be one that a device revoked meanwhile still knows. It must
@@ -168,6 +173,7 @@ Error Gateway::Reload() {
     EnrolledDevice d = FromRecord(r);
     directory_->Put(d);
     kinds_[r.uid] = r.kind;
+    wards_[r.uid] = r.ward;
     SecureZero(&d, sizeof(d));
     if (!r.endpoint_hint.empty()) {
       auto ep = Endpoint::Parse(r.endpoint_hint);
@@ -183,6 +189,25 @@ Error Gateway::Reload() {
     was = r.revoked;
   }
   return Error::kOk;
+}
+
+Error Gateway::RevokeDevice(uint64_t uid, std::string* why) {
+  // What `vigil registry revoke` does, then the reload that notices it at once: the
+  // session ends and the broadcast key rotates (Reload), instead of within 2 s.
+  if (Error e = registry_->Revoke(uid); e != Error::kOk) {
+    if (why) *why = registry_->last_error();
+    return e;
+  }
+  if (Error e = Reload(); e != Error::kOk) {
+    if (why) *why = registry_->last_error();
+    return e;
+  }
+  Flush();
+  return Error::kOk;
+}
+
+void Gateway::RaiseAlert(const ids::Alert& a) {
+  if (alert_sink_) alert_sink_(a);
 }
 
 uint64_t Gateway::LinkFor(const Endpoint& e, TimeUs now) {
@@ -289,6 +314,7 @@ void Gateway::Poll(int max_wait_ms) {
     if (Reload() != Error::kOk)
       Log(*log_, "error", "registry reload failed").With("error", registry_->last_error());
     Flush();
+    ReportDevices(t2);
   }
 }
 
@@ -407,6 +433,8 @@ void Gateway::DrainEvents() {
     // Written before what follows is sent (Commit); if it cannot be, none of it is.
     if (ev.kind == EventKind::kPersist) persist_owed_ = true;
     if (ev.kind == EventKind::kAssociated && ev.link != 0) known_link_[ev.uid] = ev.link;
+    if (ev.kind == EventKind::kAssociated || ev.kind == EventKind::kDataReceived)
+      last_seen_ms_[ev.uid] = (start_unix_ + ev.time) / 1000;
     if (ev.kind == EventKind::kAssociated) {
       ++stats_.associations;
       const Endpoint* from = EndpointOf(ev.link);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/error.h"
@@ -35,6 +36,7 @@
 #include "edge/edge_node.h"
 #include "edge/privacy/pseudonym.h"
 #include "edge/privacy/site_key.h"
+#include "edge/uplink/envelope.h"
 
 namespace vigil {
 
@@ -102,6 +104,16 @@ class Gateway {
   // Re-reads the registry: new enrollments are accepted, revocations end the session and
   // rotate the broadcast key. Called every few seconds by Poll().
   Error Reload();
+  // Revokes the device as `vigil registry revoke` does (the registry marks it) and applies
+  // it now: its session ends and the broadcast key rotates. The registry's errors
+  // (kNotFound for an unknown uid), with `why`.
+  Error RevokeDevice(uint64_t uid, std::string* why);
+  // An alert raised outside the IDS engine (the downlink's refusals): written to the
+  // alert file and handed to the alert hook like the engine's own.
+  void RaiseAlert(const ids::Alert& a);
+  // The inventory entry of one enrolled device now (state, ward, last heard, the
+  // pseudonym its unassigned readings carry). False for a uid not enrolled.
+  bool DeviceReport(uint64_t uid, uplink::DeviceRecord* out);
 
  private:
   uint64_t LinkFor(const Endpoint& e, TimeUs now);
@@ -140,6 +152,9 @@ class Gateway {
   void DeliverData(const Event& ev);
   void FlushEdge(TimeUs now);
   std::string ActiveAlarmsJson() const;
+  // The uplink's inventory (gateway_devices.cc): every device once per session, then on
+  // every change of state, and all of them again every 10 minutes (last heard).
+  void ReportDevices(TimeUs now);
 
   DaemonConfig config_;
   Logger* log_ = nullptr;
@@ -186,7 +201,13 @@ class Gateway {
   std::array<uint8_t, privacy::kSiteKeySize> site_key_{};
   std::unique_ptr<privacy::Pseudonymiser> pseudonymiser_;
   std::unique_ptr<edge::EdgeNode> edge_;
-  std::unordered_map<uint64_t, DeviceKind> kinds_;  // uid -> enrolled kind
+  std::unordered_map<uint64_t, DeviceKind> kinds_;              // uid -> enrolled kind
+  std::unordered_map<uint64_t, std::string> wards_;             // uid -> enrolled ward
+  std::unordered_map<uint64_t, int64_t> last_seen_ms_;          // uid -> last association or data
+  std::unordered_set<uint64_t> tampered_;                       // named by a high or medium alert
+  std::unordered_map<uint64_t, uplink::DeviceState> reported_;  // what the uplink was told
+  TimeUs next_inventory_ = 0;
+  std::function<void(const ids::Alert&)> alert_sink_;
   MqttUplink* uplink_ = nullptr;
   TimeUs next_status_ = 0;
   AlertHook alert_hook_;

@@ -90,7 +90,23 @@ void MqttSubscriber::Stop() {
   mosquitto_destroy(mosq_);
   mosq_ = nullptr;
   subscribed_ = false;
+  connected_ = false;
   ctx_.reset();
+}
+
+Error MqttSubscriber::Publish(const std::string& topic, const std::string& payload, int qos,
+                              std::string* why) {
+  if (mosq_ == nullptr || !connected_) {
+    if (why) *why = "not connected to the broker";
+    return Error::kInvalidState;
+  }
+  const int rc = mosquitto_publish(mosq_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                                   payload.data(), qos, false);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    if (why) *why = mosquitto_strerror(rc);
+    return Error::kIo;
+  }
+  return Error::kOk;
 }
 
 bool MqttSubscriber::WaitSubscribed(TimeUs timeout) const {
@@ -115,11 +131,13 @@ void MqttSubscriber::OnConnect(mosquitto* m, void* self, int rc) {
     return;
   }
   ++s->connects_;
+  s->connected_ = true;
   for (const std::string& t : s->options_.topics) mosquitto_subscribe(m, nullptr, t.c_str(), 1);
 }
 
 void MqttSubscriber::OnDisconnect(mosquitto*, void* self, int) {
   static_cast<MqttSubscriber*>(self)->subscribed_ = false;
+  static_cast<MqttSubscriber*>(self)->connected_ = false;
 }
 
 void MqttSubscriber::OnSubscribe(mosquitto*, void* self, int, int count, const int* granted) {

@@ -60,6 +60,12 @@ class MqttSubscriber {
   // True once a session is up and its subscriptions acknowledged; false after `timeout`.
   bool WaitSubscribed(TimeUs timeout) const;
   bool subscribed() const { return subscribed_.load(); }
+  // True while a session is up (with or without subscriptions).
+  bool connected() const { return connected_.load(); }
+  // Queues a message for the broker (QoS 0..2), sent by the client's thread; kOk once
+  // queued. The broker's ACL decides whether it is delivered. kInvalidState without a
+  // session, kIo for libmosquitto's refusal (`why`).
+  Error Publish(const std::string& topic, const std::string& payload, int qos, std::string* why);
   uint64_t connects() const { return connects_.load(); }
   // Why the last attempt failed (a CONNACK reason, a TLS alert), or empty.
   std::string last_error() const;
@@ -77,6 +83,7 @@ class MqttSubscriber {
   mosquitto* mosq_ = nullptr;
   SslCtxPtr ctx_;
   std::atomic<bool> subscribed_{false};
+  std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{true};

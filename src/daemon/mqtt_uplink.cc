@@ -13,6 +13,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "edge/uplink/command.h"
+
 namespace vigil {
 namespace {
 
@@ -114,6 +116,9 @@ Error MqttUplink::Open(const UplinkSettings& settings, Logger& log, std::string*
   for (MessageClass c : uplink::kDrainOrder)
     topics_[uplink::Index(c)] = uplink::Topic(origin_, uplink::MessageClassName(c));
   status_topic_ = uplink::Topic(origin_, "status");
+  device_topic_ = uplink::Topic(origin_, "device");
+  command_topic_ =
+      s.command_key.empty() ? std::string() : uplink::CommandTopic(s.site, s.gateway_id);
   started_ms_ = now_ms;
   ctx_ = std::move(ctx);
 
@@ -157,7 +162,7 @@ Error MqttUplink::Open(const UplinkSettings& settings, Logger& log, std::string*
 
 template <typename Record, typename Format>
 Error MqttUplink::Enqueue(std::span<const Record> records, MessageClass cls, Format format,
-                          std::string* why) {
+                          std::string* why, const std::string* topic) {
   std::lock_guard lk(mu_);
   if (!open_ || stopping_) {
     if (why) *why = "uplink: not running";
@@ -169,7 +174,7 @@ Error MqttUplink::Enqueue(std::span<const Record> records, MessageClass cls, For
     uplink::OutboxItem& it = items_[i];
     it.seq = first + i;
     it.cls = cls;
-    it.topic = topics_[uplink::Index(cls)];
+    it.topic = topic != nullptr ? *topic : topics_[uplink::Index(cls)];
     it.payload = format(origin_, first + i, records[i]);
   }
   uplink::EnqueueResult res;
@@ -206,6 +211,22 @@ Error MqttUplink::PublishSecurity(const uplink::SecurityRecord& record, std::str
   }
   return Enqueue(std::span<const uplink::SecurityRecord>(&record, 1), MessageClass::kSecurity,
                  uplink::FormatSecurity, why);
+}
+
+Error MqttUplink::PublishDevice(const uplink::DeviceRecord& record, std::string* why) {
+  if (uplink::CheckDevice(record, why) != Error::kOk) {
+    if (why) *why = "device record: " + *why;
+    return Error::kInvalidArgument;
+  }
+  return Enqueue(std::span<const uplink::DeviceRecord>(&record, 1), MessageClass::kSecurity,
+                 uplink::FormatDevice, why, &device_topic_);
+}
+
+std::vector<std::string> MqttUplink::TakeCommands() {
+  std::lock_guard lk(commands_mu_);
+  std::vector<std::string> out;
+  out.swap(commands_);
+  return out;
 }
 
 Error MqttUplink::Reload(std::string* why) {
@@ -426,6 +447,7 @@ void MqttUplink::Connect() {
     mosquitto_disconnect_v5_callback_set(mosq_, &MqttUplink::OnDisconnect);
     mosquitto_publish_v5_callback_set(mosq_, &MqttUplink::OnPublish);
     mosquitto_log_callback_set(mosq_, &MqttUplink::OnLog);
+    if (!command_topic_.empty()) mosquitto_message_v5_callback_set(mosq_, &MqttUplink::OnMessage);
   }
   if (rc == MOSQ_ERR_SUCCESS) {
     const std::string will = StatusPayload(false, WallMs());
@@ -472,6 +494,16 @@ void MqttUplink::ProcessCallbacks() {
           .With("broker", settings_.broker)
           .With("topic", status_topic_);
       PublishStatus(true);
+      if (!command_topic_.empty()) {
+        // QoS 1: a command the broker has for this session is delivered at least once;
+        // the guard refuses a second execution.
+        const int src =
+            mosquitto_subscribe_v5(mosq_, nullptr, command_topic_.c_str(), 1, 0, nullptr);
+        if (src != MOSQ_ERR_SUCCESS)
+          Log(*log_, "error", "uplink cannot subscribe to its command topic")
+              .With("topic", command_topic_)
+              .With("error", mosquitto_strerror(src));
+      }
     } else {
       Log(*log_, "error", "uplink: the broker refused the session")
           .With("broker", settings_.broker)
@@ -618,6 +650,19 @@ void MqttUplink::OnDisconnect(mosquitto*, void* self, int rc, const mosquitto_pr
 
 void MqttUplink::OnPublish(mosquitto*, void* self, int mid, int reason, const mosquitto_property*) {
   static_cast<MqttUplink*>(self)->acks_.push_back(Ack{mid, reason});
+}
+
+void MqttUplink::OnMessage(mosquitto*, void* self, const struct mosquitto_message* m,
+                           const mosquitto_property*) {
+  auto* u = static_cast<MqttUplink*>(self);
+  if (m == nullptr || m->topic == nullptr || u->command_topic_ != m->topic) return;
+  const size_t n = m->payloadlen > 0 ? static_cast<size_t>(m->payloadlen) : 0;
+  std::lock_guard lk(u->commands_mu_);
+  if (n > uplink::kMaxCommandBytes || u->commands_.size() >= kMaxPendingCommands) {
+    ++u->commands_dropped_;
+    return;
+  }
+  u->commands_.emplace_back(static_cast<const char*>(m->payload), n);
 }
 
 void MqttUplink::OnLog(mosquitto*, void* self, int level, const char* line) {

@@ -16,6 +16,10 @@
 // its last will, so that the broker announces a gateway that died; a clean Stop publishes
 // "offline" itself. The status repeats every status_interval_s with the queue's counters.
 //
+// Downlink (settings.command_key set): on every session the uplink subscribes, QoS 1, to
+// vigil/down/v1/<site>/<gateway>/command and keeps the lines it receives for the gateway
+// (TakeCommands), which verifies them (gateway_downlink.h); nothing here acts on them.
+//
 // Reload (SIGHUP): reads the CA, certificate, key and CRL again; if they are good, the
 // uplink reconnects with them at once, else it keeps the current ones and says why.
 //
@@ -43,6 +47,7 @@
 #include "edge/uplink/uplink_link.h"
 
 struct mosquitto;
+struct mosquitto_message;
 struct mqtt5__property;
 
 namespace vigil {
@@ -90,6 +95,16 @@ class MqttUplink {
   Error PublishTelemetry(std::span<const uplink::TelemetryRecord> batch, std::string* why);
   Error PublishAlarm(const uplink::AlarmRecord& record, std::string* why);
   Error PublishSecurity(const uplink::SecurityRecord& record, std::string* why);
+  // A device's state or a command's answer, on .../device, queued in the security class.
+  Error PublishDevice(const uplink::DeviceRecord& record, std::string* why);
+
+  // Downlink (settings.command_key set): the lines received on the gateway's command
+  // topic since the last call, oldest first, at most kMaxPendingCommands (more are
+  // dropped and counted: the cloud re-sends what it does not hear acknowledged). The
+  // caller verifies them (uplink::CommandGuard): nothing here trusts a line.
+  static constexpr size_t kMaxPendingCommands = 64;
+  std::vector<std::string> TakeCommands();
+  uint64_t commands_dropped() const { return commands_dropped_.load(); }
 
   // Re-reads the TLS files. kOk: the uplink reconnects with them now. Otherwise the
   // error of BuildTlsClientContext (or kInvalidArgument for a CN that is not the gateway
@@ -116,7 +131,7 @@ class MqttUplink {
 
   template <typename Record, typename Format>
   Error Enqueue(std::span<const Record> records, uplink::MessageClass cls, Format format,
-                std::string* why);
+                std::string* why, const std::string* topic = nullptr);
   void Run();
   void Step(bool draining);
   void Apply(uplink::LinkAction action);
@@ -138,6 +153,7 @@ class MqttUplink {
   static void OnDisconnect(mosquitto*, void*, int rc, const mqtt5__property*);
   static void OnPublish(mosquitto*, void*, int mid, int reason, const mqtt5__property*);
   static void OnLog(mosquitto*, void*, int level, const char* line);
+  static void OnMessage(mosquitto*, void*, const mosquitto_message*, const mqtt5__property*);
 
   UplinkSettings settings_;
   Logger* log_ = nullptr;
@@ -145,6 +161,8 @@ class MqttUplink {
   uplink::Origin origin_;
   std::array<std::string, uplink::kMessageClassCount> topics_;
   std::string status_topic_;
+  std::string device_topic_;
+  std::string command_topic_;  // empty: no downlink
   std::string host_;
   uint16_t port_ = 0;
   int64_t started_ms_ = 0;
@@ -177,6 +195,10 @@ class MqttUplink {
   TimeUs next_drop_log_ = 0;
   std::array<uint64_t, uplink::kMessageClassCount> drops_logged_{};
   bool refusal_logged_ = false;
+
+  std::mutex commands_mu_;  // guards commands_ (filled by the uplink thread)
+  std::vector<std::string> commands_;
+  std::atomic<uint64_t> commands_dropped_{0};
 
   std::atomic<bool> connected_{false};
   std::atomic<uint8_t> state_{0};

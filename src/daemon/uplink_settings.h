@@ -28,6 +28,13 @@ struct UplinkSettings {
   uint32_t reconnect_min_ms = 500;
   uint32_t reconnect_max_ms = 30000;
   uint32_t status_interval_s = 60;
+  // The cloud's command-verification public key (PEM, docs/uplink.md, "Downlink"). Set:
+  // the gateway subscribes to vigil/down/v1/<site>/<gateway_id>/command and executes the
+  // commands this key signed. Empty: no downlink, no command is ever executed.
+  std::string command_key;
+  // Where accepted command ids are remembered across restarts (replays stay refused);
+  // default: the queue's path + ".commands".
+  std::string command_state;
 };
 
 // "host:port" or "[v6]:port" of the broker: a DNS name or a numeric address, port 1..65535.

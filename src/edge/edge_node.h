@@ -111,12 +111,14 @@ class EdgeNode {
   const clinical::ClinicalEngine& engine() const { return *engine_; }
   const EdgeStats& stats() const { return stats_; }
   int64_t UnixMs(TimeUs t) const { return (t + options_.unix_offset_us) / 1000; }
+  // The pseudonym of a device bound to no patient ("device:<uid>" under the site key):
+  // what its readings carry, and what the gateway's inventory tells the cloud so that it
+  // can put the device on a bed's patient. Empty if it cannot be computed.
+  const std::string& DevicePseudonym(uint64_t uid);
 
  private:
   EdgeNode(Options options, const privacy::Pseudonymiser& pseudonymiser, TimeUs start);
   void DrainEngine();
-  // The pseudonym of a device bound to no patient ("device:<uid>" under the site key).
-  const std::string& DevicePseudonym(uint64_t uid);
 
   Options options_;
   const privacy::Pseudonymiser& pseudonymiser_;

@@ -71,8 +71,8 @@ for _ in $(seq 100); do [ "$(grep -c '"msg":"uplink connected"' gw.log)" -ge 2 ]
 
 kill -TERM "$gw_pid"
 wait "$gw_pid" || fail "the gateway did not stop cleanly"
-for _ in $(seq 50); do tail -1 messages.jsonl | grep -q '"state":"offline"' && break; sleep 0.1; done
-tail -1 messages.jsonl | grep -q '"state":"offline"' || fail "no offline status after a clean stop"
+for _ in $(seq 50); do grep '"kind":"status"' messages.jsonl | tail -1 | grep -q '"state":"offline"' && break; sleep 0.1; done
+grep '"kind":"status"' messages.jsonl | tail -1 | grep -q '"state":"offline"' || fail "no offline status after a clean stop"
 # Every reading the gateway verified went up: the two oximeters send SpO2 and pulse rate
 # in each pack, under a pseudonym (never the device's uid), with no gap in the queue's seq.
 frames=$(grep '"msg":"gateway stopped"' gw.log | sed 's/.*"data_frames":\([0-9]*\).*/\1/')
@@ -87,7 +87,7 @@ assert {t["vital"] for t in tel} == {"spo2", "pulse_rate"}, {t["vital"] for t in
 for t in tel:
     assert not any(u in json.dumps(t) for u in uids), "a device uid left the edge"
 seqs = sorted(int(json.loads(l)["payload"]["id"].rsplit("/", 1)[1]) for l in open(sys.argv[1])
-              if '"kind":"telemetry"' in l or '"kind":"security"' in l or '"kind":"alarm"' in l)
+              if any(f'"kind":"{k}"' in l for k in ("telemetry", "security", "alarm", "device")))
 assert len(set(seqs)) == len(seqs), "duplicates"
 assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "a gap in the queue's seq"
 print(f"{len(tel)} readings from {frames} verified packs, seq {seqs[0]}..{seqs[-1]} without a gap")

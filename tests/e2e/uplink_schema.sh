@@ -12,7 +12,7 @@ $py -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3
 ex="$root/testdata/uplink/examples"
 "$py" "$root/scripts/uplink_schema_check.py" "$root/docs/uplink.schema.json" \
   "$ex/telemetry.json" "$ex/alarm.json" "$ex/security.json" "$ex/status-online.json" \
-  "$ex/status-offline.json"
+  "$ex/status-offline.json" "$ex/device.json"
 "$py" "$root/scripts/uplink_schema_check.py" --invalid "$root/docs/uplink.schema.json" \
   "$root"/testdata/uplink/invalid/*.json
 "$vigil" eve-check "$ex/eve-alert.json"

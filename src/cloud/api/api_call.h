@@ -1,8 +1,9 @@
 // Inside the API (not for other modules): one request as it passes the pipeline of
 // api_service.h, and the route handlers the dispatch table names. Each handler file holds
 // one family of routes: clinical_routes.cc (the dashboard's patient and ward data),
-// fhir_routes.cc, security_routes.cc (audit, alerts, admin), auth_routes.cc (login,
-// tokens), ingest_route.cc.
+// fhir_routes.cc, security_routes.cc (audit, alerts, accounts and keys), admin_routes.cc
+// (admissions, beds, devices and their revocation), auth_routes.cc (login, tokens),
+// ingest_route.cc.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -105,8 +106,16 @@ HttpResponse AdminDisableUser(ApiService::Impl&, Call&);
 HttpResponse AdminCreateApiKey(ApiService::Impl&, Call&);
 HttpResponse AdminRevokeApiKey(ApiService::Impl&, Call&);
 HttpResponse AdminRotateSigningKey(ApiService::Impl&, Call&);
-HttpResponse AdminListDevices(ApiService::Impl&, Call&);
 HttpResponse AdminAddDevice(ApiService::Impl&, Call&);
+// admin_routes.cc
+HttpResponse AdminListDevices(ApiService::Impl&, Call&);
+HttpResponse AdminAdmit(ApiService::Impl&, Call&);
+HttpResponse AdminDischarge(ApiService::Impl&, Call&);
+HttpResponse AdminAssignBedDevice(ApiService::Impl&, Call&);
+HttpResponse AdminUpdateUser(ApiService::Impl&, Call&);
+HttpResponse AdminSetCareTeams(ApiService::Impl&, Call&);
+HttpResponse AdminRevokeDevice(ApiService::Impl&, Call&);
+HttpResponse AdminListCommands(ApiService::Impl&, Call&);
 // ingest_route.cc
 HttpResponse IngestMessages(ApiService::Impl&, Call&);
 // auth_routes.cc

@@ -5,6 +5,7 @@
 #include "cloud/api/database_alert_sink.h"
 #include "cloud/api/database_stores.h"
 #include "cloud/store/audit_head_key.h"
+#include "cloud/store/gateway_commands.h"
 #include "cloud/store/sql_api_key_store.h"
 #include "cloud/store/sql_break_glass_store.h"
 #include "cloud/store/sql_client_store.h"
@@ -35,6 +36,7 @@ struct ApiRuntime::State {
   Keyring keys;
   LocalCa ca;
   audit::HeadSigner head_signer;
+  uplink::CommandSigner command_signer;
   std::unique_ptr<SqlSessionStore> session_store;
   std::unique_ptr<auth::SessionManager> sessions;
   std::unique_ptr<SqlApiKeyStore> api_keys;
@@ -86,6 +88,10 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
     *why = "audit head key: " + st.ToString();
     return Error::kCrypto;
   }
+  if (Status st = LoadOrCreateCommandSigner(db, s->keys, WallUs(), &s->command_signer); !st.ok()) {
+    *why = "command key: " + st.ToString();
+    return Error::kCrypto;
+  }
   s->token_keys = std::make_unique<DatabaseTokenKeys>(db, s->keys, auth::JwtConfig{});
   if (Status st = s->token_keys->Load(WallUs()); !st.ok()) {
     *why = "signing keys: " + st.ToString();
@@ -133,6 +139,7 @@ Error ApiRuntime::Start(const ApiRuntimeOptions& o, const std::string& db_url,
   d.notes = s->notes.get();
   d.audit = s->audit.get();
   d.alerts = s->alerts.get();
+  d.command_signer = &s->command_signer;
   if (log != nullptr) {
     d.log = [log](std::string_view level, std::string_view msg, std::string_view detail) {
       Log(*log, level, msg).With("detail", detail);

@@ -25,7 +25,7 @@ struct Dispatch {
 
 // Every route of policy/route_table.h and what answers it; the API test checks that the
 // two tables name the same routes.
-constexpr std::array<Dispatch, 34> kDispatch = {{
+constexpr std::array<Dispatch, 41> kDispatch = {{
     {"GET", "/api/wards/{ward}/latest", WardLatest, audit::Event::kSearch},
     {"GET", "/api/wards/{ward}/alarms", WardAlarms, audit::Event::kSearch},
     {"GET", "/api/patients/{patient}/vitals", PatientVitals, audit::Event::kSearch},
@@ -50,6 +50,13 @@ constexpr std::array<Dispatch, 34> kDispatch = {{
     {"POST", "/admin/signing-keys/rotate", AdminRotateSigningKey, audit::Event::kUpdate},
     {"GET", "/admin/devices", AdminListDevices, audit::Event::kSearch},
     {"POST", "/admin/devices", AdminAddDevice, audit::Event::kCreate},
+    {"POST", "/admin/devices/{device}/revoke", AdminRevokeDevice, audit::Event::kUpdate},
+    {"GET", "/admin/commands", AdminListCommands, audit::Event::kSearch},
+    {"POST", "/admin/admissions", AdminAdmit, audit::Event::kCreate},
+    {"POST", "/admin/admissions/{patient}/discharge", AdminDischarge, audit::Event::kUpdate},
+    {"POST", "/admin/beds/{ward}/{bed}/device", AdminAssignBedDevice, audit::Event::kUpdate},
+    {"PATCH", "/admin/users/{user}", AdminUpdateUser, audit::Event::kUpdate},
+    {"POST", "/admin/care-teams", AdminSetCareTeams, audit::Event::kUpdate},
     {"POST", "/ingest/v1/messages", IngestMessages, audit::Event::kCreate},
     {"POST", "/oauth/token", TokenEndpoint, audit::Event::kLogin},
     {"POST", "/login", Login, audit::Event::kLogin},

@@ -48,6 +48,7 @@
 #include "cloud/policy/break_glass.h"
 #include "cloud/store/database.h"
 #include "daemon/http_server.h"
+#include "edge/uplink/command.h"
 
 namespace vigil::cloud::api {
 
@@ -87,6 +88,9 @@ struct ApiDeps {
   AlertSink* alerts = nullptr;
   // Receives what the HTTPS ingest commits (the ward streams); may be empty.
   CommitObserver commit_observer;
+  // Signs the commands sent down to gateways (device revocation); null: the revoke route
+  // answers 503.
+  const uplink::CommandSigner* command_signer = nullptr;
   // Where one line of the service's JSON log goes (level, message, detail); may be empty.
   std::function<void(std::string_view, std::string_view, std::string_view)> log;
 };

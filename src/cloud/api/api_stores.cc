@@ -61,9 +61,24 @@ Status InMemoryDirectory::CareTeamsOf(int64_t patient_id, std::vector<std::strin
   return Status::Ok();
 }
 
-void InMemoryDirectory::SetCareTeams(int64_t patient_id, std::vector<std::string> teams) {
+Status InMemoryDirectory::SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) {
   std::lock_guard lk(mu_);
-  care_teams_[patient_id] = std::move(teams);
+  care_teams_[patient_id] = teams;
+  return Status::Ok();
+}
+
+Status InMemoryDirectory::Update(std::string_view user_id, const AccountChange& change) {
+  std::lock_guard lk(mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return Fail(StoreError::kNotFound, "no user " + std::string(user_id));
+  UserAccount& a = it->second;
+  if (change.role && (*change.role == policy::Role::kPatient) != (a.role == policy::Role::kPatient))
+    return Fail(StoreError::kMisuse, "a role cannot change to or from patient");
+  if (change.role) a.role = *change.role;
+  if (change.wards) a.wards = *change.wards;
+  if (change.care_teams) a.care_teams = *change.care_teams;
+  if (change.disabled) a.disabled = *change.disabled;
+  return Status::Ok();
 }
 
 Status InMemoryNotes::Add(const Note& note, Note* out) {

@@ -39,6 +39,14 @@ struct UserAccount {
   std::vector<policy::DutyAssignment> care_teams;
 };
 
+// What an admin changes on an account (PATCH /admin/users/{user}): absent fields stay.
+struct AccountChange {
+  std::optional<policy::Role> role;  // never to or from kPatient (that is another person)
+  std::optional<std::vector<policy::DutyAssignment>> wards;       // replaces all
+  std::optional<std::vector<policy::DutyAssignment>> care_teams;  // replaces all
+  std::optional<bool> disabled;
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -53,6 +61,12 @@ class Directory {
   virtual Status SetPasswordHash(std::string_view user_id, std::string_view hash) = 0;
   // The care teams a patient is under (the ward comes from the open admission).
   virtual Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) = 0;
+  // Applies `change` at once (all or nothing). kNotFound if unknown; kMisuse for a role
+  // change to or from patient; kConstraint for a duty the store refuses.
+  virtual Status Update(std::string_view user_id, const AccountChange& change) = 0;
+  // Replaces the care teams the patient is under (`vigil cloud care-team` and the admin
+  // route). kNotFound for an unknown patient (a store that knows patients).
+  virtual Status SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) = 0;
 };
 
 // The policy's subject for an account (the directory's view at the time of the request).
@@ -116,7 +130,8 @@ class InMemoryDirectory final : public Directory {
   Status Disable(std::string_view user_id) override;
   Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
   Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) override;
-  void SetCareTeams(int64_t patient_id, std::vector<std::string> teams);
+  Status Update(std::string_view user_id, const AccountChange& change) override;
+  Status SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) override;
 
  private:
   std::mutex mu_;

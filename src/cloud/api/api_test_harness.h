@@ -46,7 +46,10 @@ class ApiHarness {
     EXPECT_TRUE(keys_.Open(*db_, {mk}, kNowMs).ok());
     EXPECT_TRUE(token_keys_->Rotate(kNow, nullptr).ok());
     alerts_ = std::make_unique<DatabaseAlertSink>(*db_, "site-a");
-    const ApiDeps d = mem_.Deps(db_.get(), &keys_, alerts_.get(), audit_override);
+    ApiDeps d = mem_.Deps(db_.get(), &keys_, alerts_.get(), audit_override);
+    const std::vector<uint8_t> seed(uplink::kCommandSeedBytes, 0x5c);
+    EXPECT_EQ(command_signer_.Init(seed), Error::kOk);
+    d.command_signer = &command_signer_;
     ApiConfig c;
     c.site = "site-a";
     c.password_params = {1024, 1, 1};  // fast for tests; the bounds allow it
@@ -184,6 +187,7 @@ class ApiHarness {
   InMemoryNotes& notes_ = mem_.notes;
   InMemoryAuditLog& audit_ = mem_.audit;
   std::unique_ptr<DatabaseAlertSink> alerts_;
+  uplink::CommandSigner command_signer_;  // the cloud's command key (revocation)
   std::unique_ptr<ApiService> service_;
   uint64_t next_seq_ = 1;
 };

@@ -115,6 +115,36 @@ Status DatabaseDirectory::CareTeamsOf(int64_t patient_id, std::vector<std::strin
   return Status::Ok();
 }
 
+Status DatabaseDirectory::Update(std::string_view user_id, const AccountChange& change) {
+  return WithinTransaction(db_, [&]() -> Status {
+    Result<StaffUser> u = staff_.FindUser(user_id);
+    if (!u.ok())
+      return FromError(u.error(), staff_.last_status(), "no user " + std::string(user_id));
+    if (change.role &&
+        (*change.role == policy::Role::kPatient) != (u.value().role == policy::Role::kPatient))
+      return Fail(StoreError::kMisuse, "a role cannot change to or from patient");
+    if (change.role)
+      if (Error e = staff_.SetRole(user_id, *change.role); e != Error::kOk)
+        return FromError(e, staff_.last_status(), "role");
+    if (change.wards)
+      if (Error e = staff_.SetDuties(user_id, DutyKind::kWard, *change.wards); e != Error::kOk)
+        return FromError(e, staff_.last_status(), "ward duties");
+    if (change.care_teams)
+      if (Error e = staff_.SetDuties(user_id, DutyKind::kCareTeam, *change.care_teams);
+          e != Error::kOk)
+        return FromError(e, staff_.last_status(), "care-team duties");
+    if (change.disabled)
+      if (Error e = staff_.SetDisabled(user_id, *change.disabled); e != Error::kOk)
+        return FromError(e, staff_.last_status(), "disabled");
+    return Status::Ok();
+  });
+}
+
+Status DatabaseDirectory::SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) {
+  const Error e = staff_.SetCareTeams(patient_id, teams);
+  return FromError(e, staff_.last_status(), "no patient " + std::to_string(patient_id));
+}
+
 Status DatabaseAuditSink::Append(const audit::AuditRecord& record, audit::ChainEntry* out) {
   audit::ChainEntry e;
   if (Status s = log_.Append(record, &e); !s.ok()) return s;

@@ -28,6 +28,8 @@ class DatabaseDirectory final : public Directory {
   Status Disable(std::string_view user_id) override;
   Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
   Status CareTeamsOf(int64_t patient_id, std::vector<std::string>* out) override;
+  Status Update(std::string_view user_id, const AccountChange& change) override;
+  Status SetCareTeams(int64_t patient_id, const std::vector<std::string>& teams) override;
 
  private:
   Status Duties(std::string_view user_id, UserAccount* a);

@@ -317,28 +317,6 @@ HttpResponse AdminRotateSigningKey(ApiService::Impl& api, Call& call) {
   return JsonResponse(200, {{"kid", kid}, {"rotated", true}});
 }
 
-HttpResponse AdminListDevices(ApiService::Impl& api, Call&) {
-  std::vector<Row> rows;
-  if (Status s = api.deps.db->Execute(
-          "SELECT gateway, site, stream, state, time_ms, version, queued, dropped_telemetry, "
-          "dropped_security, dropped_alarm FROM gateway_status ORDER BY gateway",
-          {}, &rows);
-      !s.ok())
-    return StoreFailure(api, "gateways", s);
-  json out = json::array();
-  for (const Row& r : rows)
-    out.push_back(
-        {{"gateway", r.Text(0)},
-         {"site", r.Text(1)},
-         {"stream", r.Text(2)},
-         {"state", r.Text(3)},
-         {"time_ms", r.Int(4)},
-         {"version", r.Text(5)},
-         {"queued", r.Int(6)},
-         {"dropped", {{"telemetry", r.Int(7)}, {"security", r.Int(8)}, {"alarm", r.Int(9)}}}});
-  return JsonResponse(200, {{"gateways", out}});
-}
-
 // Registers a gateway with the cloud: its service account gets an API key with scope
 // ingest (shown once) for the HTTPS ingest. Medical devices themselves are enrolled at
 // their gateway (`vigil enroll`); the cloud knows gateways, and devices through them.

@@ -160,8 +160,8 @@ std::string_view RejectName(Reject r) {
 }
 
 std::string_view KindName(Kind k) {
-  static constexpr std::array<std::string_view, 4> names = {"telemetry", "alarm", "security",
-                                                            "status"};
+  static constexpr std::array<std::string_view, kKindCount> names = {
+      "telemetry", "alarm", "security", "status", "device"};
   return names[static_cast<size_t>(k)];
 }
 
@@ -189,6 +189,8 @@ CheckResult CheckEnvelope(std::string_view topic, std::string_view payload, Enve
       e.kind = Kind::kSecurity;
     else if (s == "status")
       e.kind = Kind::kStatus;
+    else if (s == "device")
+      e.kind = Kind::kDevice;
     else
       return {Reject::kUnknownKind, "kind"};
   }
@@ -209,6 +211,11 @@ CheckResult CheckEnvelope(std::string_view topic, std::string_view payload, Enve
     case Kind::kStatus:
       f.Allow({"v", "id", "kind", "site", "gateway", "stream", "time", "time_ms", "state",
                "version", "started", "queued", "dropped"});
+      break;
+    case Kind::kDevice:
+      f.Allow({"v", "id", "kind", "site", "gateway", "stream", "seq", "time", "time_ms",
+               "device_uid", "device_kind", "ward", "state", "firmware_version", "last_seen_ms",
+               "pseudonym", "command_id", "command_result", "detail"});
       break;
   }
   e.site = f.Str("site");
@@ -300,6 +307,31 @@ CheckResult CheckEnvelope(std::string_view topic, std::string_view payload, Enve
         df.result.field = "dropped." + df.result.field;
         return df.result;
       }
+      e.body = std::move(b);
+      break;
+    }
+    case Kind::kDevice: {
+      DeviceBody b;
+      b.device_uid = f.Str("device_uid", 16, 16);
+      if (f.ok() && !IsLowerHex(b.device_uid, 16)) f.Failed(Reject::kBadFormat, "device_uid");
+      b.device_kind = f.EnumOf("device_kind", kDeviceKinds);
+      b.ward = f.Str("ward");
+      b.state = f.Enum("state", {"associated", "idle", "revoked", "tampered"});
+      if (f.ok() && f.Get("firmware_version", false) != nullptr)
+        b.firmware_version = f.Str("firmware_version", 1, 64);
+      if (f.ok() && f.Get("last_seen_ms", false) != nullptr)
+        b.last_seen_ms = f.Int("last_seen_ms", 0, kMaxTimeMs);
+      if (f.ok() && f.Get("pseudonym", false) != nullptr) b.pseudonym = f.Str("pseudonym", 1);
+      if (f.ok() && f.Get("command_id", false) != nullptr) {
+        b.command_id = f.Str("command_id", 1, 64);
+        if (f.ok() && !IsLevel(b.command_id)) f.Failed(Reject::kBadFormat, "command_id");
+      }
+      if (f.ok() && f.Get("command_result", false) != nullptr)
+        b.command_result = f.Enum("command_result", {"done", "refused"});
+      if (f.ok() && f.Get("detail", false) != nullptr) b.detail = f.Str("detail", 1);
+      if (!f.ok()) return f.result;
+      if (b.command_id.empty() != b.command_result.empty())
+        return {Reject::kDependency, b.command_id.empty() ? "command_id" : "command_result"};
       e.body = std::move(b);
       break;
     }

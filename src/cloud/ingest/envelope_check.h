@@ -31,7 +31,7 @@ enum class Reject : uint8_t {
   kNotJson,         // not UTF-8 JSON
   kNotObject,       // JSON, but not an object
   kUnknownVersion,  // `v` missing, not an integer, or not 1
-  kUnknownKind,     // `kind` missing or not telemetry/alarm/security/status
+  kUnknownKind,     // `kind` missing or not telemetry/alarm/security/status/device
   kMissingField,    // a required field is absent
   kUnknownField,    // a field the kind does not define
   kWrongType,       // a field has the wrong JSON type
@@ -41,12 +41,14 @@ enum class Reject : uint8_t {
   kTopicMismatch,   // the topic is not vigil/v1/<site>/<gateway>/<kind>
   kTimeMismatch,    // time is not time_ms formatted
   kUnitMismatch,    // unit is not the vital's unit
-  kDependency,      // alarm: value without vital and unit, or unit without value
+  kDependency,      // alarm: value without vital and unit, or unit without value;
+                    // device: command_result without command_id or the other way
 };
 inline constexpr size_t kRejectCount = 16;
 std::string_view RejectName(Reject r);
 
-enum class Kind : uint8_t { kTelemetry, kAlarm, kSecurity, kStatus };
+enum class Kind : uint8_t { kTelemetry, kAlarm, kSecurity, kStatus, kDevice };
+inline constexpr size_t kKindCount = 5;
 std::string_view KindName(Kind k);
 
 struct TelemetryBody {
@@ -76,12 +78,21 @@ struct StatusBody {
   std::array<int64_t, 3> dropped{};  // telemetry, security, alarm
 };
 
+// A device as its gateway sees it (the inventory), and the answer to a cloud command.
+struct DeviceBody {
+  std::string device_uid, device_kind, ward, state;  // state: associated|idle|revoked|tampered
+  std::string firmware_version;                      // empty when absent
+  int64_t last_seen_ms = 0;                          // 0 when absent
+  std::string pseudonym;                             // empty when absent
+  std::string command_id, command_result, detail;    // empty when absent
+};
+
 struct Envelope {
   Kind kind = Kind::kTelemetry;
   std::string id, site, gateway, stream;
   int64_t seq = 0;  // 0 for status
   int64_t time_ms = 0;
-  std::variant<TelemetryBody, AlarmBody, SecurityBody, StatusBody> body;
+  std::variant<TelemetryBody, AlarmBody, SecurityBody, StatusBody, DeviceBody> body;
 };
 
 struct CheckResult {

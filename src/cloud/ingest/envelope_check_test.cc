@@ -140,3 +140,28 @@ TEST(EnvelopeCheck, AcceptedTelemetryIsTyped) {
 
 }  // namespace
 }  // namespace vigil::cloud
+
+namespace vigil::cloud {
+namespace {
+
+TEST(EnvelopeCheck, DeviceAnswerIsTypedAndAResultWithoutItsCommandIsADependencyError) {
+  const std::string text = Read(kUplink / "examples/device.json");
+  Envelope e;
+  ASSERT_TRUE(CheckEnvelope("vigil/v1/site-a/gw-01/device", text, &e).ok());
+  EXPECT_EQ(e.kind, Kind::kDevice);
+  const auto& d = std::get<DeviceBody>(e.body);
+  EXPECT_EQ(d.device_uid, "00124b0001a2b3c4");
+  EXPECT_EQ(d.state, "revoked");
+  EXPECT_EQ(d.command_id, "cmd-8f2a61c09d3b7e45");
+  EXPECT_EQ(d.command_result, "done");
+  EXPECT_EQ(d.last_seen_ms, 1714564795123);
+  EXPECT_EQ(CheckEnvelope("vigil/v1/site-a/gw-01/status", text, nullptr).reason,
+            Reject::kTopicMismatch);
+  const CheckResult r =
+      CheckEnvelope("", Read(kUplink / "invalid/device-result-without-command-id.json"), nullptr);
+  EXPECT_EQ(r.reason, Reject::kDependency);
+  EXPECT_EQ(r.field, "command_id");
+}
+
+}  // namespace
+}  // namespace vigil::cloud

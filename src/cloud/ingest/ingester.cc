@@ -10,6 +10,8 @@
 #include <set>
 
 #include "cloud/ingest/rollup.h"
+#include "cloud/store/device_inventory.h"
+#include "cloud/store/gateway_commands.h"
 #include "common/hex.h"
 
 namespace vigil::cloud {
@@ -325,6 +327,25 @@ Status Ingester::IngestBatch(std::span<const IngestMessage> batch, IngestCounter
                Value{st->dropped[2]}});
           !s.ok())
         return s;
+    } else if (const auto* dv = std::get_if<DeviceBody>(&e.body)) {
+      InventoryDevice d;
+      d.uid = dv->device_uid;
+      d.gateway = e.gateway;
+      d.site = e.site;
+      d.kind = dv->device_kind;
+      d.ward = dv->ward;
+      d.state = dv->state;
+      d.firmware_version = dv->firmware_version;
+      d.last_seen_ms = dv->last_seen_ms;
+      d.reported_ms = e.time_ms;
+      if (Status s = UpsertDevice(db_, keys_, d, dv->pseudonym); !s.ok()) return s;
+      // The gateway's answer to a command: only the gateway it was sent to settles it
+      // (the topic and the broker's ACL say who sent this).
+      if (!dv->command_id.empty())
+        if (Status s = SettleCommand(db_, dv->command_id, e.gateway, dv->command_result == "done",
+                                     dv->detail, e.time_ms, nullptr);
+            !s.ok())
+          return s;
     }
   }
   if (Status s = db_.BulkInsert(kVitalsTable, kVitalColumns, vital_rows); !s.ok()) return s;

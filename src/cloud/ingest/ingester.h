@@ -51,9 +51,9 @@ struct IngestCounters {
   uint64_t stored = 0;      // new messages stored
   uint64_t duplicates = 0;  // refused by id (this batch, or already in the database)
   uint64_t dead_letters = 0;
-  std::array<uint64_t, kRejectCount> rejected{};  // by reason
-  std::array<uint64_t, 4> stored_by_kind{};       // telemetry, alarm, security, status
-  uint64_t failed_batches = 0;                    // rolled back on a database error
+  std::array<uint64_t, kRejectCount> rejected{};      // by reason
+  std::array<uint64_t, kKindCount> stored_by_kind{};  // by Kind
+  uint64_t failed_batches = 0;                        // rolled back on a database error
 
   void Add(const IngestCounters& o);
 };

@@ -29,4 +29,23 @@ inline IngestMessage TelemetryMessage(uint64_t seq, int64_t time_ms, const std::
   return {uplink::Topic(origin, "telemetry"), uplink::FormatTelemetry(origin, seq, r), time_ms};
 }
 
+// A device message (the gateway's inventory, or its answer to a command) of site "site-a".
+inline IngestMessage DeviceMessage(uint64_t seq, int64_t time_ms, uint64_t uid,
+                                   uplink::DeviceState state, const std::string& pseudonym,
+                                   const std::string& gateway = "gw-01",
+                                   const std::string& command_id = "", bool done = true) {
+  const uplink::Origin origin{"site-a", gateway, kTestStream};
+  uplink::DeviceRecord r;
+  r.uid = uid;
+  r.kind = DeviceKind::kPulseOximeter;
+  r.ward = "icu";
+  r.state = state;
+  r.last_seen_ms = time_ms - 1000;
+  r.pseudonym = pseudonym;
+  r.command_id = command_id;
+  r.command_done = done;
+  r.time_ms = time_ms;
+  return {uplink::Topic(origin, "device"), uplink::FormatDevice(origin, seq, r), time_ms};
+}
+
 }  // namespace vigil::cloud::testing

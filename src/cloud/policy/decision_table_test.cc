@@ -97,6 +97,13 @@ std::string TargetFor(const Route& r) {
     const size_t pos = path.find(from);
     if (pos != std::string::npos) path.replace(pos, from.size(), to);
   }
+  // The admin routes' devices and beds.
+  const std::map<std::string, std::string> admin = {{"{device}", "00124b0001a2b3c4"},
+                                                    {"{bed}", "bed-1"}};
+  for (const auto& [from, to] : admin) {
+    const size_t pos = path.find(from);
+    if (pos != std::string::npos) path.replace(pos, from.size(), to);
+  }
   if (r.target == TargetFrom::kQueryPatient) path += "?patient=p1&date=ge2025-06-01";
   if (r.target == TargetFrom::kQueryWard) path += "?ward=icu";
   return path;

@@ -12,7 +12,7 @@ using A = Action;
 using T = TargetFrom;
 using C = RateClass;
 
-constexpr std::array<Route, 34> kRoutes = {{
+constexpr std::array<Route, 41> kRoutes = {{
     // The dashboard's queries.
     {"GET", "/api/wards/{ward}/latest", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
     {"GET", "/api/wards/{ward}/alarms", R::kWardView, A::kRead, T::kPathWard, "ward", C::kRead},
@@ -49,6 +49,16 @@ constexpr std::array<Route, 34> kRoutes = {{
     {"POST", "/admin/signing-keys/rotate", R::kAdminKeys, A::kAdminister, T::kNone, "", C::kAdmin},
     {"GET", "/admin/devices", R::kAdminDevices, A::kAdminister, T::kNone, "", C::kAdmin},
     {"POST", "/admin/devices", R::kAdminDevices, A::kAdminister, T::kNone, "", C::kAdmin},
+    {"POST", "/admin/devices/{device}/revoke", R::kAdminDevices, A::kAdminister, T::kNone, "",
+     C::kAdmin},
+    {"GET", "/admin/commands", R::kAdminDevices, A::kAdminister, T::kNone, "", C::kAdmin},
+    {"POST", "/admin/admissions", R::kAdminUsers, A::kAdminister, T::kNone, "", C::kAdmin},
+    {"POST", "/admin/admissions/{patient}/discharge", R::kAdminUsers, A::kAdminister, T::kNone, "",
+     C::kAdmin},
+    {"POST", "/admin/beds/{ward}/{bed}/device", R::kAdminDevices, A::kAdminister, T::kNone, "",
+     C::kAdmin},
+    {"PATCH", "/admin/users/{user}", R::kAdminUsers, A::kAdminister, T::kNone, "", C::kAdmin},
+    {"POST", "/admin/care-teams", R::kAdminUsers, A::kAdminister, T::kNone, "", C::kAdmin},
     // Ingest for gateways that cannot speak MQTT (docs/uplink.md messages, one per line).
     {"POST", "/ingest/v1/messages", R::kIngest, A::kWrite, T::kNone, "", C::kIngest},
     // Credentials.

@@ -64,6 +64,37 @@ constexpr std::string_view kReadingColumns =
 
 }  // namespace
 
+Status BindPseudonym(Database& db, const Keyring& keys, std::string_view pseudonym,
+                     int64_t patient_id, int64_t now_ms, bool* created) {
+  if (pseudonym.empty()) return Fail(StoreError::kMisuse, "an empty pseudonym");
+  const Blob hash = keys.PseudonymHash(pseudonym);
+  std::vector<Row> rows;
+  if (Status s = db.Execute("SELECT patient_id FROM pseudonyms WHERE pseudonym_hash = ?",
+                            {Value{hash}}, &rows);
+      !s.ok())
+    return s;
+  if (!rows.empty()) {
+    if (rows[0].Int(0) != patient_id)
+      return Fail(StoreError::kConstraint,
+                  "the pseudonym is already bound to patient " + std::to_string(rows[0].Int(0)));
+    if (created != nullptr) *created = false;
+    return Status::Ok();
+  }
+  Blob sealed;
+  if (Status s = keys.Seal({"pseudonyms", "pseudonym", PatientOwner(patient_id), ToHex(hash)},
+                           pseudonym, &sealed);
+      !s.ok())
+    return s;
+  if (Status s =
+          db.Execute("INSERT INTO pseudonyms (pseudonym_hash, pseudonym, patient_id, created_ms) "
+                     "VALUES (?, ?, ?, ?)",
+                     {Value{hash}, Value{sealed}, Value{patient_id}, Value{now_ms}});
+      !s.ok())
+    return s;
+  if (created != nullptr) *created = true;
+  return Status::Ok();
+}
+
 Status Admit(Database& db, const Keyring& keys, const AdmitRequest& req, int64_t now_ms,
              AdmitResult* out) {
   if (req.identity.name.empty() || req.pseudonym.empty())
@@ -100,14 +131,7 @@ Status Admit(Database& db, const Keyring& keys, const AdmitRequest& req, int64_t
                             {Value{sealed}, Value{r.patient_id}});
       !s.ok())
     return s;
-  if (Status s = keys.Seal({"pseudonyms", "pseudonym", owner, ToHex(hash)}, req.pseudonym, &sealed);
-      !s.ok())
-    return s;
-  if (Status s =
-          db.Execute("INSERT INTO pseudonyms (pseudonym_hash, pseudonym, patient_id, created_ms) "
-                     "VALUES (?, ?, ?, ?)",
-                     {Value{hash}, Value{sealed}, Value{r.patient_id}, Value{now_ms}});
-      !s.ok())
+  if (Status s = BindPseudonym(db, keys, req.pseudonym, r.patient_id, now_ms, nullptr); !s.ok())
     return s;
   rows.clear();
   if (Status s = db.Execute(

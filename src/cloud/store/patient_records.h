@@ -60,6 +60,14 @@ struct StoredAlarm {
 Status Admit(Database& db, const Keyring& keys, const AdmitRequest& req, int64_t now_ms,
              AdmitResult* out);
 
+// Binds `pseudonym` to the patient (the pseudonyms row Admit makes), within the caller's
+// transaction; `created` (may be null) says whether a row was made. A binding never
+// moves: kConstraint when the pseudonym belongs to another patient (ingest caches
+// bindings, and the patient's readers check theirs); kOk and no change when it is
+// already this patient's. kMisuse for an empty pseudonym.
+Status BindPseudonym(Database& db, const Keyring& keys, std::string_view pseudonym,
+                     int64_t patient_id, int64_t now_ms, bool* created);
+
 Status ReadIdentity(Database& db, const Keyring& keys, int64_t patient_id, PatientIdentity* out);
 
 // The newest reading of each vital the patient has (one row per vital code).

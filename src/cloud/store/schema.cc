@@ -315,13 +315,66 @@ CREATE TABLE mfa_tickets (
   failures INTEGER NOT NULL
 );
 CREATE INDEX mfa_tickets_expires ON mfa_tickets (expires_us);
+// The devices the gateways report (inventory), the bed a device is assigned to, and the
+// commands the cloud sends down to a gateway (docs/uplink.md, "Downlink"). A device's
+// pseudonym is the one its readings carry while the edge assigns it no patient: kept as a
+// blind index (for ingest's lookup) and sealed under the device (for binding it to the
+// bed's patient). Commands keep the signed line as sent so that a re-send is byte for
+// byte the same command (same id and nonce: the gateway refuses a second execution).
+constexpr std::string_view kAdminDevices = R"sql(
+CREATE TABLE devices (
+  device_uid TEXT PRIMARY KEY,
+  gateway TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device_kind TEXT NOT NULL,
+  ward TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('associated', 'idle', 'revoked', 'tampered')),
+  firmware_version TEXT,
+  last_seen_ms BIGINT,
+  reported_ms BIGINT NOT NULL,
+  pseudonym_hash @BLOB@,
+  pseudonym @BLOB@
+);
+CREATE INDEX devices_gateway ON devices (gateway);
+
+ALTER TABLE admissions ADD COLUMN device_uid TEXT;
+CREATE INDEX admissions_bed ON admissions (ward, bed) WHERE end_ms IS NULL;
+
+CREATE TABLE gateway_commands (
+  command_id TEXT PRIMARY KEY,
+  gateway TEXT NOT NULL,
+  site TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('revoke')),
+  device_uid TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  line TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'refused', 'expired')),
+  sends BIGINT NOT NULL,
+  sent_ms BIGINT,
+  done_ms BIGINT,
+  result TEXT
+);
+CREATE INDEX gateway_commands_pending ON gateway_commands (gateway, created_ms)
+  WHERE state = 'pending';
+
+CREATE TABLE command_keys (
+  key_id TEXT PRIMARY KEY,
+  private_key @BLOB@ NOT NULL,
+  public_key @BLOB@ NOT NULL,
+  created_us BIGINT NOT NULL,
+  retired_us BIGINT
+);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "initial", kInitial},
     {2, "shared_state", kSharedState},
     {3, "api views", kApiViews},
     {4, "second factor", kMfa},
+    {5, "admin devices", kAdminDevices},
 }};
 
 }  // namespace

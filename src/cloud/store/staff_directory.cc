@@ -62,6 +62,16 @@ vigil::Error StaffDirectory::SetDisabled(std::string_view user_id, bool disabled
   return Changed(n);
 }
 
+vigil::Error StaffDirectory::SetRole(std::string_view user_id, policy::Role role) {
+  if (role == policy::Role::kService) return vigil::Error::kInvalidArgument;
+  int64_t n = 0;
+  last_ = db_.Execute("UPDATE staff SET role = ? WHERE user_id = ?",
+                      {Value{std::string(policy::RoleName(role))}, Value{std::string(user_id)}},
+                      nullptr, &n);
+  if (last_.code == StoreError::kConstraint) return vigil::Error::kInvalidArgument;
+  return Changed(n);
+}
+
 vigil::Error StaffDirectory::SetPasswordHash(std::string_view user_id, std::string_view hash) {
   int64_t n = 0;
   last_ = db_.Execute("UPDATE staff SET password_hash = ? WHERE user_id = ?",

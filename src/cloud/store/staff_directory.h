@@ -54,6 +54,9 @@ class StaffDirectory {
   vigil::Error CreateUser(const StaffUser& user);
   Result<StaffUser> FindUser(std::string_view user_id);
   vigil::Error SetDisabled(std::string_view user_id, bool disabled);
+  // The schema refuses a change to or from patient (kInvalidArgument): that is another
+  // person, not another role.
+  vigil::Error SetRole(std::string_view user_id, policy::Role role);
   vigil::Error SetPasswordHash(std::string_view user_id, std::string_view hash);
   // Replaces every assignment of `kind` of the user by `duties`, in one transaction (or
   // the caller's).

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <utility>
 
+#include "common/hex.h"
 #include "edge/uplink/json_writer.h"
 
 namespace vigil::uplink {
@@ -207,6 +208,47 @@ Error CheckSecurity(const SecurityRecord& r, std::string* why) {
   if (ok && r.eve.size() > kMaxPayloadBytes - 1024)
     ok = Fail(why, "eve: longer than " + std::to_string(kMaxPayloadBytes - 1024) + " bytes");
   return ok ? Error::kOk : Error::kInvalidArgument;
+}
+
+std::string_view DeviceStateName(DeviceState s) {
+  switch (s) {
+    case DeviceState::kAssociated:
+      return "associated";
+    case DeviceState::kIdle:
+      return "idle";
+    case DeviceState::kRevoked:
+      return "revoked";
+    case DeviceState::kTampered:
+      return "tampered";
+  }
+  return "idle";
+}
+
+Error CheckDevice(const DeviceRecord& r, std::string* why) {
+  bool ok = CheckText("ward", r.ward, false, 128, why) &&
+            CheckText("firmware_version", r.firmware_version, false, 64, why) &&
+            CheckText("pseudonym", r.pseudonym, false, 128, why) &&
+            CheckText("detail", r.detail, false, 128, why) && CheckTime(r.time_ms, why);
+  if (ok && r.last_seen_ms != 0) ok = CheckTime(r.last_seen_ms, why);
+  if (ok && !r.command_id.empty() && !IsTopicLevel(r.command_id))
+    ok = Fail(why, "command_id: use 1..64 of letters, digits, '.', '_', '-'");
+  return ok ? Error::kOk : Error::kInvalidArgument;
+}
+
+std::string FormatDevice(const Origin& o, uint64_t seq, const DeviceRecord& r) {
+  JsonObjectWriter w;
+  Header(w, o, "device", seq, r.time_ms);
+  w.Str("device_uid", UidToString(r.uid))
+      .Str("device_kind", DeviceKindName(r.kind))
+      .Str("ward", r.ward)
+      .Str("state", DeviceStateName(r.state));
+  if (!r.firmware_version.empty()) w.Str("firmware_version", r.firmware_version);
+  if (r.last_seen_ms != 0) w.Int("last_seen_ms", r.last_seen_ms);
+  if (!r.pseudonym.empty()) w.Str("pseudonym", r.pseudonym);
+  if (!r.command_id.empty())
+    w.Str("command_id", r.command_id).Str("command_result", r.command_done ? "done" : "refused");
+  if (!r.detail.empty()) w.Str("detail", r.detail);
+  return w.Finish();
 }
 
 std::string FormatTelemetry(const Origin& o, uint64_t seq, const TelemetryRecord& r) {

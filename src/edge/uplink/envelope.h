@@ -83,6 +83,30 @@ struct SecurityRecord {
   int64_t time_ms = 0;
 };
 
+// A device as the gateway sees it (its inventory, .../device): sent for every device at
+// the start of a session and whenever its state changes, and as the answer to a cloud
+// command (command_id and command_result set). Queued in the security class (it gives
+// way after telemetry), on its own topic.
+enum class DeviceState : uint8_t { kAssociated, kIdle, kRevoked, kTampered };
+std::string_view DeviceStateName(DeviceState s);  // "associated" | "idle" | ...
+
+struct DeviceRecord {
+  uint64_t uid = 0;
+  DeviceKind kind = DeviceKind::kOther;
+  std::string ward;
+  DeviceState state = DeviceState::kIdle;
+  std::string firmware_version;  // empty: not known to the gateway
+  int64_t last_seen_ms = 0;      // 0: not heard since the gateway started
+  // The pseudonym the device's readings carry while no patient is assigned to it, so that
+  // the cloud can put the device on a bed's patient (it cannot compute it: the site key
+  // never leaves the edge). Never a patient's pseudonym, never the uid.
+  std::string pseudonym;
+  std::string command_id;     // the cloud command this answers, or empty
+  bool command_done = false;  // with command_id: executed (true) or refused
+  std::string detail;         // optional, one line
+  int64_t time_ms = 0;
+};
+
 // Published retained on .../status, not queued: the last one is the gateway's state.
 struct StatusRecord {
   bool online = true;   // false: the last will, or a clean stop
@@ -112,10 +136,12 @@ Error CheckOrigin(const Origin& o, std::string* why);
 Error CheckTelemetry(const TelemetryRecord& r, std::string* why);
 Error CheckAlarm(const AlarmRecord& r, std::string* why);
 Error CheckSecurity(const SecurityRecord& r, std::string* why);
+Error CheckDevice(const DeviceRecord& r, std::string* why);
 
 std::string FormatTelemetry(const Origin& o, uint64_t seq, const TelemetryRecord& r);
 std::string FormatAlarm(const Origin& o, uint64_t seq, const AlarmRecord& r);
 std::string FormatSecurity(const Origin& o, uint64_t seq, const SecurityRecord& r);
+std::string FormatDevice(const Origin& o, uint64_t seq, const DeviceRecord& r);
 std::string FormatStatus(const Origin& o, const StatusRecord& r);
 
 }  // namespace vigil::uplink

@@ -83,6 +83,25 @@ TEST(Envelope, SecurityAlertCarriesTheEveObjectAsIs) {
   EXPECT_EQ(FormatSecurity(Gw(), 44, Impersonation()), Example("security.json"));
 }
 
+TEST(Envelope, DeviceAnswerIsWrittenAsTheDocumentedExample) {
+  DeviceRecord r;
+  r.uid = 0x00124b0001a2b3c4;
+  r.kind = DeviceKind::kPulseOximeter;
+  r.ward = "icu";
+  r.state = DeviceState::kRevoked;
+  r.last_seen_ms = kTime - 5000;
+  r.pseudonym = "3c1e0b8a5d7f9e2c4b6a8d0f1e3c5a7b";
+  r.command_id = "cmd-8f2a61c09d3b7e45";
+  r.command_done = true;
+  r.time_ms = kTime;
+  std::string why;
+  ASSERT_EQ(CheckDevice(r, &why), Error::kOk) << why;
+  EXPECT_EQ(FormatDevice(Gw(), 45, r), Example("device.json"));
+  r.command_id = "not a level/";
+  EXPECT_EQ(CheckDevice(r, &why), Error::kInvalidArgument);
+  EXPECT_NE(why.find("command_id"), std::string::npos);
+}
+
 TEST(Envelope, StatusOnlineAndOfflineAreWrittenAsTheDocumentedExamples) {
   StatusRecord s;
   s.online = true;
