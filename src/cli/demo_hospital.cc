@@ -40,6 +40,7 @@
 #include "cloud/crypto/keyring.h"
 #include "cloud/crypto/master_key.h"
 #include "cloud/store/database.h"
+#include "cloud/store/gateway_commands.h"
 #include "cloud/store/migrations.h"
 #include "cloud/store/patient_records.h"
 #include "cloud/store/schema.h"
@@ -505,6 +506,18 @@ bool Demo::MakeCloudDatabase() {
     if (!add("nurse." + w->name, policy::Role::kNurse, "Nurse of " + w->name, {w->name}))
       return false;
   }
+  // The key the gateways verify the cloud's commands with (a revocation from the
+  // dashboard's security view travels down as one: docs/uplink.md, "Downlink").
+  uplink::CommandSigner signer;
+  if (Status s = LoadOrCreateCommandSigner(*db, keys, now_us, &signer); !s.ok())
+    return Fail("command key: " + s.ToString());
+  const std::string pem = signer.PublicKeyPem();
+  std::string key_why;
+  if (pem.empty() ||
+      WritePrivateFileAtomic(dir_ + "/cloud-command.pub",
+                             ByteSpan(reinterpret_cast<const uint8_t*>(pem.data()), pem.size()),
+                             true, &key_why) != Error::kOk)
+    return Fail("command key: cannot write " + dir_ + "/cloud-command.pub " + key_why);
   return add("doctor", policy::Role::kDoctor, "Dr. On Call", all) &&
          add("admin", policy::Role::kAdmin, "Security Admin", {}) &&
          add("auditor", policy::Role::kAuditor, "Auditor", {});
@@ -637,7 +650,8 @@ bool Demo::StartGateway(Ward& w) {
     << "/dp-budget\"\n\n[uplink]\nbroker = \"127.0.0.1:" << broker_port_ << "\"\nca = \"" << pki_
     << "/ca.crt\"\ncert = \"" << pki_ << "/" << w.gateway_id << ".crt\"\nkey = \"" << pki_ << "/"
     << w.gateway_id << ".key\"\nsite = \"" << kSite << "\"\ngateway_id = \"" << w.gateway_id
-    << "\"\nqueue = \"" << w.dir << "/uplink.db\"\nsync = \"normal\"\n";
+    << "\"\nqueue = \"" << w.dir << "/uplink.db\"\nsync = \"normal\"\ncommand_key = \"" << dir_
+    << "/cloud-command.pub\"\n";
   const std::string conf = w.dir + "/gateway.toml";
   if (!WriteFile(conf, t.str(), 0600)) return Fail("cannot write " + conf);
   std::string why;

@@ -35,7 +35,6 @@ constexpr std::array<std::string_view, 28> kRules = {
     "break-glass-expired",
     "clinician-off-duty",
     "clinician-not-assigned",
-    "own-account",
 };
 
 Decision Make(Effect effect, std::string_view rule, uint8_t obligations = kObligeAudit) {

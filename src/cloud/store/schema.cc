@@ -315,6 +315,8 @@ CREATE TABLE mfa_tickets (
   failures INTEGER NOT NULL
 );
 CREATE INDEX mfa_tickets_expires ON mfa_tickets (expires_us);
+)sql";
+
 // The devices the gateways report (inventory), the bed a device is assigned to, and the
 // commands the cloud sends down to a gateway (docs/uplink.md, "Downlink"). A device's
 // pseudonym is the one its readings carry while the edge assigns it no patient: kept as a
