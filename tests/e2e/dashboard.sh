@@ -45,7 +45,7 @@ export VIGIL_CLOUD_MASTER_KEY="$(openssl rand -hex 32)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 nurse_pw='correct horse battery staple'
-admin_pw='admin pass phrase 42'
+admin_pw='kestrel harbour lantern 42'
 auditor_pw='auditor pass phrase 1'
 printf '%s\n' "$nurse_pw" > nurse.pw
 printf '%s\n' "$admin_pw" > admin.pw

@@ -53,7 +53,7 @@ bash "$root/scripts/broker.sh" start pki "$mport"
 export VIGIL_CLOUD_MASTER_KEY="$(openssl rand -hex 32)"
 
 # The cloud: an admin, and the public key the gateway verifies commands with.
-printf 'admin pass phrase 42\n' > admin.pw
+printf 'kestrel harbour lantern 42\n' > admin.pw
 chmod 0600 admin.pw
 "$vigil" cloud user add --db cloud.db --id admin --role admin --password-file admin.pw > /dev/null
 "$vigil" cloud command-key --db cloud.db --out cloud-command.pub
@@ -99,7 +99,7 @@ wait_for 30 "the cloud's inventory never showed both devices associated" associa
 # The admin logs in over HTTPS and sees them.
 base="https://localhost:$aport"
 cu=(curl -sS --cacert cloud-ca/ca.crt)
-"${cu[@]}" -c jar -d user=admin --data-urlencode 'password=admin pass phrase 42' "$base/login" \
+"${cu[@]}" -c jar -d user=admin --data-urlencode 'password=kestrel harbour lantern 42' "$base/login" \
   > login.json
 csrf="$(json 'd["csrf_token"]' < login.json)"
 out="$("${cu[@]}" -b jar "$base/admin/devices")"
