@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/child_process.h"
+
 namespace vigil {
 namespace {
 
@@ -40,19 +42,7 @@ std::string Tail(const std::string& path) {
 
 BrokerProcess::~BrokerProcess() { Stop(); }
 
-uint16_t BrokerProcess::FreePort() {
-  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  uint16_t port = 0;
-  if (s >= 0 && ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (s >= 0) ::close(s);
-  return port;
-}
+uint16_t BrokerProcess::FreePort() { return FreeLoopbackPort(false); }
 
 Error BrokerProcess::Start(const std::string& source_dir, const std::string& dir, std::string* why,
                            uint16_t port) {
