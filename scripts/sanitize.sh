@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# The unit tests again, built with AddressSanitizer + UndefinedBehaviorSanitizer.
-# -O1, the level the sanitizers' own documentation recommends: unoptimised code ran the
-# simulator's and the IDS's long tests 100-300 times slower than the release build, which
-# made this stage most of CI's time; -O1 keeps the reports' stack traces exact enough.
-# Warnings are not errors here: the sanitizers' instrumentation changes what GCC's
-# flow-based warnings see, and they report false positives (seen: -Wmaybe-uninitialized
-# inside libstdc++'s <regex> at -O1); the release build of scripts/test.sh keeps every
+# The unit tests again, built by clang with AddressSanitizer + UndefinedBehaviorSanitizer
+# (and libFuzzer's coverage instrumentation, so that scripts/fuzz.sh links its targets from
+# the same build: CI builds the code twice, not three times).
+#   scripts/sanitize.sh            builds build-asan and runs the tests labelled "unit"
+# -O1 and line tables only, what the sanitizers' and libFuzzer's documentation recommend:
+# unoptimised code ran the simulator's and the IDS's long tests 100-300 times slower than
+# the release build, and full debug information doubled the build; reports keep exact
+# file:line stack traces. Warnings are not errors here: instrumentation changes what the
+# compiler's flow-based warnings see; the release build of scripts/test.sh keeps every
 # warning an error.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VIGIL_BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON -DVIGIL_WERROR=OFF \
-  -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+build="${VIGIL_SANITIZE_BUILD_DIR:-$root/build-asan}"
+VIGIL_WITH_FUZZ=1 "$root/scripts/install-deps.sh"
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  export CC=clang CXX=clang++
+fi
+export VIGIL_BUILD_TARGETS="common_test connection_test device_test edge_test ids_test \
+daemon_test sim_test cloud_test embedded_test"
+VIGIL_BUILD_DIR="$build" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON -DVIGIL_FUZZ=ON \
+  -DVIGIL_WERROR=OFF -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$root/build-asan" --output-on-failure -j "$(nproc)" -L unit --timeout 900
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -L unit --timeout 900

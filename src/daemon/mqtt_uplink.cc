@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -17,6 +19,11 @@
 
 namespace vigil {
 namespace {
+
+// libmosquitto's text for rc, with MOSQ_ERR_ERRNO's errno as it was at the failure.
+std::string Describe(int rc, int err) {
+  return rc == MOSQ_ERR_ERRNO ? std::strerror(err) : mosquitto_strerror(rc);
+}
 
 using uplink::LinkAction;
 using uplink::LinkInput;
@@ -547,6 +554,7 @@ void MqttUplink::ProcessCallbacks() {
 }
 
 std::string MqttUplink::ConnectionError(int rc) const {
+  const int err = errno;  // what MOSQ_ERR_ERRNO means, before anything else touches it
   // Our own verdict on the broker's certificate says more than the TLS alert that follows.
   if (mosq_ != nullptr) {
     if (SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_))) {
@@ -556,7 +564,14 @@ std::string MqttUplink::ConnectionError(int rc) const {
     }
   }
   if (!last_client_error_.empty()) return last_client_error_;
-  return mosquitto_strerror(rc);
+  // A broker that refuses our certificate sends a TLS alert and closes; when the close
+  // (a TCP reset, as our CONNECT was still unread) overtakes the alert, all that is left
+  // here is a protocol error before any CONNACK. Say what it most likely means.
+  // (libmosquitto reports the reset as MOSQ_ERR_ERRNO with errno EPROTO or ECONNRESET.)
+  const bool reset = rc == MOSQ_ERR_ERRNO && (err == EPROTO || err == ECONNRESET);
+  if (connect_rc_ < 0 && (rc == MOSQ_ERR_PROTOCOL || rc == MOSQ_ERR_CONN_LOST || reset))
+    return Describe(rc, err) + kClosedBeforeConnack;
+  return Describe(rc, err);
 }
 
 void MqttUplink::Fill() {

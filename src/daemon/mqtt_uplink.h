@@ -70,6 +70,12 @@ struct UplinkMetrics {
   int64_t cert_not_after_unix = 0;  // expiry of the certificate in use
 };
 
+// Appended to a connection error seen before the broker answered CONNECT, where the
+// broker's TLS alert (the reason it refused the gateway) was lost with the connection.
+inline constexpr const char* kClosedBeforeConnack =
+    " before the broker answered CONNECT (if it refused this gateway's certificate, its "
+    "TLS alert was lost with the connection: the broker's log says why)";
+
 class MqttUplink {
  public:
   MqttUplink();
