@@ -498,10 +498,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::vector<std::pair<std::string, std::string>> fields;
     for (const auto& [k, v] : kDefaultHeaders) fields.emplace_back(k, v);
     if (tls_) fields.emplace_back("Strict-Transport-Security", Hsts());
-    for (const auto& [k, v] : extra) {
+    for (const auto& field : extra) {
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      const std::string& k = field.first;
       auto same = [&k](const auto& f) { return beast::iequals(f.first, k); };
       std::erase_if(fields, same);
-      fields.emplace_back(k, v);
+      fields.emplace_back(k, field.second);
     }
     std::string head =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n";
