@@ -292,9 +292,9 @@ void Serve(const ServeOptions& o) {
   // The downlink (docs/uplink.md, "Downlink"): a client of its own (same certificate; the
   // broker lets only this identity write vigil/down/v1/#) publishes the pending commands,
   // from the database, on a connection of its own, until their gateway answers.
-  // Only with a command key: the second connection it needs is, for now, also what makes
-  // the SIGKILL test of ingest (tests/e2e/cloud_ingest.sh) lose readings; that loss is
-  // still open.
+  // Only with a command key: with this second client running, a SIGKILL of serve lost
+  // exactly the broker's in-flight window towards the ingester (docs/uplink.md, Limits),
+  // which the broker did not resend; open until the cloud acknowledges end to end.
   MqttSubscriber commands;
   std::unique_ptr<Database> commands_db;
   if (!o.broker.empty() && downlink) {
