@@ -13,9 +13,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${VIGIL_SANITIZE_BUILD_DIR:-$root/build-asan}"
 VIGIL_WITH_FUZZ=1 "$root/scripts/install-deps.sh"
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  export CC=clang CXX=clang++
+# A build directory configured for another compiler (the earlier GCC build) starts over.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang' "$build/CMakeCache.txt"; then
+  rm -rf "$build"
 fi
+export CC=clang CXX=clang++
 export VIGIL_BUILD_TARGETS="common_test connection_test device_test edge_test ids_test \
 daemon_test sim_test cloud_test embedded_test"
 VIGIL_BUILD_DIR="$build" "$root/scripts/build.sh" -DVIGIL_SANITIZE=ON -DVIGIL_FUZZ=ON \
