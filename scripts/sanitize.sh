@@ -5,8 +5,8 @@
 #   scripts/sanitize.sh            builds build-asan and runs the tests labelled "unit"
 # -O1 and line tables only, what the sanitizers' and libFuzzer's documentation recommend:
 # unoptimised code ran the simulator's and the IDS's long tests 100-300 times slower than
-# the release build, and full debug information doubled the build; reports keep exact
-# file:line stack traces. Warnings are not errors here: instrumentation changes what the
+# the release build; line tables keep the reports' file:line stack traces and cost far
+# less compile time than full debug information. Warnings are not errors here: instrumentation changes what the
 # compiler's flow-based warnings see; the release build of scripts/test.sh keeps every
 # warning an error.
 set -euo pipefail

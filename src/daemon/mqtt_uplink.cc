@@ -411,6 +411,7 @@ void MqttUplink::Step(bool draining) {
     if (rc != MOSQ_ERR_SUCCESS && !disconnected_) {
       disconnected_ = true;
       disconnect_rc_ = rc;
+      disconnect_errno_ = errno;
     }
   }
   ProcessCallbacks();
@@ -437,6 +438,7 @@ void MqttUplink::Connect() {
   connect_rc_ = -1;
   disconnected_ = false;
   disconnect_rc_ = 0;
+  disconnect_errno_ = 0;
   status_mid_ = -1;
   status_acked_ = false;
   acks_.clear();
@@ -465,9 +467,10 @@ void MqttUplink::Connect() {
     rc = mosquitto_connect_async(mosq_, host_.c_str(), port_,
                                  static_cast<int>(settings_.keepalive_s));
   if (rc != MOSQ_ERR_SUCCESS) {
+    const int err = errno;
     Log(*log_, "error", "uplink cannot connect")
         .With("broker", settings_.broker)
-        .With("error", ConnectionError(rc));
+        .With("error", ConnectionError(rc, err));
     Destroy();
     Apply(link_.Input(LinkInput::kConnectFailed, Now()));
   }
@@ -547,14 +550,13 @@ void MqttUplink::ProcessCallbacks() {
     Log(*log_, was_online ? "warning" : "error",
         was_online ? "uplink connection lost" : "uplink cannot connect")
         .With("broker", settings_.broker)
-        .With("error", ConnectionError(disconnect_rc_))
+        .With("error", ConnectionError(disconnect_rc_, disconnect_errno_))
         .With("in_flight", static_cast<uint64_t>(link_.in_flight()));
     Apply(link_.Input(was_online ? LinkInput::kLost : LinkInput::kConnectFailed, Now()));
   }
 }
 
-std::string MqttUplink::ConnectionError(int rc) const {
-  const int err = errno;  // what MOSQ_ERR_ERRNO means, before anything else touches it
+std::string MqttUplink::ConnectionError(int rc, int err) const {
   // Our own verdict on the broker's certificate says more than the TLS alert that follows.
   if (mosq_ != nullptr) {
     if (SSL* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_))) {
@@ -596,6 +598,7 @@ void MqttUplink::Fill() {
       if (!disconnected_) {
         disconnected_ = true;
         disconnect_rc_ = rc;
+        disconnect_errno_ = errno;
       }
       break;
     }
@@ -661,6 +664,7 @@ void MqttUplink::OnDisconnect(mosquitto*, void* self, int rc, const mosquitto_pr
   auto* u = static_cast<MqttUplink*>(self);
   u->disconnected_ = true;
   u->disconnect_rc_ = rc;
+  u->disconnect_errno_ = errno;
 }
 
 void MqttUplink::OnPublish(mosquitto*, void* self, int mid, int reason, const mosquitto_property*) {

@@ -145,7 +145,9 @@ class MqttUplink {
   // Closes the client (with a DISCONNECT while the session is up); in flight: waiting.
   void Destroy();
   void ProcessCallbacks();
-  std::string ConnectionError(int rc) const;  // why the connection failed, for the log
+  // Why the connection failed, for the log; err: errno when rc was returned (what
+  // MOSQ_ERR_ERRNO means).
+  std::string ConnectionError(int rc, int err) const;
   void Fill();
   void PublishStatus(bool online);
   void CommitAcks();
@@ -194,6 +196,7 @@ class MqttUplink {
   int connect_rc_ = -1;    // CONNACK reason of this connection, -1: none yet
   bool disconnected_ = false;
   int disconnect_rc_ = 0;
+  int disconnect_errno_ = 0;       // errno when disconnect_rc_ was set
   std::string last_client_error_;  // the last error libmosquitto or OpenSSL logged
   int status_mid_ = -1;
   bool status_acked_ = false;
